@@ -1,0 +1,176 @@
+"""`roundup-qa`: build the index, ask questions, run an eval set, serve the chat."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+from .config import Config
+from .corpus import CorpusError
+from .evaluate import EvalSetError
+from .records import Answer
+from .store import IndexNotReady
+
+log = logging.getLogger("roundup_qa")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # the libraries' own chatter is not the user's business
+    for noisy in ("sentence_transformers", "transformers", "httpx", "jieba"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        config = _config(args)
+        return args.run(args, config)
+    except (CorpusError, IndexNotReady, EvalSetError, ValueError, RuntimeError) as err:
+        print(f"roundup-qa: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--corpus", default="corpus", help="directory of roundup .txt files (default: corpus/)")
+    common.add_argument("--index", default="index", help="index directory (default: index/)")
+    common.add_argument("--model", help="sentence-transformers model name or folder (default: the packaged e5-small)")
+    common.add_argument(
+        "-o", "--option", action="append", default=[], metavar="KEY=VALUE",
+        help="override a config value, e.g. -o fusion=weighted -o rrf_k=30",
+    )  # fmt: skip
+    common.add_argument("-v", "--verbose", action="store_true")
+
+    p = argparse.ArgumentParser(prog="roundup-qa", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", parents=[common], help="parse the corpus and write the index")
+    b.set_defaults(run=_cmd_build)
+
+    a = sub.add_parser("ask", parents=[common], help="answer a question (or a file of questions)")
+    a.add_argument("question", nargs="?", help="the question (Chinese or English)")
+    a.add_argument("--file", help="one question per line; - reads standard input")
+    a.add_argument("--json", action="store_true", help="print the answer record as one JSON line")
+    a.add_argument("--top-k", type=int, default=5, help="passages to return (default 5)")
+    a.add_argument("--district", help="only search items of this district, e.g. 河口区")
+    a.add_argument("--no-rebuild", action="store_true", help="fail instead of rebuilding a stale index")
+    a.set_defaults(run=_cmd_ask)
+
+    e = sub.add_parser("eval", parents=[common], help="run an eval set and print its figures")
+    e.add_argument("--set", dest="eval_set", default="eval/questions.jsonl", help="eval set (JSON lines)")
+    e.add_argument("--json", action="store_true", help="print the full report as JSON")
+    e.add_argument("--out", help="also write the full report (JSON) to this file")
+    e.set_defaults(run=_cmd_eval)
+
+    s = sub.add_parser("serve", parents=[common], help="start the web chat")
+    s.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    s.add_argument("--port", type=int, default=7860)
+    s.set_defaults(run=_cmd_serve)
+    return p
+
+
+def _config(args: argparse.Namespace) -> Config:
+    overrides: dict[str, object] = {}
+    if args.model:
+        overrides["model"] = args.model
+    defaults = Config().to_dict()
+    for opt in args.option:
+        key, sep, value = opt.partition("=")
+        if not sep or key not in defaults:
+            raise ValueError(f"bad option {opt!r}: use KEY=VALUE with KEY one of {sorted(defaults)}")
+        overrides[key] = type(defaults[key])(value)
+    return Config().with_overrides(**overrides)
+
+
+def _load(args: argparse.Namespace, config: Config, rebuild: bool = True):
+    from .pipeline import RoundupQA
+
+    return RoundupQA.load(args.index, corpus=args.corpus, config=config, rebuild=rebuild)
+
+
+def _cmd_build(args: argparse.Namespace, config: Config) -> int:
+    from .pipeline import RoundupQA
+
+    t0 = time.perf_counter()
+    qa = RoundupQA.build(args.corpus, args.index, config)
+    n = len(qa.index.items)
+    print(f"built {args.index}: {n} items from {args.corpus} in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def _cmd_ask(args: argparse.Namespace, config: Config) -> int:
+    if (args.question is None) == (args.file is None):
+        raise ValueError("give a question, or --file FILE (- for standard input), not both")
+    if args.file:
+        stream = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8", errors="replace")
+        with stream:
+            questions = [line.rstrip("\r\n") for line in stream]
+    else:
+        questions = [args.question]
+    qa = _load(args, config, rebuild=not args.no_rebuild)
+    for q in questions:
+        answer = qa.ask(q, top_k=args.top_k, district=args.district)
+        if args.json:
+            print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
+        else:
+            print(format_answer(answer), flush=True)
+    return 0
+
+
+def format_answer(answer: Answer) -> str:
+    """A readable answer for the terminal."""
+    lines = [f"Q: {answer.question}"]
+    if answer.answer is None:
+        lines.append(f"A: (the roundup does not say: {answer.reason})")
+    else:
+        c = answer.citation
+        lines.append(f"A: {answer.answer}")
+        lines.append(f"   [#{c.item} · {c.district or '-'}] {c.title}  ({c.source}, chars {c.start}-{c.end})")
+    if answer.notes:
+        lines.append("   note: " + "; ".join(answer.notes))
+    if answer.passages:
+        lines.append("   passages:")
+        for k, p in enumerate(answer.passages, 1):
+            ranks = ", ".join(f"{name} {r if r is not None else '-'}" for name, r in p.ranks.items())
+            lines.append(f"   {k}. #{p.item} [{p.district or '-'}] {p.title}  score {p.score:.4f} ({ranks})")
+    return "\n".join(lines)
+
+
+def _cmd_eval(args: argparse.Namespace, config: Config) -> int:
+    from . import evaluate
+
+    qa = _load(args, config)
+    questions = evaluate.load_eval_set(args.eval_set, qa.index.items)
+    qa.warm_up()
+    outcomes = evaluate.run(lambda q: qa.ask(q, top_k=evaluate.MRR_DEPTH), questions)
+    report = evaluate.summarize(outcomes)
+    report["config"] = config.to_dict()
+    report["eval_set"] = str(args.eval_set)
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        print(evaluate.format_table(report))
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace, config: Config) -> int:
+    from .web import launch
+
+    qa = _load(args, config)
+    launch(qa, host=args.host, port=args.port)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

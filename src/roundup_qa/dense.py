@@ -1,0 +1,55 @@
+"""Exact inner-product search over normalised vectors (FAISS). It never sees a model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from .records import Hit
+
+
+class DenseIndex:
+    """FAISS `IndexFlatIP` over L2-normalised rows: inner product = cosine."""
+
+    def __init__(self, index: faiss.Index) -> None:
+        self._index = index
+
+    @classmethod
+    def from_vectors(cls, vectors: np.ndarray) -> DenseIndex:
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2 or len(vectors) == 0:
+            raise ValueError(f"need a non-empty (n, dim) matrix, got shape {vectors.shape}")
+        index = faiss.IndexFlatIP(vectors.shape[1])
+        index.add(vectors)
+        return cls(index)
+
+    @property
+    def dim(self) -> int:
+        return self._index.d
+
+    def __len__(self) -> int:
+        return self._index.ntotal
+
+    def search(self, query: np.ndarray, k: int, allowed: set[int] | None = None) -> list[Hit]:
+        """Top-`k` rows for one query vector, best first; `allowed` restricts the rows."""
+        q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
+        if q.shape[1] != self.dim:
+            raise ValueError(f"query has dimension {q.shape[1]}, the index {self.dim}")
+        depth = len(self) if allowed is not None else min(k, len(self))
+        scores, ids = self._index.search(q, depth)
+        hits = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        if allowed is not None:
+            hits = [h for h in hits if h[0] in allowed]
+        return [Hit(doc=i, score=s, rank=r) for r, (i, s) in enumerate(hits[:k], 1)]
+
+    def vectors(self) -> np.ndarray:
+        return self._index.reconstruct_n(0, len(self))
+
+    def save(self, path: Path) -> None:
+        faiss.write_index(self._index, str(path))
+
+    @classmethod
+    def load(cls, path: Path) -> DenseIndex:
+        return cls(faiss.read_index(str(path)))

@@ -1,0 +1,124 @@
+"""Which district each item belongs to.
+
+The roundup's section headers were lost, but its sections come in a known order
+(`corpus/districts.json`). An item's district is inferred from the district names it
+mentions and from its position: sections are contiguous and in order, so a monotone
+assignment is chosen by dynamic programming. An item that names no district takes the
+section of the items it shares rare phrases with (an organisation named again later), or,
+failing that, stays in the section that is running.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from .records import Item
+
+GAZETTEER_FILE = "districts.json"
+_CJK = re.compile(r"[\u4e00-\u9fff]+")
+# A shared rare phrase counts far less than naming a district outright.
+_AFFINITY_WEIGHT = 0.05
+_TITLE_WEIGHT = 2.0
+
+
+@dataclass(frozen=True)
+class District:
+    name: str
+    en: str
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Gazetteer:
+    """Districts in section order, with the aliases that name them."""
+
+    districts: tuple[District, ...]
+    blocked: tuple[str, ...]  # names that contain an alias but are not the district
+    path: Path
+
+    @classmethod
+    def from_dir(cls, corpus_dir: str | Path) -> Gazetteer | None:
+        path = Path(corpus_dir) / GAZETTEER_FILE
+        if not path.exists():
+            return None
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            districts = tuple(
+                District(d["name"], d.get("en", d["name"]), tuple(d.get("aliases") or [d["name"]]))
+                for d in data["districts"]
+            )
+        except (ValueError, KeyError, TypeError) as err:
+            raise ValueError(
+                f"{path} is not a valid gazetteer ({err}): it needs "
+                '{"districts": [{"name": ..., "en": ..., "aliases": [...]}]}'
+            ) from None
+        return cls(districts=districts, blocked=tuple(data.get("not", [])), path=path)
+
+    def english(self, name: str) -> str:
+        return next((d.en for d in self.districts if d.name == name), name)
+
+    def mentions(self, text: str) -> Counter[str]:
+        """District names mentioned in `text` (longest alias wins; blocked names ignored)."""
+        names = {a: d.name for d in self.districts for a in d.aliases}
+        names.update({b: "" for b in self.blocked})
+        pattern = re.compile("|".join(re.escape(a) for a in sorted(names, key=len, reverse=True)))
+        return Counter(names[m.group()] for m in pattern.finditer(text) if names[m.group()])
+
+    def infer(self, items: list[Item]) -> list[str]:
+        """One district name per item, in section order."""
+        if not items:
+            return []
+        names = [d.name for d in self.districts]
+        direct = []
+        for it in items:
+            score = Counter({k: _TITLE_WEIGHT * v for k, v in self.mentions(it.title).items()})
+            score.update(self.mentions(it.body))
+            direct.append(score)
+        affinity = self._affinity(items, direct)
+        scores = [[direct[i][n] + _AFFINITY_WEIGHT * affinity[i][n] for n in names] for i in range(len(items))]
+        return [names[k] for k in _monotone_best(scores)]
+
+    def _affinity(self, items: list[Item], direct: list[Counter[str]]) -> list[Counter[str]]:
+        """For items naming no district: rare 4-character phrases shared with named items."""
+        grams = [_grams(it.text) for it in items]
+        df = Counter(g for gs in grams for g in gs)
+        label = [d.most_common(1)[0][0] if d else None for d in direct]
+        out: list[Counter[str]] = []
+        for i, gs in enumerate(grams):
+            c: Counter[str] = Counter()
+            if not direct[i]:
+                rare = {g for g in gs if 2 <= df[g] <= 3}
+                for j, other in enumerate(grams):
+                    if j != i and label[j] is not None:
+                        c[label[j]] += len(rare & other)
+            out.append(c)
+        return out
+
+
+def _grams(text: str, n: int = 4) -> set[str]:
+    return {run[k : k + n] for run in _CJK.findall(text) for k in range(len(run) - n + 1)}
+
+
+def _monotone_best(scores: list[list[float]]) -> list[int]:
+    """Non-decreasing section indices maximising the summed scores.
+
+    Ties keep the earlier section: a section runs until items start naming the next one.
+    """
+    n, k = len(scores), len(scores[0])
+    best = [[0.0] * k for _ in range(n)]
+    for i in range(n):
+        for d in range(k):
+            prev = 0.0 if i == 0 else max(best[i - 1][: d + 1])
+            best[i][d] = scores[i][d] + prev
+    path = [0] * n
+    limit = k - 1
+    for i in range(n - 1, -1, -1):
+        row = best[i][: limit + 1]
+        top = max(row)
+        path[i] = row.index(top)  # the earliest section among ties
+        limit = path[i]
+    return path

@@ -1,0 +1,206 @@
+"""The pipeline: question -> BM25 + dense retrieval -> fusion -> answer span -> citation."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from pathlib import Path
+
+from .answer import choose_span
+from .config import Config
+from .corpus import load_corpus
+from .embedder import Embedder
+from .fusion import reciprocal_rank_fusion, weighted_score_fusion
+from .lexical import LexicalIndex
+from .records import Answer, Citation, FusedHit, Hit, Passage
+from .store import IndexNotReady, StoredIndex, build_index, load_index, read_manifest, save_index, staleness
+
+log = logging.getLogger(__name__)
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]")
+_CONTENT = re.compile(r"[\w\u3400-\u9fff]")
+
+
+class RoundupQA:
+    """Answers questions about a roundup from a built index.
+
+    `RoundupQA.load("index")` checks the index against its corpus and config (rebuilding a
+    missing or stale one when allowed); `ask()` returns an `Answer` record.
+    """
+
+    def __init__(self, index: StoredIndex, config: Config | None = None, embedder: Embedder | None = None) -> None:
+        self.config = config or Config()
+        self.index = index
+        self.embedder = embedder or Embedder(self.config.model, batch_size=self.config.embed_batch_size)
+        self.tokenizer = index.tokenizer
+        c = self.config
+        self.lexical = LexicalIndex(index.item_tokens, c.bm25_variant, c.bm25_k1, c.bm25_b, c.bm25_delta)
+        self._clauses: dict[int, list[int]] = {}
+        for i, clause in enumerate(index.clauses):
+            self._clauses.setdefault(clause.doc, []).append(i)
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def build(
+        cls,
+        corpus: str | Path = "corpus",
+        index: str | Path = "index",
+        config: Config | None = None,
+        embedder: Embedder | None = None,
+        progress: bool = True,
+    ) -> RoundupQA:
+        """Parse `corpus`, embed it and write the index to `index`."""
+        config = config or Config()
+        embedder = embedder or Embedder(config.model, batch_size=config.embed_batch_size)
+        corpus_dir = Path(corpus)
+        stored = build_index(load_corpus(corpus_dir), corpus_dir, config, embedder, progress=progress)
+        save_index(stored, Path(index))
+        return cls(stored, config, embedder)
+
+    @classmethod
+    def load(
+        cls,
+        index: str | Path = "index",
+        corpus: str | Path | None = None,
+        config: Config | None = None,
+        embedder: Embedder | None = None,
+        rebuild: bool = True,
+        progress: bool = True,
+    ) -> RoundupQA:
+        """Load the index at `index`, checked against `corpus` (default: the one it was built from).
+
+        A missing, damaged or stale index is rebuilt when `rebuild` is true; otherwise
+        `IndexNotReady` explains what is wrong and which command fixes it.
+        """
+        config = config or Config()
+        index_dir = Path(index)
+        corpus_dir = Path(corpus) if corpus is not None else None
+        try:
+            manifest = read_manifest(index_dir)
+        except IndexNotReady:
+            if not rebuild:
+                raise
+            corpus_dir = corpus_dir or Path("corpus")
+            log.warning("no usable index at %s: building it from %s", index_dir, corpus_dir)
+            return cls.build(corpus_dir, index_dir, config, embedder, progress)
+        if corpus_dir is None:
+            corpus_dir = Path(manifest.get("corpus", {}).get("path", "corpus"))
+        if corpus_dir.is_dir():
+            reasons = staleness(manifest, load_corpus(corpus_dir), corpus_dir, config)
+            if reasons:
+                if not rebuild:
+                    raise IndexNotReady(
+                        f"the index at {index_dir} is stale ({'; '.join(reasons)}): run "
+                        f"`roundup-qa build --corpus {corpus_dir} --index {index_dir}`"
+                    )
+                log.warning("index at %s is stale (%s): rebuilding", index_dir, "; ".join(reasons))
+                return cls.build(corpus_dir, index_dir, config, embedder, progress)
+        else:
+            log.warning("corpus %s not found: answering from the index as built", corpus_dir)
+        try:
+            stored = load_index(index_dir)
+        except IndexNotReady:
+            if not (rebuild and corpus_dir.is_dir()):
+                raise
+            log.warning("index at %s is damaged: rebuilding", index_dir)
+            return cls.build(corpus_dir, index_dir, config, embedder, progress)
+        return cls(stored, config, embedder)
+
+    def warm_up(self) -> RoundupQA:
+        """Load the model and jieba now rather than on the first question."""
+        self.embedder.load()
+        self.tokenizer.tokenize("预热")
+        return self
+
+    @property
+    def districts(self) -> list[str]:
+        """Districts in corpus order (for a filter)."""
+        return list(dict.fromkeys(it.district for it in self.index.items if it.district))
+
+    # ---------------------------------------------------------------- answering
+    def ask(self, question: str, top_k: int = 5, district: str | None = None) -> Answer:
+        """Answer `question` from the roundup, citing the item the span was copied from."""
+        c = self.config
+        text, notes = clean_question(question, c.max_question_chars)
+        lang = detect_language(text)
+        if not _CONTENT.search(text):
+            return Answer(question=text, answer=None, citation=None, reason="empty question", lang=lang, notes=notes)
+        allowed = None
+        if district:
+            allowed = {i for i, it in enumerate(self.index.items) if it.district == district}
+            if not allowed:
+                known = ", ".join(self.districts) or "none"
+                notes.append(f"unknown district {district!r} (known: {known}); searched everything")
+                allowed = None
+
+        terms = self.tokenizer.tokenize(text)
+        rankings: dict[str, list[Hit]] = {}
+        if c.retrieval in ("hybrid", "bm25"):
+            rankings["bm25"] = self.lexical.search(terms, c.candidates, allowed)
+        qvec = self.embedder.encode_queries([text])[0]  # the span scorer uses it in every mode
+        if c.retrieval in ("hybrid", "dense"):
+            rankings["dense"] = self.index.dense.search(qvec, c.candidates, allowed)
+        fused = self._fuse(rankings)
+        passages = [self._passage(h) for h in fused[:top_k]]
+        if not fused:
+            return Answer(
+                question=text, answer=None, citation=None, passages=passages, lang=lang, searched_for=terms,
+                reason="no item of the roundup shares a word with the question", notes=notes,
+            )  # fmt: skip
+        top = fused[0]
+        item = self.index.items[top.doc]
+        ids = self._clauses[top.doc]
+        span = choose_span(
+            terms,
+            qvec,
+            [self.index.clauses[i] for i in ids],
+            [self.index.clause_tokens[i] for i in ids],
+            self.index.clause_vectors[ids],
+            self.lexical.idf,
+            c.span_lexical,
+        )
+        citation = Citation(item.source, item.number, item.title, item.district, span.start, span.end)
+        return Answer(
+            question=text,
+            answer=item.text[span.start : span.end],
+            citation=citation,
+            passages=passages,
+            reason=span.reason,
+            lang=lang,
+            searched_for=terms,
+            notes=notes,
+        )
+
+    def _fuse(self, rankings: dict[str, list[Hit]]) -> list[FusedHit]:
+        c = self.config
+        weights = {"bm25": c.weight_bm25, "dense": c.weight_dense}
+        if c.fusion == "weighted":
+            return weighted_score_fusion(rankings, weights)
+        return reciprocal_rank_fusion(rankings, c.rrf_k, weights)
+
+    def _passage(self, hit: FusedHit) -> Passage:
+        it = self.index.items[hit.doc]
+        ranks = {"bm25": hit.ranks.get("bm25"), "dense": hit.ranks.get("dense")}
+        return Passage(it.source, it.number, it.title, it.district, round(hit.score, 6), ranks, it.text)
+
+
+def clean_question(question: object, limit: int) -> tuple[str, list[str]]:
+    """Printable, trimmed, bounded text; notes say what was changed."""
+    notes: list[str] = []
+    text = question if isinstance(question, str) else ("" if question is None else str(question))
+    # lone surrogates cannot be encoded and would crash any later UTF-8 step
+    cleaned = text.encode("utf-8", "replace").decode("utf-8")
+    cleaned = "".join(ch if unicodedata.category(ch) not in ("Cc", "Cf", "Cs") else " " for ch in cleaned)
+    cleaned = re.sub(r"\s+", " ", cleaned).strip()
+    if len(cleaned) > limit:
+        cleaned = cleaned[:limit]
+        notes.append(f"question truncated to its first {limit} characters")
+    return cleaned, notes
+
+
+def detect_language(text: str) -> str:
+    """"zh" when the question has Chinese characters and few Latin letters, else "en"."""
+    cjk, latin = len(_CJK.findall(text)), len(_LATIN.findall(text))
+    return "zh" if cjk and cjk * 3 >= latin else ("en" if latin else "zh")

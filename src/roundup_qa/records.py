@@ -1,0 +1,118 @@
+"""Typed records that flow between the stages: item -> hit -> passage -> answer."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Item:
+    """One highlight of a roundup: a "●" title line and its paragraph.
+
+    `start`/`end` are character offsets of the whole item (title line included) in the
+    source file; `title_start` and `body_start` locate the title (after the "●") and the
+    body, so `text[title_start:title_start + len(title)] == title`.
+    """
+
+    source: str  # file name inside the corpus directory
+    number: int  # 1..N in order of appearance within the source file
+    title: str
+    body: str
+    district: str  # inferred; "" when the corpus has no district gazetteer
+    start: int
+    end: int
+    title_start: int
+    body_start: int
+
+    @property
+    def key(self) -> str:
+        """Stable id of the item across the corpus: "file.txt#12"."""
+        return f"{self.source}#{self.number}"
+
+    @property
+    def text(self) -> str:
+        """Title and body as one string; answer offsets refer to this string."""
+        return f"{self.title}\n{self.body}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """An item as one retriever ranked it (rank is 1-based)."""
+
+    doc: int  # position of the item in the index
+    score: float
+    rank: int
+
+
+@dataclass(frozen=True)
+class FusedHit:
+    """An item after fusion, with the rank it had in each retriever (None: not retrieved)."""
+
+    doc: int
+    score: float
+    ranks: dict[str, int | None]
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved item as shown to the user."""
+
+    source: str
+    item: int
+    title: str
+    district: str
+    score: float  # fused score
+    ranks: dict[str, int | None]  # per retriever: "bm25", "dense"
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where an answer comes from. `start`/`end` index `Item.text` (title, newline, body)."""
+
+    source: str
+    item: int
+    title: str
+    district: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The answer record returned by `RoundupQA.ask`.
+
+    `answer` is an exact substring of the cited item's text, or None when the system
+    abstains (then `reason` says why). Display helpers never replace `answer`.
+    """
+
+    question: str
+    answer: str | None
+    citation: Citation | None
+    passages: list[Passage] = field(default_factory=list)
+    reason: str = ""  # why it abstained, or how the span was chosen
+    lang: str = "zh"  # language of the question: "zh" or "en"
+    searched_for: list[str] = field(default_factory=list)  # lexical query terms
+    notes: list[str] = field(default_factory=list)  # e.g. "question truncated"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "citation": self.citation.to_dict() if self.citation else None,
+            "passages": [p.to_dict() for p in self.passages],
+            "reason": self.reason,
+            "lang": self.lang,
+            "searched_for": list(self.searched_for),
+            "notes": list(self.notes),
+        }

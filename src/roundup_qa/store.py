@@ -1,0 +1,210 @@
+"""The index on disk: plain files plus a manifest that is checked on load.
+
+    index/
+      manifest.json   format, versions, model, tokenizer settings, corpus hash, checksums
+      items.jsonl     one item per line (UTF-8)
+      lexical.jsonl   BM25 tokens per item (the BM25 model is refitted from them on load)
+      dense.faiss     FAISS inner-product index of the item vectors
+      clauses.jsonl   answer-span candidates: item, offsets, tokens
+      clauses.npy     their vectors
+
+A build is written to a temporary directory beside the target and renamed into place, so
+a crash never leaves half an index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .answer import Clause, split_clauses
+from .config import Config
+from .corpus import Corpus
+from .dense import DenseIndex
+from .embedder import Embedder
+from .records import Item
+from .tokenizer import Tokenizer
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+_FILES = ("items.jsonl", "lexical.jsonl", "dense.faiss", "clauses.jsonl", "clauses.npy")
+
+
+class IndexNotReady(RuntimeError):
+    """The index is missing, damaged or stale; the message says which command fixes it."""
+
+
+@dataclass
+class StoredIndex:
+    manifest: dict
+    items: list[Item]
+    item_tokens: list[list[str]]
+    dense: DenseIndex
+    clauses: list[Clause]
+    clause_tokens: list[list[str]]
+    clause_vectors: np.ndarray
+
+    @property
+    def tokenizer(self) -> Tokenizer:
+        return Tokenizer(**self.manifest["tokenizer"])
+
+
+def build_index(corpus: Corpus, corpus_dir: Path, config: Config, embedder: Embedder, progress: bool = True) -> StoredIndex:
+    """Tokenise and embed every item and clause of `corpus` (the slow step: the model runs)."""
+    items = corpus.items
+    tokenizer = Tokenizer.for_items(items, extra=_district_words(corpus_dir))
+    clauses = [c for doc, item in enumerate(items) for c in split_clauses(item, doc)]
+    clause_texts = [items[c.doc].text[c.start : c.end] for c in clauses]
+    log.info("embedding %d items and %d clauses with %s", len(items), len(clauses), embedder.name)
+    vectors = embedder.encode_passages([it.text for it in items], progress=progress)
+    clause_vectors = embedder.encode_passages(clause_texts, progress=progress)
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "package_version": __version__,
+        "model": {"name": config.model, "dim": int(vectors.shape[1])},
+        "tokenizer": tokenizer.settings(),
+        "corpus": {
+            "path": str(corpus_dir.resolve()),
+            "sha256": corpus.sha256,
+            "files": [r.source for r in corpus.roundups],
+            "items": len(items),
+            "intro": {r.source: r.intro for r in corpus.roundups},
+            "credit": {r.source: r.credit for r in corpus.roundups},
+        },
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    return StoredIndex(
+        manifest=manifest,
+        items=items,
+        item_tokens=[tokenizer.tokenize(it.text) for it in items],
+        dense=DenseIndex.from_vectors(vectors),
+        clauses=clauses,
+        clause_tokens=[tokenizer.tokenize(t) for t in clause_texts],
+        clause_vectors=clause_vectors,
+    )
+
+
+def save_index(index: StoredIndex, target: Path) -> None:
+    """Write `index` into `target`, replacing what is there only once it is complete."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-building-", dir=target.parent))
+    try:
+        _write_jsonl(tmp / "items.jsonl", [it.to_dict() for it in index.items])
+        _write_jsonl(tmp / "lexical.jsonl", [{"tokens": t} for t in index.item_tokens])
+        index.dense.save(tmp / "dense.faiss")
+        _write_jsonl(
+            tmp / "clauses.jsonl",
+            [
+                {"doc": c.doc, "start": c.start, "end": c.end, "sentence": c.sentence, "tokens": t}
+                for c, t in zip(index.clauses, index.clause_tokens)
+            ],
+        )
+        np.save(tmp / "clauses.npy", index.clause_vectors.astype(np.float32))
+        manifest = dict(index.manifest, files={name: _sha256(tmp / name) for name in _FILES})
+        (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        old = None
+        if target.exists():
+            old = target.with_name(f".{target.name}-old-{time.time_ns()}")
+            target.rename(old)
+        tmp.rename(target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+        index.manifest = manifest
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def read_manifest(path: Path) -> dict:
+    manifest_path = Path(path) / MANIFEST
+    if not manifest_path.exists():
+        raise IndexNotReady(f"no index at {path} (missing {MANIFEST}): run `roundup-qa build --index {path}`")
+    try:
+        return json.loads(manifest_path.read_text(encoding="utf-8"))
+    except ValueError as err:
+        raise IndexNotReady(f"{manifest_path} is damaged ({err}): run `roundup-qa build --index {path}`") from None
+
+
+def load_index(path: Path) -> StoredIndex:
+    """Read an index, verifying every file against the manifest's checksums."""
+    path = Path(path)
+    manifest = read_manifest(path)
+    rebuild = f"run `roundup-qa build --index {path}`"
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexNotReady(
+            f"{path} has index format {manifest.get('format_version')}, this version reads "
+            f"{FORMAT_VERSION}: {rebuild}"
+        )
+    for name, digest in manifest.get("files", {}).items():
+        file = path / name
+        if not file.exists():
+            raise IndexNotReady(f"{file} is missing: {rebuild}")
+        if _sha256(file) != digest:
+            raise IndexNotReady(f"{file} does not match its checksum in the manifest (damaged?): {rebuild}")
+    try:
+        items = [Item(**row) for row in _read_jsonl(path / "items.jsonl")]
+        item_tokens = [row["tokens"] for row in _read_jsonl(path / "lexical.jsonl")]
+        dense = DenseIndex.load(path / "dense.faiss")
+        rows = _read_jsonl(path / "clauses.jsonl")
+        clause_vectors = np.load(path / "clauses.npy")
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as err:
+        raise IndexNotReady(f"{path} cannot be read ({err}): {rebuild}") from None
+    clauses = [Clause(r["doc"], r["start"], r["end"], r["sentence"]) for r in rows]
+    if not (len(items) == len(item_tokens) == len(dense)) or len(clauses) != len(clause_vectors):
+        raise IndexNotReady(f"{path} has files of different lengths: {rebuild}")
+    return StoredIndex(manifest, items, item_tokens, dense, clauses, [r["tokens"] for r in rows], clause_vectors)
+
+
+def staleness(manifest: dict, corpus: Corpus, corpus_dir: Path, config: Config) -> list[str]:
+    """Why an index built with `manifest` does not fit this corpus and config ([] if it does)."""
+    reasons = []
+    if manifest.get("format_version") != FORMAT_VERSION:
+        reasons.append(f"index format {manifest.get('format_version')} != {FORMAT_VERSION}")
+    if manifest.get("model", {}).get("name") != config.model:
+        reasons.append(f"built with model {manifest.get('model', {}).get('name')!r}, config asks for {config.model!r}")
+    if manifest.get("corpus", {}).get("sha256") != corpus.sha256:
+        reasons.append(f"the corpus in {corpus_dir} changed since the index was built")
+    expected = Tokenizer.for_items(corpus.items, extra=_district_words(corpus_dir)).settings()
+    if manifest.get("tokenizer") != expected:
+        reasons.append("tokenizer settings changed")
+    return reasons
+
+
+def _district_words(corpus_dir: Path) -> list[str]:
+    from .districts import Gazetteer
+
+    gazetteer = Gazetteer.from_dir(corpus_dir)
+    if gazetteer is None:
+        return []
+    return [a for d in gazetteer.districts for a in (d.name, *d.aliases)]
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _write_jsonl(path: Path, rows: list[dict]) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]

@@ -1,0 +1,107 @@
+"""The one jieba tokenizer used for documents and questions alike.
+
+Own `jieba.Tokenizer` instance (never the global one), the corpus's domain words added so
+names stay whole, NFKC so full-width letters and digits match half-width ones, and
+stopwords and question words dropped so BM25 weighs content. Its settings (domain words
+included) are saved in the index manifest and restored at query time.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .records import Item
+
+# Function words of news prose and of questions; they carry no content for BM25.
+STOPWORDS_ZH = frozenset(
+    "的 了 和 与 及 或 在 是 有 等 为 对 将 把 被 从 也 都 而 并 由 于 以 之 其 该 此 这 那 上 下 中 "
+    "个 年 月 日 又 就 还 但 至 到 向 着 过 给 让 其中 以及 进行 开展 已经 通过 一个 一 "
+    "什么 哪 哪些 哪个 哪家 哪里 哪儿 哪位 哪天 哪年 多少 几 几个 谁 何 何时 何地 什么时候 "
+    "如何 怎么 怎样 怎么样 为什么 为何 是否 吗 呢 吧 啊 请问 请 告诉 我 我们 你 您 它 他们 "
+    "多 多大 多久 多长 多高 哪一 共 共有 一共 总共".split()
+)
+STOPWORDS_EN = frozenset(
+    "a an the of in on at to for from by with and or is are was were be been being do does "
+    "did what which who whom whose when where why how many much that this these those it its "
+    "there their they he she his her as about into than then so can could would should will "
+    "has have had not no yes any some all i you we me my our your please tell".split()
+)
+# Domain words whose pieces jieba gets wrong on this kind of text (FIELD-NOTES).
+BASE_DOMAIN_WORDS = ("老旧小区", "党史学习教育", "我为群众办实事", "高标准农田", "双招双引")
+_KEEP = re.compile(r"[\w\u4e00-\u9fff]")
+# Town names: two characters, not an administrative word, then 镇 or 街道 (龙居镇, 辛店街道).
+_TOWN = re.compile(r"[^\W\d_区县市省乡镇村建在对出动]{2}(?:镇|街道)")
+# Short quoted names (brands, slogans) stay whole; long ones are left to jieba so that a
+# question naming part of them still matches.
+_QUOTED = re.compile(r"[“\"《]([^”\"》]{2,5})[”\"》]")
+
+
+def _silence_jieba() -> None:
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+
+
+@dataclass
+class Tokenizer:
+    """Normalise, segment and filter text into BM25 terms.
+
+    Cheap to construct; jieba's dictionary loads on the first `tokenize` call.
+    """
+
+    domain_words: list[str] = field(default_factory=lambda: list(BASE_DOMAIN_WORDS))
+    hmm: bool = True  # jieba's HMM finds names not in its dictionary
+
+    def __post_init__(self) -> None:
+        self._jieba = None
+
+    @classmethod
+    def for_items(cls, items: Iterable[Item], extra: Iterable[str] = ()) -> Tokenizer:
+        """A tokenizer knowing the corpus's towns and short quoted names, plus `extra`."""
+        return cls(domain_words=sorted(set(BASE_DOMAIN_WORDS) | set(extra) | domain_words(items)))
+
+    def settings(self) -> dict:
+        """What the manifest records; `Tokenizer(**settings)` rebuilds this tokenizer."""
+        return {"domain_words": list(self.domain_words), "hmm": self.hmm}
+
+    def _segmenter(self):
+        if self._jieba is None:
+            _silence_jieba()
+            import jieba
+
+            seg = jieba.Tokenizer()
+            seg.initialize()
+            for word in self.domain_words:
+                seg.add_word(word, freq=None)
+            self._jieba = seg
+        return self._jieba
+
+    def tokenize(self, text: str) -> list[str]:
+        """Content terms of `text`, lower-cased, in order."""
+        norm = normalize(text)
+        words = self._segmenter().lcut(norm, HMM=self.hmm)
+        return [w for w in (w.strip() for w in words) if _is_term(w)]
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width -> half-width) and lower case."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def _is_term(word: str) -> bool:
+    return bool(word) and bool(_KEEP.search(word)) and word not in STOPWORDS_ZH and word not in STOPWORDS_EN
+
+
+def domain_words(items: Iterable[Item]) -> set[str]:
+    """Names in the corpus that should stay whole: towns and short quoted terms."""
+    words: set[str] = set()
+    for item in items:
+        text = item.text
+        words.update(_TOWN.findall(text))
+        words.update(q for q in _QUOTED.findall(text) if re.fullmatch(r"[\u4e00-\u9fff]+", q))
+    return {w for w in words if len(w) >= 2}
