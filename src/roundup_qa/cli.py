@@ -40,9 +40,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--corpus", default="corpus", help="directory of roundup .txt files (default: corpus/)")
+    common.add_argument(
+        "--corpus", default="corpus", help="directory of roundup .txt files (default: corpus/)"
+    )
     common.add_argument("--index", default="index", help="index directory (default: index/)")
-    common.add_argument("--model", help="sentence-transformers model name or folder (default: the packaged e5-small)")
+    common.add_argument(
+        "--model", help="sentence-transformers model name or folder (default: the packaged e5-small)"
+    )
     common.add_argument(
         "-o", "--option", action="append", default=[], metavar="KEY=VALUE",
         help="override a config value, e.g. -o fusion=weighted -o rrf_k=30",
@@ -71,7 +75,9 @@ def _parser() -> argparse.ArgumentParser:
     e.set_defaults(run=_cmd_eval)
 
     s = sub.add_parser("serve", parents=[common], help="start the web chat")
-    s.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    s.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)"
+    )
     s.add_argument("--port", type=int, default=7860)
     s.set_defaults(run=_cmd_serve)
     return p

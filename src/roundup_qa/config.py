@@ -15,28 +15,36 @@ class Config:
     # probe questions; the English-only MiniLM reached 0.44). Any sentence-transformers
     # name or folder works here.
     model: str = PACKAGED_MODEL
-    embed_batch_size: int = 16  # 2-core CPU; larger batches gave no speed-up here
+    # an item's dense score is its own similarity plus this times its best clause's;
+    # hybrid en R@1 0.784 -> 0.865 with 0.5 (eval/results/spine-baseline.md, -o
+    # dense_clause_weight=0); a one-off dense-only probe gave en 0.838 at 0.3, 0.865 at 0.7
+    dense_clause_weight: float = 0.5
+    embed_batch_size: int = 16  # sentence-transformers' usual size; not tuned
 
     # --- lexical retrieval ---
     # BM25Plus, not BM25Okapi: Okapi's idf is 0 for a term in half the items and floors
     # commoner terms (FIELD-NOTES), which silently drops words like 河口区 on a 52-item
-    # corpus; Plus keeps every idf positive. Chosen over BM25L by eval (eval/results/).
+    # corpus; Plus keeps every idf positive. zh R@1: Plus 0.983, Okapi 0.983, L 0.967
+    # (eval/results/spine-baseline.md): Okapi ties here, Plus is chosen for the reason above.
     bm25_variant: str = "plus"
-    bm25_k1: float = 1.5  # rank-bm25 default; the eval sweep found no better value
+    bm25_k1: float = 1.5  # rank-bm25 default; not swept yet
     bm25_b: float = 0.75  # rank-bm25 default
     bm25_delta: float = 1.0  # BM25+ lower bound per matched term (Lv & Zhai 2011)
 
     # --- fusion ---
     retrieval: str = "hybrid"  # "hybrid", or "bm25" / "dense" alone for ablations
-    fusion: str = "rrf"  # "rrf" or "weighted" (min-max normalised scores); see eval/results/
-    rrf_k: int = 60  # Cormack et al. 2009; flat on this corpus in the eval sweep
-    weight_bm25: float = 1.0  # equal weights: see eval/results/ for the sweep
+    fusion: str = "rrf"  # "rrf" or "weighted"; zh R@1 0.983 vs 0.967 (spine-baseline.md)
+    rrf_k: int = 60  # Cormack et al. 2009; k=10 gave identical figures (spine-baseline.md)
+    # equal weights, not swept: the eval set cannot separate them yet (dense alone is one
+    # zh question better than hybrid; BM25 has no English until a query bridge exists)
+    weight_bm25: float = 1.0
     weight_dense: float = 1.0
     candidates: int = 20  # depth each retriever contributes to fusion
 
     # --- answer span ---
     # clause score = span_lexical * term coverage + (1 - span_lexical) * dense similarity
-    # (min-max within the item); 0.5 chosen by the eval set's character F1.
+    # (min-max within the item); F1 0.152 / 0.166 / 0.169 at 0.3 / 0.5 / 0.7
+    # (spine-baseline.md): flat, kept at 0.5 until answer types replace this scorer.
     span_lexical: float = 0.5
 
     # --- input guard ---

@@ -106,9 +106,7 @@ def read_bin(path: Path) -> _E5Bin:
     pos += 4 * n_pieces
     blob = buf[pos : pos + blob_len]
     pos += blob_len
-    pieces = [
-        (blob[offs[i] : offs[i + 1]].decode("utf-8"), float(scores[i])) for i in range(n_pieces)
-    ]
+    pieces = [(blob[offs[i] : offs[i + 1]].decode("utf-8"), float(scores[i])) for i in range(n_pieces)]
     n_norm, norm_bytes = struct.unpack_from("<iI", buf, pos)
     pos += 8
     norm, q = {}, pos
@@ -176,10 +174,17 @@ def convert(src: Path, folder: Path) -> None:
             [
                 {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
                 {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-                {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
+                {
+                    "idx": 2,
+                    "name": "2",
+                    "path": "2_Normalize",
+                    "type": "sentence_transformers.models.Normalize",
+                },
             ],
         )
-        _write_json(tmp / "sentence_bert_config.json", {"max_seq_length": model.max_pos, "do_lower_case": False})
+        _write_json(
+            tmp / "sentence_bert_config.json", {"max_seq_length": model.max_pos, "do_lower_case": False}
+        )
         _write_json(
             tmp / "config_sentence_transformers.json",
             {"prompts": {"query": "query: ", "passage": "passage: "}, "default_prompt_name": None,
@@ -280,23 +285,47 @@ def _tokenizer_json(m: _E5Bin) -> dict:
         "truncation": None,
         "padding": None,
         "added_tokens": [
-            {"id": i, "content": s, "single_word": False, "lstrip": False, "rstrip": False,
-             "normalized": False, "special": True}
+            {
+                "id": i,
+                "content": s,
+                "single_word": False,
+                "lstrip": False,
+                "rstrip": False,
+                "normalized": False,
+                "special": True,
+            }
             for i, s in sorted(special.items())
         ],  # fmt: skip
         "normalizer": {"type": "Sequence", "normalizers": steps},
-        "pre_tokenizer": {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always", "split": True},
+        "pre_tokenizer": {
+            "type": "Metaspace",
+            "replacement": "\u2581",
+            "prepend_scheme": "always",
+            "split": True,
+        },
         "post_processor": {
             "type": "TemplateProcessing",
-            "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
-                       {"SpecialToken": {"id": "</s>", "type_id": 0}}],
-            "pair": [{"SpecialToken": {"id": "<s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
-                     {"SpecialToken": {"id": "</s>", "type_id": 0}}, {"Sequence": {"id": "B", "type_id": 0}},
-                     {"SpecialToken": {"id": "</s>", "type_id": 0}}],
+            "single": [
+                {"SpecialToken": {"id": "<s>", "type_id": 0}},
+                {"Sequence": {"id": "A", "type_id": 0}},
+                {"SpecialToken": {"id": "</s>", "type_id": 0}},
+            ],
+            "pair": [
+                {"SpecialToken": {"id": "<s>", "type_id": 0}},
+                {"Sequence": {"id": "A", "type_id": 0}},
+                {"SpecialToken": {"id": "</s>", "type_id": 0}},
+                {"Sequence": {"id": "B", "type_id": 0}},
+                {"SpecialToken": {"id": "</s>", "type_id": 0}},
+            ],
             "special_tokens": {s: {"id": s, "ids": [i], "tokens": [s]} for i, s in special.items()},
         },  # fmt: skip
         "decoder": {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always", "split": True},
-        "model": {"type": "Unigram", "unk_id": m.unk, "vocab": [list(p) for p in m.pieces], "byte_fallback": False},
+        "model": {
+            "type": "Unigram",
+            "unk_id": m.unk,
+            "vocab": [list(p) for p in m.pieces],
+            "byte_fallback": False,
+        },
     }
 
 

@@ -53,9 +53,7 @@ def parse_roundup(text: str, source: str) -> Roundup:
     lines = _lines_with_offsets(text)
     starts = [i for i, (_, line) in enumerate(lines) if line.lstrip().startswith(BULLET)]
     if not starts:
-        raise CorpusError(
-            f"no items found in {source}: items must start with a line beginning with {BULLET}"
-        )
+        raise CorpusError(f"no items found in {source}: items must start with a line beginning with {BULLET}")
     intro = "\n".join(line.strip() for _, line in lines[: starts[0]] if line.strip())
     credit = ""
     # Credit lines trail the last item; peel them off before cutting items.
@@ -67,7 +65,7 @@ def parse_roundup(text: str, source: str) -> Roundup:
 
     items = []
     bounds = starts[1:] + [last]
-    for number, (first, stop) in enumerate(zip(starts, bounds), start=1):
+    for number, (first, stop) in enumerate(zip(starts, bounds, strict=True), start=1):
         offset, title_line = lines[first]
         lead = len(title_line) - len(title_line.lstrip()) + len(BULLET)
         title_raw = title_line[lead:]
@@ -127,7 +125,7 @@ def load_corpus(directory: str | Path) -> Corpus:
         roundup = parse_roundup(text, path.name)
         if gazetteer is not None:
             districts = gazetteer.infer(roundup.items)
-            items = [replace(it, district=d) for it, d in zip(roundup.items, districts)]
+            items = [replace(it, district=d) for it, d in zip(roundup.items, districts, strict=True)]
             roundup = replace(roundup, items=items)
         roundups.append(roundup)
     return Corpus(roundups=roundups, sha256=digest.hexdigest())

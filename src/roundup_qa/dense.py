@@ -39,7 +39,7 @@ class DenseIndex:
             raise ValueError(f"query has dimension {q.shape[1]}, the index {self.dim}")
         depth = len(self) if allowed is not None else min(k, len(self))
         scores, ids = self._index.search(q, depth)
-        hits = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        hits = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
         if allowed is not None:
             hits = [h for h in hits if h[0] in allowed]
         return [Hit(doc=i, score=s, rank=r) for r, (i, s) in enumerate(hits[:k], 1)]

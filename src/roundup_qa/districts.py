@@ -79,7 +79,9 @@ class Gazetteer:
             score.update(self.mentions(it.body))
             direct.append(score)
         affinity = self._affinity(items, direct)
-        scores = [[direct[i][n] + _AFFINITY_WEIGHT * affinity[i][n] for n in names] for i in range(len(items))]
+        scores = [
+            [direct[i][n] + _AFFINITY_WEIGHT * affinity[i][n] for n in names] for i in range(len(items))
+        ]
         return [names[k] for k in _monotone_best(scores)]
 
     def _affinity(self, items: list[Item], direct: list[Counter[str]]) -> list[Counter[str]]:

@@ -170,7 +170,8 @@ def summarize(outcomes: list[Outcome]) -> dict:
             "gold_rank": o.rank,
         }
         for o in outcomes
-        if (o.question.item is None) != (o.answer.answer is None) or (o.question.item is not None and o.f1 < 1.0)
+        if (o.question.item is None) != (o.answer.answer is None)
+        or (o.question.item is not None and o.f1 < 1.0)
     ]
     return report
 
@@ -220,6 +221,11 @@ def format_table(report: dict) -> str:
     rows = [("all", report["all"])] + list(report["by_lang"].items())
     lines = ["| split | n | " + " | ".join(c for c, _ in cols) + " |", "|---" * (len(cols) + 2) + "|"]
     for name, fig in rows:
-        vals = ["–" if fig[k] is None else (f"{fig[k]:.3f}" if isinstance(fig[k], float) and "ms" not in k else str(fig[k])) for _, k in cols]
+        vals = [
+            "–"
+            if fig[k] is None
+            else (f"{fig[k]:.3f}" if isinstance(fig[k], float) and "ms" not in k else str(fig[k]))
+            for _, k in cols
+        ]
         lines.append(f"| {name} | {fig['questions']} | " + " | ".join(vals) + " |")
     return "\n".join(lines)

@@ -43,6 +43,5 @@ def _ordered(scores: dict[int, float], rankings: Mapping[str, list[Hit]]) -> lis
     ranks = {name: {h.doc: h.rank for h in hits} for name, hits in rankings.items()}
     order = sorted(scores, key=lambda d: (-scores[d], d))
     return [
-        FusedHit(doc=d, score=scores[d], ranks={name: r.get(d) for name, r in ranks.items()})
-        for d in order
+        FusedHit(doc=d, score=scores[d], ranks={name: r.get(d) for name, r in ranks.items()}) for d in order
     ]

@@ -7,6 +7,8 @@ import re
 import unicodedata
 from pathlib import Path
 
+import numpy as np
+
 from .answer import choose_span
 from .config import Config
 from .corpus import load_corpus
@@ -30,13 +32,16 @@ class RoundupQA:
     missing or stale one when allowed); `ask()` returns an `Answer` record.
     """
 
-    def __init__(self, index: StoredIndex, config: Config | None = None, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self, index: StoredIndex, config: Config | None = None, embedder: Embedder | None = None
+    ) -> None:
         self.config = config or Config()
         self.index = index
         self.embedder = embedder or Embedder(self.config.model, batch_size=self.config.embed_batch_size)
         self.tokenizer = index.tokenizer
         c = self.config
         self.lexical = LexicalIndex(index.item_tokens, c.bm25_variant, c.bm25_k1, c.bm25_b, c.bm25_delta)
+        self._clause_doc = np.array([cl.doc for cl in index.clauses], dtype=np.int64)
         self._clauses: dict[int, list[int]] = {}
         for i, clause in enumerate(index.clauses):
             self._clauses.setdefault(clause.doc, []).append(i)
@@ -126,7 +131,9 @@ class RoundupQA:
         text, notes = clean_question(question, c.max_question_chars)
         lang = detect_language(text)
         if not _CONTENT.search(text):
-            return Answer(question=text, answer=None, citation=None, reason="empty question", lang=lang, notes=notes)
+            return Answer(
+                question=text, answer=None, citation=None, reason="empty question", lang=lang, notes=notes
+            )
         allowed = None
         if district:
             allowed = {i for i, it in enumerate(self.index.items) if it.district == district}
@@ -141,7 +148,7 @@ class RoundupQA:
             rankings["bm25"] = self.lexical.search(terms, c.candidates, allowed)
         qvec = self.embedder.encode_queries([text])[0]  # the span scorer uses it in every mode
         if c.retrieval in ("hybrid", "dense"):
-            rankings["dense"] = self.index.dense.search(qvec, c.candidates, allowed)
+            rankings["dense"] = self._dense_search(qvec, allowed)
         fused = self._fuse(rankings)
         passages = [self._passage(h) for h in fused[:top_k]]
         if not fused:
@@ -173,6 +180,20 @@ class RoundupQA:
             notes=notes,
         )
 
+    def _dense_search(self, qvec, allowed: set[int] | None) -> list[Hit]:
+        """Items by similarity to the question plus `dense_clause_weight` x their best clause.
+
+        A long item's single vector blurs the one sentence a question is about; its best
+        clause keeps it. The clause vectors are the ones the span scorer uses.
+        """
+        c, n = self.config, len(self.index.items)
+        item_hits = self.index.dense.search(qvec, n, allowed)
+        clause_best = np.full(n, -1.0, dtype=np.float32)
+        np.maximum.at(clause_best, self._clause_doc, self.index.clause_vectors @ qvec)
+        scored = [(h.doc, h.score + c.dense_clause_weight * float(clause_best[h.doc])) for h in item_hits]
+        scored.sort(key=lambda x: (-x[1], x[0]))
+        return [Hit(doc=d, score=s, rank=r) for r, (d, s) in enumerate(scored[: c.candidates], 1)]
+
     def _fuse(self, rankings: dict[str, list[Hit]]) -> list[FusedHit]:
         c = self.config
         weights = {"bm25": c.weight_bm25, "dense": c.weight_dense}
@@ -201,6 +222,6 @@ def clean_question(question: object, limit: int) -> tuple[str, list[str]]:
 
 
 def detect_language(text: str) -> str:
-    """"zh" when the question has Chinese characters and few Latin letters, else "en"."""
+    """ "zh" when the question has Chinese characters and few Latin letters, else "en"."""
     cjk, latin = len(_CJK.findall(text)), len(_LATIN.findall(text))
     return "zh" if cjk and cjk * 3 >= latin else ("en" if latin else "zh")

@@ -60,7 +60,9 @@ class StoredIndex:
         return Tokenizer(**self.manifest["tokenizer"])
 
 
-def build_index(corpus: Corpus, corpus_dir: Path, config: Config, embedder: Embedder, progress: bool = True) -> StoredIndex:
+def build_index(
+    corpus: Corpus, corpus_dir: Path, config: Config, embedder: Embedder, progress: bool = True
+) -> StoredIndex:
     """Tokenise and embed every item and clause of `corpus` (the slow step: the model runs)."""
     items = corpus.items
     tokenizer = Tokenizer.for_items(items, extra=_district_words(corpus_dir))
@@ -108,7 +110,7 @@ def save_index(index: StoredIndex, target: Path) -> None:
             tmp / "clauses.jsonl",
             [
                 {"doc": c.doc, "start": c.start, "end": c.end, "sentence": c.sentence, "tokens": t}
-                for c, t in zip(index.clauses, index.clause_tokens)
+                for c, t in zip(index.clauses, index.clause_tokens, strict=True)
             ],
         )
         np.save(tmp / "clauses.npy", index.clause_vectors.astype(np.float32))
@@ -134,7 +136,9 @@ def read_manifest(path: Path) -> dict:
     try:
         return json.loads(manifest_path.read_text(encoding="utf-8"))
     except ValueError as err:
-        raise IndexNotReady(f"{manifest_path} is damaged ({err}): run `roundup-qa build --index {path}`") from None
+        raise IndexNotReady(
+            f"{manifest_path} is damaged ({err}): run `roundup-qa build --index {path}`"
+        ) from None
 
 
 def load_index(path: Path) -> StoredIndex:
@@ -164,7 +168,9 @@ def load_index(path: Path) -> StoredIndex:
     clauses = [Clause(r["doc"], r["start"], r["end"], r["sentence"]) for r in rows]
     if not (len(items) == len(item_tokens) == len(dense)) or len(clauses) != len(clause_vectors):
         raise IndexNotReady(f"{path} has files of different lengths: {rebuild}")
-    return StoredIndex(manifest, items, item_tokens, dense, clauses, [r["tokens"] for r in rows], clause_vectors)
+    return StoredIndex(
+        manifest, items, item_tokens, dense, clauses, [r["tokens"] for r in rows], clause_vectors
+    )
 
 
 def staleness(manifest: dict, corpus: Corpus, corpus_dir: Path, config: Config) -> list[str]:
@@ -173,7 +179,9 @@ def staleness(manifest: dict, corpus: Corpus, corpus_dir: Path, config: Config) 
     if manifest.get("format_version") != FORMAT_VERSION:
         reasons.append(f"index format {manifest.get('format_version')} != {FORMAT_VERSION}")
     if manifest.get("model", {}).get("name") != config.model:
-        reasons.append(f"built with model {manifest.get('model', {}).get('name')!r}, config asks for {config.model!r}")
+        reasons.append(
+            f"built with model {manifest.get('model', {}).get('name')!r}, config asks for {config.model!r}"
+        )
     if manifest.get("corpus", {}).get("sha256") != corpus.sha256:
         reasons.append(f"the corpus in {corpus_dir} changed since the index was built")
     expected = Tokenizer.for_items(corpus.items, extra=_district_words(corpus_dir)).settings()

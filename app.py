@@ -1,0 +1,23 @@
+"""Start the web chat: `python app.py` (same as `roundup-qa serve`).
+
+Environment: ROUNDUP_QA_HOST (default 127.0.0.1), ROUNDUP_QA_PORT (default 7860),
+ROUNDUP_QA_INDEX (default index/), ROUNDUP_QA_CORPUS (default corpus/). A missing or stale
+index is built first, with a progress bar.
+"""
+
+import logging
+import os
+
+from roundup_qa import RoundupQA
+from roundup_qa.web import launch
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    qa = RoundupQA.load(
+        os.environ.get("ROUNDUP_QA_INDEX", "index"), corpus=os.environ.get("ROUNDUP_QA_CORPUS", "corpus")
+    )
+    launch(
+        qa,
+        host=os.environ.get("ROUNDUP_QA_HOST", "127.0.0.1"),
+        port=int(os.environ.get("ROUNDUP_QA_PORT", "7860")),
+    )

@@ -1,0 +1,137 @@
+"""The real roundup, the real model: answers a user would see."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from roundup_qa import evaluate
+from roundup_qa.cli import main
+from roundup_qa.store import save_index
+
+from .conftest import CORPUS, ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def _is_exact_span(qa, r):
+    item = next(
+        it for it in qa.index.items if it.number == r.citation.item and it.source == r.citation.source
+    )
+    return item.text[r.citation.start : r.citation.end] == r.answer
+
+
+@pytest.mark.parametrize(
+    "question, item, district",
+    [
+        ("渤中海上风电产业基地项目和谁签约?", 10, "河口区"),
+        ("Which companies signed the offshore wind power base project in Hekou?", 10, "河口区"),
+        ("利津县老旧小区改造项目获批中央预算内投资多少?", 36, "利津县"),
+        ("How many mu of high-standard farmland does Guangrao County have now?", 27, "广饶县"),
+        ("陕西科技大学有多少名师生在天弘化学实习实训?", 48, "东营港经济开发区"),
+    ],
+)
+def test_answers_cite_the_right_item_with_an_exact_span(real_qa, question, item, district):
+    r = real_qa.ask(question)
+    assert r.answer, r.reason
+    assert (r.citation.item, r.citation.district) == (item, district)
+    assert _is_exact_span(real_qa, r)
+    assert r.passages[0].item == item
+    assert set(r.passages[0].ranks) == {"bm25", "dense"}
+
+
+def test_chinese_answer_span_contains_the_fact(real_qa):
+    assert "2135万元" in real_qa.ask("利津县老旧小区改造项目获批中央预算内投资多少?").answer
+
+
+def test_record_is_json_serialisable_and_complete(real_qa):
+    d = real_qa.ask("黄河口大闸蟹的品牌价值升至多少?", top_k=3).to_dict()
+    again = json.loads(json.dumps(d, ensure_ascii=False))
+    assert set(again) >= {"question", "answer", "citation", "passages", "reason", "lang"}
+    assert set(again["citation"]) == {"source", "item", "title", "district", "start", "end"}
+    assert len(again["passages"]) == 3
+    assert again["lang"] == "zh"
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "?!。", "\x00\x01", None])
+def test_empty_questions_get_a_polite_refusal(real_qa, bad):
+    r = real_qa.ask(bad)
+    assert r.answer is None and r.citation is None and r.reason
+
+
+def test_long_question_is_truncated_with_a_note(real_qa):
+    r = real_qa.ask("河口区" * 1000)
+    assert len(r.question) == real_qa.config.max_question_chars
+    assert any("truncated" in n for n in r.notes)
+
+
+def test_district_filter_restricts_the_passages(real_qa):
+    r = real_qa.ask("签约仪式", district="利津县")
+    assert r.passages and all(p.district == "利津县" for p in r.passages)
+
+
+def test_eval_set_is_valid_and_covers_every_item(real_qa):
+    qs = evaluate.load_eval_set(ROOT / "eval" / "questions.jsonl", real_qa.index.items)
+    assert len(qs) >= 60
+    assert {q.item for q in qs if q.item} == set(range(1, 53))
+    assert {q.lang for q in qs} == {"zh", "en"}
+    assert sum(q.item is None for q in qs) >= 10
+
+
+def test_eval_metrics_on_known_outcomes():
+    assert evaluate.char_f1("2135万元", "2135万元。") == 1.0
+    assert evaluate.char_f1("投资2135万元", "2135万元") == pytest.approx(2 * (6 / 8) * 1 / (6 / 8 + 1))
+    assert evaluate.char_f1("", "x") == 0.0
+
+
+def test_cli_ask_json_file_stdin_one_line_per_question(real_qa, tmp_path):
+    index = tmp_path / "cli-index"
+    save_index(real_qa.index, index)  # the subprocess loads it; no rebuild
+    questions = "渤中海上风电产业基地项目和谁签约?\n\nWhat is the brand value of Huasheng Rubber?\n"
+    proc = subprocess.run(
+        [sys.executable, "-m", "roundup_qa.cli", "ask", "--json", "--file", "-",
+         "--corpus", str(CORPUS), "--index", str(index)],
+        input=questions, capture_output=True, text=True, timeout=600, cwd=ROOT,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(rows) == 3
+    assert rows[0]["citation"]["item"] == 10
+    assert rows[1]["answer"] is None
+    assert rows[2]["citation"]["item"] == 31
+
+
+def test_cli_reports_bad_input_without_a_traceback(tmp_path, capsys):
+    assert main(["ask", "hi", "--corpus", str(tmp_path / "missing"), "--index", str(tmp_path / "i")]) == 2
+    err = capsys.readouterr().err
+    assert "does not exist" in err and "Traceback" not in err
+    assert main(["eval", "--set", str(tmp_path / "none.jsonl"), "-o", "nonsense=1"]) == 2
+    assert "bad option" in capsys.readouterr().err
+
+
+def test_cli_eval_prints_figures_per_language(real_qa, tmp_path, capsys):
+    small = tmp_path / "small.jsonl"
+    rows = [
+        {
+            "id": "a",
+            "lang": "zh",
+            "question": "利津县老旧小区改造项目获批中央预算内投资多少?",
+            "item": 36,
+            "answers": ["2135万元"],
+        },
+        {
+            "id": "b",
+            "lang": "en",
+            "question": "What is the brand value of Huasheng Rubber?",
+            "item": 31,
+            "answers": ["10.08亿元"],
+        },
+    ]
+    small.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    index = tmp_path / "idx"
+    save_index(real_qa.index, index)
+    assert main(["eval", "--set", str(small), "--corpus", str(CORPUS), "--index", str(index), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["all"]["recall@1"] == 1.0
+    assert set(report["by_lang"]) == {"zh", "en"}

@@ -1,0 +1,98 @@
+"""The index on disk: round trip, stale and damaged indexes, atomic writes."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from roundup_qa import Config, IndexNotReady, RoundupQA
+from roundup_qa.store import load_index
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def built(mini_corpus: Path, tmp_path: Path, embedder):
+    index = tmp_path / "index"
+    qa = RoundupQA.build(mini_corpus, index, embedder=embedder, progress=False)
+    return qa, mini_corpus, index
+
+
+def test_manifest_records_what_the_index_depends_on(built):
+    _, _, index = built
+    m = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
+    assert m["model"] == {"name": Config().model, "dim": 384}
+    assert m["corpus"]["items"] == 8 and len(m["corpus"]["sha256"]) == 64
+    assert "domain_words" in m["tokenizer"]
+    assert set(m["files"]) == {"items.jsonl", "lexical.jsonl", "dense.faiss", "clauses.jsonl", "clauses.npy"}
+    assert "(记者 张三" in m["corpus"]["credit"]["mini-roundup.txt"]
+
+
+def test_save_load_round_trip(built, embedder):
+    qa, corpus, index = built
+    again = RoundupQA.load(index, corpus=corpus, embedder=embedder, rebuild=False)
+    assert again.index.items == qa.index.items
+    assert again.index.item_tokens == qa.index.item_tokens
+    assert np.allclose(again.index.dense.vectors(), qa.index.dense.vectors())
+    assert again.index.clauses == qa.index.clauses
+    q = "河口区樱花节吸引了多少游客?"
+    assert again.ask(q).to_dict() == qa.ask(q).to_dict()
+    assert qa.ask(q).citation.item == 3
+
+
+def test_changed_corpus_is_stale(built, embedder):
+    _, corpus, index = built
+    path = corpus / "mini-roundup.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace("2.6万人次", "3.1万人次"), encoding="utf-8")
+    with pytest.raises(IndexNotReady, match="corpus .* changed.*roundup-qa build"):
+        RoundupQA.load(index, corpus=corpus, embedder=embedder, rebuild=False)
+    rebuilt = RoundupQA.load(index, corpus=corpus, embedder=embedder, rebuild=True, progress=False)
+    assert "3.1万人次" in rebuilt.ask("河口区樱花节吸引了多少游客?").passages[0].text
+
+
+def test_other_model_is_stale(built, embedder):
+    _, corpus, index = built
+    with pytest.raises(IndexNotReady, match="built with model"):
+        RoundupQA.load(
+            index, corpus=corpus, config=Config(model="some/other-model"), embedder=embedder, rebuild=False
+        )
+
+
+def test_damaged_or_missing_files_are_detected(built):
+    _, _, index = built
+    data = (index / "dense.faiss").read_bytes()
+    (index / "dense.faiss").write_bytes(data[: len(data) // 2])
+    with pytest.raises(IndexNotReady, match="checksum"):
+        load_index(index)
+    (index / "clauses.npy").unlink()
+    with pytest.raises(IndexNotReady, match="missing"):
+        load_index(index)
+
+
+def test_damaged_index_is_rebuilt_when_allowed(built, embedder):
+    _, corpus, index = built
+    (index / "items.jsonl").write_text("garbage", encoding="utf-8")
+    qa = RoundupQA.load(index, corpus=corpus, embedder=embedder, progress=False)
+    assert len(qa.index.items) == 8
+    assert load_index(index).items == qa.index.items
+
+
+def test_missing_index_without_rebuild_says_what_to_run(tmp_path):
+    with pytest.raises(IndexNotReady, match="roundup-qa build"):
+        RoundupQA.load(tmp_path / "none", rebuild=False)
+
+
+def test_failed_write_leaves_the_previous_index_intact(built, embedder, monkeypatch):
+    _, corpus, index = built
+    before = {p.name: p.read_bytes() for p in index.iterdir()}
+
+    def half_written(self, path):
+        Path(path).write_bytes(b"partial")
+        raise OSError("disk full")
+
+    monkeypatch.setattr("roundup_qa.dense.DenseIndex.save", half_written)
+    with pytest.raises(OSError, match="disk full"):
+        RoundupQA.build(corpus, index, embedder=embedder, progress=False)
+    assert {p.name: p.read_bytes() for p in index.iterdir()} == before
+    assert [p.name for p in index.parent.iterdir() if p.name.startswith(".")] == []

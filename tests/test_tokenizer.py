@@ -1,0 +1,34 @@
+from roundup_qa.tokenizer import Tokenizer
+
+
+def test_domain_words_fix_known_missegmentation():
+    plain = Tokenizer(domain_words=[]).tokenize("2021年老旧小区改造项目")
+    fixed = Tokenizer().tokenize("2021年老旧小区改造项目")
+    assert "老旧小区" not in plain
+    assert "老旧小区" in fixed
+
+
+def test_question_words_and_stopwords_are_dropped():
+    t = Tokenizer()
+    assert t.tokenize("渤中海上风电产业基地项目和谁签约?") == [
+        "渤中",
+        "海上",
+        "风电",
+        "产业基地",
+        "项目",
+        "签约",
+    ]
+    assert t.tokenize("Which companies signed the deal?") == ["companies", "signed", "deal"]
+
+
+def test_full_width_and_case_are_normalised():
+    t = Tokenizer()
+    assert t.tokenize("１．２ＧＷ光伏") == t.tokenize("1.2gw光伏")
+
+
+def test_settings_round_trip_gives_the_same_tokens():
+    t = Tokenizer(domain_words=["孤岛镇", "半晌讲台"])
+    clone = Tokenizer(**t.settings())
+    text = "辛店街道百姓宣讲品牌“半晌讲台”在孤岛镇"
+    assert clone.tokenize(text) == t.tokenize(text)
+    assert "半晌讲台" in clone.tokenize(text)
