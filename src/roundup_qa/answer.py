@@ -10,6 +10,7 @@ extended to the next clause of its sentence, where the answer usually follows.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -65,23 +66,46 @@ def _pieces(text: str, sep: re.Pattern[str]) -> list[tuple[int, int]]:
     return out
 
 
+# Candidate types that can answer each expected type, with a preference weight.
+ACCEPTS: dict[str, dict[str, float]] = {
+    "date": {"date": 1.0},
+    "count": {"count": 1.0, "quantity": 0.7},
+    "quantity": {"quantity": 1.0, "count": 0.8},
+    "money": {"money": 1.0},
+    "percentage": {"percentage": 1.0},
+    "rank": {"rank": 1.0},
+    "organisation": {"organisation": 1.0, "list": 1.0},
+    "list": {"list": 1.0, "enumeration": 0.85, "organisation": 0.6, "place": 0.4},
+    "place": {"venue": 1.0, "place": 0.85, "organisation": 0.5},
+    "person": {"person": 1.0, "organisation": 0.8, "list": 0.8},
+    "name": {"name": 1.0},
+}
+# how far (characters) a candidate may sit from the question's words before it loses weight
+_NEAR = 40.0
+_DISTANCE_PENALTY = 0.15
+# news puts the main fact first: a candidate at the end of the item loses this much
+_POSITION_PENALTY = 0.1
+# a candidate naming the question's head noun (哪几家检测站 -> …检测站) gains this much
+_HEAD_BONUS = 0.15
+
+
 @dataclass(frozen=True)
 class Span:
     start: int
     end: int
     reason: str
+    type: str  # the candidate type chosen, or "clause"
 
 
-def choose_span(
+def clause_scores(
     question_terms: list[str],
     question_vector: np.ndarray | None,
-    clauses: list[Clause],
     clause_terms: list[list[str]],
     clause_vectors: np.ndarray | None,
     idf: Callable[[str], float],
     lexical_weight: float,
-) -> Span:
-    """The best clause of one item for the question (see the module docstring)."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per clause: the combined score and the lexical coverage (both 0..1)."""
     q = {t for t in question_terms if idf(t) > 0}
     total = sum(idf(t) for t in q)
     lexical = np.array(
@@ -92,17 +116,101 @@ def choose_span(
         spread = float(sims.max() - sims.min())
         dense = (sims - sims.min()) / spread if spread > 0 else np.ones_like(sims)
     else:
-        dense = np.zeros(len(clauses))
+        dense = np.zeros(len(clause_terms))
     w = lexical_weight if total else 0.0
-    score = w * lexical + (1 - w) * dense
-    best = int(np.argmax(score))
+    return w * lexical + (1 - w) * dense, lexical
+
+
+def choose_span(
+    text: str,
+    question: str,
+    question_terms: list[str],
+    expected: str,
+    candidates: list,
+    clauses: list[Clause],
+    clause_terms: list[list[str]],
+    scores: np.ndarray,
+    lexical: np.ndarray,
+) -> Span:
+    """The answer span in one item's `text`.
+
+    With an expected type, the candidate of that type in the best-matching sentence,
+    closest to the question's words; else (or when none fits) the best clause.
+    """
+    accepts = ACCEPTS.get(expected, {})
+    sentence_best: dict[int, float] = {}
+    for clause, score in zip(clauses, scores, strict=True):
+        sentence_best[clause.sentence] = max(sentence_best.get(clause.sentence, 0.0), float(score))
+    asked = _norm(question)
+    best: tuple[float, object, int] | None = None
+    for cand in candidates:
+        weight = accepts.get(cand.type)
+        if weight is None or _norm(cand.text) in asked:
+            continue  # a span the question already states is not its answer
+        k = _clause_at(clauses, cand.start)
+        if k is None:
+            continue
+        sent = clauses[k].sentence
+        near = _distance_to_terms(text, clauses, sent, cand, question_terms)
+        score = (
+            weight * (0.6 * sentence_best[sent] + 0.4 * float(scores[k]))
+            - _DISTANCE_PENALTY * min(1.0, near / _NEAR)
+            - _POSITION_PENALTY * cand.start / max(1, len(text))
+            + _HEAD_BONUS * any(len(t) >= 2 and t in cand.text for t in question_terms)
+        )
+        key = (score, cand.end - cand.start)
+        if best is None or key > best[0]:
+            best = (key, cand, k)
+    if best is not None:
+        _, cand, k = best
+        where = "the title" if clauses[k].sentence == 0 else f"sentence {clauses[k].sentence}"
+        return Span(
+            cand.start,
+            cand.end,
+            f"expected {expected}; the {cand.type} in {where} nearest the question's words",
+            cand.type,
+        )
+    return _best_clause(clauses, clause_terms, question_terms, scores, lexical, expected)
+
+
+def _best_clause(clauses, clause_terms, question_terms, scores, lexical, expected) -> Span:
+    best = int(np.argmax(scores))
     clause = clauses[best]
-    how = (
-        f"clause {best} of the item: covers {lexical[best]:.0%} of the question's terms, "
-        f"similarity rank {int((dense > dense[best]).sum()) + 1} of {len(clauses)}"
-    )
+    why = "no interrogative with a known answer type" if expected == "other" else f"no {expected} in the item"
+    how = f"{why}; the best-matching clause (covers {lexical[best]:.0%} of the question's terms)"
     novel = set(clause_terms[best]) - set(question_terms)
     nxt = best + 1
     if not novel and nxt < len(clauses) and clauses[nxt].sentence == clause.sentence and clause.sentence:
-        return Span(clause.start, clauses[nxt].end, how + "; extended: the clause only repeats the question")
-    return Span(clause.start, clause.end, how)
+        return Span(
+            clause.start, clauses[nxt].end, how + ", extended: it only repeats the question", "clause"
+        )
+    return Span(clause.start, clause.end, how, "clause")
+
+
+def _clause_at(clauses: list[Clause], pos: int) -> int | None:
+    for k, c in enumerate(clauses):
+        if c.start <= pos < c.end:
+            return k
+    return None
+
+
+def _distance_to_terms(text: str, clauses: list[Clause], sentence: int, cand, terms: list[str]) -> float:
+    """Characters between the candidate and the nearest question term in its sentence."""
+    lo = min(c.start for c in clauses if c.sentence == sentence)
+    hi = max(c.end for c in clauses if c.sentence == sentence)
+    span = text[lo:hi].lower()
+    best = _NEAR
+    for t in set(terms):
+        for m in re.finditer(re.escape(t), span):
+            a, b = lo + m.start(), lo + m.end()
+            if b <= cand.start:
+                best = min(best, cand.start - b)
+            elif a >= cand.end:
+                best = min(best, a - cand.end)
+            else:
+                best = 0
+    return best
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"[\s\W_]+", "", unicodedata.normalize("NFKC", s).lower())

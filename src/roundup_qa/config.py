@@ -47,6 +47,16 @@ class Config:
     # (spine-baseline.md): flat, kept at 0.5 until answer types replace this scorer.
     span_lexical: float = 0.5
 
+    # items read for a span of the expected type, best first (1: only the top item)
+    reader_depth: int = 2
+
+    # --- abstention ("the roundup does not say") ---
+    abstain: bool = True
+    # minimum idf-weighted share of a Chinese question's terms found in the cited item;
+    # 0.55 is the sweep's choice (python eval/sweep_abstention.py -> eval/results/abstention-sweep.md):
+    # held-out half abstention P 1.0 / R 0.42, no answerable question refused
+    abstain_min_coverage: float = 0.55
+
     # --- input guard ---
     max_question_chars: int = 500  # longer questions are truncated, with a note
 

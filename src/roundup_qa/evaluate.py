@@ -135,7 +135,7 @@ class Outcome:
 
     @property
     def f1(self) -> float:
-        if self.answer.answer is None:
+        if self.answer.answer is None or not self.question.answers:
             return 0.0
         return max(char_f1(self.answer.answer, a) for a in self.question.answers)
 

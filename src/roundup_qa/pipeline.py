@@ -9,13 +9,17 @@ from pathlib import Path
 
 import numpy as np
 
-from .answer import choose_span
+from .abstain import Signals, coverage, decide, missing_names, month_conflict
+from .answer import ACCEPTS, Span, choose_span, clause_scores
+from .candidates import Candidate, extract
 from .config import Config
 from .corpus import load_corpus
 from .embedder import Embedder
 from .fusion import reciprocal_rank_fusion, weighted_score_fusion
 from .lexical import LexicalIndex
+from .question import analyze
 from .records import Answer, Citation, FusedHit, Hit, Passage
+from .render import render
 from .store import IndexNotReady, StoredIndex, build_index, load_index, read_manifest, save_index, staleness
 
 log = logging.getLogger(__name__)
@@ -41,6 +45,10 @@ class RoundupQA:
         self.tokenizer = index.tokenizer
         c = self.config
         self.lexical = LexicalIndex(index.item_tokens, c.bm25_variant, c.bm25_k1, c.bm25_b, c.bm25_delta)
+        self._candidate_cache: dict[int, list[Candidate]] = {}
+        idfs = [self.lexical.idf(t) for doc in index.item_tokens for t in doc]
+        self._unknown_idf = max(idfs, default=1.0)  # a word the corpus never uses weighs most
+        self._roundup_text = " ".join(index.manifest.get("corpus", {}).get("intro", {}).values())
         self._clause_doc = np.array([cl.doc for cl in index.clauses], dtype=np.int64)
         self._clauses: dict[int, list[int]] = {}
         for i, clause in enumerate(index.clauses):
@@ -143,6 +151,7 @@ class RoundupQA:
                 allowed = None
 
         terms = self.tokenizer.tokenize(text)
+        analysis = analyze(text, lang)
         rankings: dict[str, list[Hit]] = {}
         if c.retrieval in ("hybrid", "bm25"):
             rankings["bm25"] = self.lexical.search(terms, c.candidates, allowed)
@@ -156,29 +165,69 @@ class RoundupQA:
                 question=text, answer=None, citation=None, passages=passages, lang=lang, searched_for=terms,
                 reason="no item of the roundup shares a word with the question", notes=notes,
             )  # fmt: skip
-        top = fused[0]
+        # read the best item; when it holds no span of the expected type, the next ones
+        # (up to reader_depth) may: a retrieval near-miss is then still answered
+        readings = []
+        for hit in fused[: max(1, c.reader_depth)]:
+            readings.append((hit, self._read(hit.doc, text, terms, qvec, analysis.type)))
+            if analysis.type not in ACCEPTS or readings[-1][1].type != "clause":
+                break
+        top, span = next(((h, sp) for h, sp in readings if sp.type != "clause"), readings[0])
         item = self.index.items[top.doc]
-        ids = self._clauses[top.doc]
-        span = choose_span(
+        cov, uncovered = coverage(terms, item.text, self.lexical.idf, self._unknown_idf)
+        signals = Signals(
+            coverage=cov,
+            uncovered=uncovered,
+            type_found=None if analysis.type not in ACCEPTS else span.type != "clause",
+            month_conflict=month_conflict(analysis.months, item.text, self._roundup_text),
+            missing_names=missing_names(self.tokenizer.names(text), item.text, self._roundup_text),
+            bm25_rank=top.ranks.get("bm25"),
+            dense_rank=top.ranks.get("dense"),
+        )
+        common = dict(
+            question=text, passages=passages, lang=lang, searched_for=terms, notes=notes,
+            expected_type=analysis.type, why=analysis.why, signals=signals.to_dict(),
+        )  # fmt: skip
+        refusal = decide(signals, c.abstain_min_coverage) if c.abstain else None
+        if refusal:
+            return Answer(answer=None, citation=None, reason=refusal, **common)
+        citation = Citation(item.source, item.number, item.title, item.district, span.start, span.end)
+        answer = item.text[span.start : span.end]
+        districts_en = self.index.manifest.get("districts_en", {})
+        return Answer(
+            answer=answer,
+            citation=citation,
+            reason=span.reason,
+            answer_type=span.type,
+            answer_en=render(answer, span.type, districts_en),
+            district_en=districts_en.get(item.district),
+            **common,
+        )
+
+    def _read(self, doc: int, question: str, terms: list[str], qvec: np.ndarray, expected: str) -> Span:
+        """The answer span in item `doc` (see answer.choose_span)."""
+        ids = self._clauses[doc]
+        clauses = [self.index.clauses[i] for i in ids]
+        clause_terms = [self.index.clause_tokens[i] for i in ids]
+        scores, lexical = clause_scores(
             terms,
             qvec,
-            [self.index.clauses[i] for i in ids],
-            [self.index.clause_tokens[i] for i in ids],
+            clause_terms,
             self.index.clause_vectors[ids],
             self.lexical.idf,
-            c.span_lexical,
+            self.config.span_lexical,
         )
-        citation = Citation(item.source, item.number, item.title, item.district, span.start, span.end)
-        return Answer(
-            question=text,
-            answer=item.text[span.start : span.end],
-            citation=citation,
-            passages=passages,
-            reason=span.reason,
-            lang=lang,
-            searched_for=terms,
-            notes=notes,
+        text = self.index.items[doc].text
+        return choose_span(
+            text, question, terms, expected, self._candidates(doc), clauses, clause_terms, scores, lexical
         )
+
+    def _candidates(self, doc: int) -> list[Candidate]:
+        if doc not in self._candidate_cache:
+            m = self.index.manifest
+            places, blocked = tuple(m.get("places", ())), tuple(m.get("places_not", ()))
+            self._candidate_cache[doc] = extract(self.index.items[doc].text, places, blocked)
+        return self._candidate_cache[doc]
 
     def _dense_search(self, qvec, allowed: set[int] | None) -> list[Hit]:
         """Items by similarity to the question plus `dense_clause_weight` x their best clause.

@@ -104,6 +104,12 @@ class Answer:
     lang: str = "zh"  # language of the question: "zh" or "en"
     searched_for: list[str] = field(default_factory=list)  # lexical query terms
     notes: list[str] = field(default_factory=list)  # e.g. "question truncated"
+    expected_type: str = "other"  # what the question asks for: date, money, count, …
+    answer_type: str | None = None  # the kind of span chosen ("clause" when untyped)
+    why: str = ""  # how the expected type was read from the question
+    answer_en: str | None = None  # English rendering of the span, for display only
+    district_en: str | None = None  # the cited district in English
+    signals: dict = field(default_factory=dict)  # what the abstention decision saw
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -115,4 +121,10 @@ class Answer:
             "lang": self.lang,
             "searched_for": list(self.searched_for),
             "notes": list(self.notes),
+            "expected_type": self.expected_type,
+            "answer_type": self.answer_type,
+            "why": self.why,
+            "answer_en": self.answer_en,
+            "district_en": self.district_en,
+            "signals": dict(self.signals),
         }

@@ -36,7 +36,7 @@ from .tokenizer import Tokenizer
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 _FILES = ("items.jsonl", "lexical.jsonl", "dense.faiss", "clauses.jsonl", "clauses.npy")
 
@@ -76,6 +76,9 @@ def build_index(
         "package_version": __version__,
         "model": {"name": config.model, "dim": int(vectors.shape[1])},
         "tokenizer": tokenizer.settings(),
+        "places": _place_names(corpus_dir, tokenizer),
+        "districts_en": _districts_en(corpus_dir),
+        "places_not": _blocked_names(corpus_dir),
         "corpus": {
             "path": str(corpus_dir.resolve()),
             "sha256": corpus.sha256,
@@ -197,6 +200,26 @@ def _district_words(corpus_dir: Path) -> list[str]:
     if gazetteer is None:
         return []
     return [a for d in gazetteer.districts for a in (d.name, *d.aliases)]
+
+
+def _place_names(corpus_dir: Path, tokenizer: Tokenizer) -> list[str]:
+    """District names and aliases, and the towns the tokenizer found: answer candidates."""
+    towns = [w for w in tokenizer.domain_words if w.endswith(("镇", "街道"))]
+    return sorted(set(_district_words(corpus_dir)) | set(towns), key=lambda w: (-len(w), w))
+
+
+def _blocked_names(corpus_dir: Path) -> list[str]:
+    from .districts import Gazetteer
+
+    g = Gazetteer.from_dir(corpus_dir)
+    return [] if g is None else list(g.blocked)
+
+
+def _districts_en(corpus_dir: Path) -> dict[str, str]:
+    from .districts import Gazetteer
+
+    g = Gazetteer.from_dir(corpus_dir)
+    return {} if g is None else {d.name: d.en for d in g.districts}
 
 
 def _sha256(path: Path) -> str:

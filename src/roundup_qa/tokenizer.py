@@ -22,7 +22,7 @@ STOPWORDS_ZH = frozenset(
     "个 年 月 日 又 就 还 但 至 到 向 着 过 给 让 其中 以及 进行 开展 已经 通过 一个 一 "
     "什么 哪 哪些 哪个 哪家 哪里 哪儿 哪位 哪天 哪年 多少 几 几个 谁 何 何时 何地 什么时候 "
     "如何 怎么 怎样 怎么样 为什么 为何 是否 吗 呢 吧 啊 请问 请 告诉 我 我们 你 您 它 他们 "
-    "多 多大 多久 多长 多高 哪一 共 共有 一共 总共".split()
+    "多 多大 多久 多长 多高 哪一 共 共有 一共 总共 这次 此次 这个 那个".split()
 )
 STOPWORDS_EN = frozenset(
     "a an the of in on at to for from by with and or is are was were be been being do does "
@@ -59,6 +59,7 @@ class Tokenizer:
 
     def __post_init__(self) -> None:
         self._jieba = None
+        self._pos = None
 
     @classmethod
     def for_items(cls, items: Iterable[Item], extra: Iterable[str] = ()) -> Tokenizer:
@@ -81,6 +82,15 @@ class Tokenizer:
             self._jieba = seg
         return self._jieba
 
+    def names(self, text: str) -> list[str]:
+        """Place and organisation names jieba tags in `text` (ns, nt); `nr` is mostly noise here."""
+        import jieba.posseg
+
+        if self._pos is None:
+            self._pos = jieba.posseg.POSTokenizer(self._segmenter())
+        words = self._pos.lcut(normalize(text), HMM=self.hmm)
+        return list(dict.fromkeys(w.word for w in words if w.flag in ("ns", "nt") and len(w.word) >= 2))
+
     def tokenize(self, text: str) -> list[str]:
         """Content terms of `text`, lower-cased, in order."""
         norm = normalize(text)
@@ -93,8 +103,18 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
+# "几条", "多少家": a question word with its classifier asks, it does not describe
+_ASKING = re.compile(r"^(?:几|多少|哪)[个家项条名位天次场所批人种类年]?$")
+
+
 def _is_term(word: str) -> bool:
-    return bool(word) and bool(_KEEP.search(word)) and word not in STOPWORDS_ZH and word not in STOPWORDS_EN
+    return (
+        bool(word)
+        and bool(_KEEP.search(word))
+        and word not in STOPWORDS_ZH
+        and word not in STOPWORDS_EN
+        and not _ASKING.match(word)
+    )
 
 
 def domain_words(items: Iterable[Item]) -> set[str]:

@@ -1,0 +1,96 @@
+"""Whether the roundup answers the question: signals from retrieval and the cited item.
+
+Not a cosine threshold: E5 scores are compressed (FIELD-NOTES), so the decision rests on
+what the question asks and what the top item holds:
+- a month the question names that neither the item nor the roundup mentions (false premise);
+- a place or organisation the question names that the item does not (日本, 北京大学: a false
+  premise or another subject);
+- an expected answer type (date, money, count …) of which the item has no candidate;
+- for questions with Chinese words, how much of their idf weight the item covers (a word
+  the corpus never uses, such as a place the roundup does not cover, weighs the most).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_MONTH = re.compile(r"(\d{1,2})月")
+
+
+@dataclass(frozen=True)
+class Signals:
+    coverage: float | None  # idf-weighted share of the question's Chinese terms in the item
+    uncovered: tuple[str, ...]  # Chinese terms the item does not contain
+    type_found: bool | None  # a span of the expected type exists (None: no specific type)
+    month_conflict: bool  # the question names months the item and roundup never mention
+    missing_names: tuple[str, ...]  # places / organisations named in the question, not in the item
+    bm25_rank: int | None
+    dense_rank: int | None
+
+    def to_dict(self) -> dict:
+        return {
+            "coverage": None if self.coverage is None else round(self.coverage, 3),
+            "uncovered": list(self.uncovered),
+            "type_found": self.type_found,
+            "month_conflict": self.month_conflict,
+            "missing_names": list(self.missing_names),
+            "bm25_rank": self.bm25_rank,
+            "dense_rank": self.dense_rank,
+        }
+
+
+def coverage(
+    terms: list[str], item_text: str, idf: Callable[[str], float], unknown_idf: float
+) -> tuple[float | None, tuple[str, ...]]:
+    """Share of the question's Chinese terms (idf-weighted) found in the item's text.
+
+    A term the corpus never uses weighs `unknown_idf` (the largest idf): it is the
+    strongest sign of a question about something else. A term absent as a whole but
+    whose characters mostly appear (旧小区 vs 老旧小区) counts half its character share.
+    """
+    text = unicodedata.normalize("NFKC", item_text).lower()
+    zh = [t for t in dict.fromkeys(terms) if _CJK.search(t)]
+    if not zh:
+        return None, ()
+    total = got = 0.0
+    uncovered = []
+    for t in zh:
+        w = idf(t) or unknown_idf
+        total += w
+        if t in text:
+            got += w
+        else:
+            uncovered.append(t)
+            got += w * 0.5 * sum(ch in text for ch in t) / len(t)
+    return got / total, tuple(uncovered)
+
+
+def month_conflict(question_months: tuple[int, ...], item_text: str, roundup_text: str) -> bool:
+    if not question_months:
+        return False
+    known = {int(m) for m in _MONTH.findall(item_text + roundup_text)}
+    return not (set(question_months) & known)
+
+
+def missing_names(names: list[str], item_text: str, roundup_text: str) -> tuple[str, ...]:
+    """Names the question uses that the item does not (names the whole roundup is about excepted)."""
+    text = unicodedata.normalize("NFKC", item_text + roundup_text).lower()
+    return tuple(n for n in names if n not in text)
+
+
+def decide(s: Signals, min_coverage: float) -> str | None:
+    """The reason to abstain, or None to answer."""
+    if s.month_conflict:
+        return "the question names a month the roundup does not cover"
+    if s.missing_names:
+        return f"the question names {'、'.join(s.missing_names)}, which the best item does not mention"
+    if s.type_found is False:
+        return "the best item holds no answer of the kind the question asks for"
+    if s.coverage is not None and s.coverage < min_coverage:
+        missing = "、".join(s.uncovered[:5])
+        return f"the best item covers too little of the question (missing: {missing})"
+    return None

@@ -1,0 +1,196 @@
+"""Typed answer candidates in an item's text: dates, counts, quantities, money, percentages,
+ranks, organisations, places and lists, each with its offsets.
+
+Patterns, not part-of-speech tags alone: jieba splits company names and dates into pieces
+(FIELD-NOTES), while these forms are regular in news prose.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+TYPES = (
+    "date", "count", "quantity", "money", "percentage", "rank",
+    "organisation", "place", "venue", "person", "list", "enumeration", "name",
+)  # fmt: skip
+
+_NUM = r"\d+(?:\.\d+)?"
+_CN_NUM = r"[一二两三四五六七八九十百千]+"
+_MULT = r"(?:余|多)?(?:万|亿|千|百)?(?:余|多)?"
+_MONEY = re.compile(rf"{_NUM}{_MULT}(?:元|美元|欧元)|{_NUM}(?:余|多)?(?:万|亿)(?=[购投建用资])")
+_PERCENT = re.compile(rf"{_NUM}%|百分之{_CN_NUM}")
+_QUANTITY_UNITS = r"万吨/年|吨/年|万吨|吨|万亩|亩|平方米|立方米|公里|千米|米|GW|MW|兆瓦|千瓦"
+_QUANTITY = re.compile(rf"{_NUM}{_MULT}(?:{_QUANTITY_UNITS})|(?:约){_NUM}{_MULT}(?:{_QUANTITY_UNITS})")
+_COUNT_UNITS = (
+    r"人次|场次|个|家|项|场|所|条|名|人|支|次|批|座|户|件|位|辆|只|天|届|类|种|期|台|套|款|份|篇|点"
+)
+_COUNT = re.compile(
+    rf"{_NUM}市{_NUM}县区|(?<!第)(?:{_NUM}{_MULT}(?:{_COUNT_UNITS})|{_CN_NUM}(?:个|家|项|天|名|条|所|大|篇|批))"
+)
+# a rank, not an edition or batch: 第7位 / 第十, but not 第二届 / 第四批
+_RANK = re.compile(rf"第(?:{_NUM}|{_CN_NUM})(?:位|名)?(?![\d一二三四五六七八九十百届批期次轮个条])")
+_DATE = re.compile(
+    r"(?:\d{4}年)?\d{1,2}月(?:\d{1,2}日)?(?:至\d{1,2}日)?(?:上午|下午|晚上?)?(?:初|底|中旬|下旬|上旬|份)?"
+    r"|\d{4}年(?:底|初)?(?:[-—至]\d{4}年)?|近日|日前|近期|今年以来"
+)
+_ORG_SUFFIX = (
+    r"股份有限公司|有限责任公司|有限公司|分公司|集团|研究院|研究中心|大学|学院|医院|保健院|服务中心|"
+    r"协调中心|中心|协会|联合社|合作社|政府|委员会|管委会|工会|宣传部|局|厅|剧团|学校|幼儿园|总公司"
+)
+_ORG = re.compile(rf"[\u4e00-\u9fff()()]{{2,30}}?(?:{_ORG_SUFFIX})")
+# a name goes on when another suffix follows at once: 山东大学|软件学院, 集团|有限公司
+_ORG_MORE = re.compile(rf"[^\W\d_由与和及在对向被让经据把将是为的了等于从即]{{0,8}}?(?:{_ORG_SUFFIX})")
+# named spots; bare 区/县/市 suffixes are left to the gazetteer (they match too much prose)
+_PLACE = re.compile(
+    r"[\u4e00-\u9fff]{2,20}?(?:湿地公园|旅游区|广场|剧场|公园|校区|明德楼|体育中心|图书馆|农高区|产业园)"
+    r"|[\u4e00-\u9fff]{2}(?:镇|街道)"
+)
+_NOT_ORG = ("格局", "布局", "结局", "大局", "全局", "开局", "新局", "当局")
+# "在X举行/开幕/召开…": the venue of an event is the clearest place phrase in news prose
+_VENUE = re.compile(
+    r"在([^,,。;;:“”]{2,30}?)(?:盛大|隆重|成功|正式|精彩)?(?:举行|开幕|召开|揭牌|签订|成立|进行|首演|启用|举办)"
+)
+_QUOTED = re.compile(r"[“《\"]([^”》\"]{2,40})[”》\"]")
+_PERSON = re.compile(r"[\u4e00-\u9fff]{0,6}(?:师生|专家教授|专家|党员|干部|群众|游客|市民|学生|老兵|工人)")
+# characters that end a phrase before a name starts ("由X公司", "与Y大学")
+_BREAK = set("由与和及在对向被让经据把将是为的了等于从即")
+_JOIN = re.compile(r"^(?:、|与|和|及|以及)$")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    type: str
+    start: int
+    end: int
+    text: str
+
+
+def extract(text: str, places: tuple[str, ...] = (), blocked: tuple[str, ...] = ()) -> list[Candidate]:
+    """All typed candidates in `text`, sorted by position.
+
+    `places` are known place names (districts, towns); `blocked` are longer names that
+    contain one but mean something else (黄河口 is not 河口).
+    """
+    found: list[Candidate] = []
+
+    def add(kind: str, a: int, b: int) -> None:
+        if b > a:
+            found.append(Candidate(kind, a, b, text[a:b]))
+
+    for kind, pattern in (
+        ("money", _MONEY), ("percentage", _PERCENT), ("quantity", _QUANTITY), ("count", _COUNT),
+        ("rank", _RANK), ("date", _DATE), ("person", _PERSON),
+    ):  # fmt: skip
+        for m in pattern.finditer(text):
+            add(kind, m.start(), m.end())
+    for m in _QUOTED.finditer(text):
+        add("name", m.start(1), m.end(1))
+    shadowed = [(m.start(), m.end()) for b in blocked for m in re.finditer(re.escape(b), text)]
+    for name in places:
+        for m in re.finditer(re.escape(name), text):
+            if not any(a <= m.start() and m.end() <= b for a, b in shadowed):
+                add("place", m.start(), m.end())
+    for m in _VENUE.finditer(text):
+        add("venue", *_trim_name(text, m.start(1), m.end(1)))
+    for kind, pattern in (("organisation", _ORG), ("place", _PLACE)):
+        for segment in _segments(text):
+            for m in pattern.finditer(text, segment[0], segment[1]):
+                a, b = _trim_name(text, m.start(), m.end())
+                while kind == "organisation" and (more := _ORG_MORE.match(text, b, segment[1])):
+                    b = more.end()
+                if b - a >= 3 and not text[a:b].endswith(_NOT_ORG):
+                    add(kind, a, b)
+    found = _drop_nested_numbers(found)
+    found += _lists(text, found)
+    return sorted(set(found), key=lambda c: (c.start, -c.end, c.type))
+
+
+def _segments(text: str) -> list[tuple[int, int]]:
+    """Stretches between punctuation and list separators, where a name can start."""
+    out, start = [], 0
+    for m in re.finditer(r"[,,。;;::、“”《》\s!?!?—]", text):
+        if m.start() > start:
+            out.append((start, m.start()))
+        start = m.end()
+    if start < len(text):
+        out.append((start, len(text)))
+    return out
+
+
+def _trim_name(text: str, a: int, b: int) -> tuple[int, int]:
+    """Cut a name's leading words up to the last phrase-breaking character."""
+    cut = max((i for i in range(a, b - 2) if text[i] in _BREAK), default=None)
+    if cut is not None and b - (cut + 1) >= 3:
+        a = cut + 1
+    while a < b and text[a] in "()()":
+        a += 1
+    return a, b
+
+
+def _drop_nested_numbers(cands: list[Candidate]) -> list[Candidate]:
+    """A number inside a longer numeric candidate ("2135万" in "2135万元") is not its own."""
+    numeric = {"money", "percentage", "quantity", "count"}
+    out = []
+    for c in cands:
+        inside = any(
+            o is not c
+            and o.type in numeric
+            and o.start <= c.start
+            and c.end <= o.end
+            and (o.end - o.start) > (c.end - c.start)
+            for o in cands
+        )
+        if not (c.type in numeric and inside):
+            out.append(c)
+    return out
+
+
+def _lists(text: str, cands: list[Candidate]) -> list[Candidate]:
+    """Runs of names joined by 、/与/和/及, and plain 、-enumerations of short phrases."""
+    out = []
+    names = sorted(
+        [c for c in cands if c.type in ("organisation", "place", "venue")], key=lambda c: (c.start, -c.end)
+    )
+    # keep the longest name at each start
+    best: dict[int, Candidate] = {}
+    for c in names:
+        if c.start not in best or c.end > best[c.start].end:
+            best[c.start] = c
+    ordered = sorted(best.values(), key=lambda c: c.start)
+    run = [ordered[0]] if ordered else []
+    for c in ordered[1:]:
+        gap = text[run[-1].end : c.start]
+        if c.start >= run[-1].end and _JOIN.match(gap):
+            run.append(c)
+        else:
+            if len(run) >= 2:
+                out.append(Candidate("list", run[0].start, run[-1].end, text[run[0].start : run[-1].end]))
+            run = [c] if c.start >= run[-1].end else run
+    if len(run) >= 2:
+        out.append(Candidate("list", run[0].start, run[-1].end, text[run[0].start : run[-1].end]))
+    by_end = {c.end: c for c in ordered}
+    by_start = best
+    for m in re.finditer(r"[^,,。;;::、“”《》]{2,16}(?:、[^,,。;;::、“”《》]{2,16})+", text):
+        parts = m.group().split("、")
+        a, b = m.start(), m.end()
+        first_end = a + len(parts[0])
+        if first_end in by_end:  # the first element is a known name: start where it starts
+            a = max(a, by_end[first_end].start)
+        else:
+            a, _ = _trim_name(text, a, first_end)
+        last_start = b - len(parts[-1])
+        stop = text.find("等", last_start, b)
+        if last_start in by_start:  # the last element is a known name: end where it ends
+            b = by_start[last_start].end
+        elif stop != -1:
+            b = stop
+        else:  # prose runs on after the last element: keep it about as long as the others
+            longest = max(len(p) for p in parts[:-1])
+            b = min(b, last_start + longest)
+            digit = re.search(r"\d", text[last_start:b])
+            if digit:
+                b = last_start + digit.start()
+        if "、" in text[a:b]:
+            out.append(Candidate("enumeration", a, b, text[a:b]))
+    return out

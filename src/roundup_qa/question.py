@@ -1,0 +1,142 @@
+"""What kind of answer a question wants, from its interrogative and head noun (zh and en)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# (pattern, type, why): first match wins, so specific forms come before general ones.
+_ZH_RULES: list[tuple[str, str, str]] = [
+    (r"什么时候|何时|哪天|哪一天|几月几日|几号|哪年|什么时间|日期|哪个月", "date", "asks when (时间)"),
+    (r"比例|占比|比重|百分之?多少|百分比|多少%", "percentage", "asks for a share (比例)"),
+    (r"第几|排第|排名|位列|名次", "rank", "asks for a rank (第几)"),
+    (
+        r"(?:投资|资金|价值|交易额|金额|收入|利税|支出|费用|经费|成本|总额|营收|钱)[^,。?]*(?:多少|几)"
+        r"|(?:多少|几)[^,。?]*(?:钱|资金|元|投资|金额)",
+        "money",
+        "asks how much money (金额)",
+    ),
+    (
+        r"(?:产能|面积|规模|长度|多长|多大|多远|吨|亩|米|公里|GW|千瓦)[^,。?]*(?:多少|几|多大|多长)?"
+        r"|(?:多少|几)[^,。?]*(?:亩|吨|米|公里|GW|千瓦)",
+        "quantity",
+        "asks for a quantity with a unit",
+    ),
+    (r"哪些|哪几|哪两|哪三|包括什么|有什么活动|分别是", "list", "asks for several things (哪些)"),
+    (r"多少|几(?:个|家|项|名|人|场|所|条|支|天|位|次|批)|几", "count", "asks how many (多少/几)"),
+    (r"根据什么|依据什么|靠什么|为什么|为何|原因", "reason", "asks why or on what basis (为什么)"),
+    (
+        r"什么(?:专利|项目|品牌|名称|称号|剧|主题|模式|平台|制度|工作思路|思路|口号|机制)|叫什么|哪(?:项|个)(?:专利|项目|品牌|称号)",
+        "name",
+        "asks for a name (什么+名词)",
+    ),
+    (
+        r"哪家|哪个(?:公司|企业|单位|机构|部门|高校|大学)|什么(?:公司|企业|单位|机构)|谁|哪位|和谁|与谁",
+        "organisation",
+        "asks which organisation or who (哪家/谁)",
+    ),
+    (r"哪里|在哪|何地|什么地方|哪个(?:县|区|镇|地方|城市|市)|何处|地点", "place", "asks where (哪里)"),
+    (r"如何|怎样|怎么|通过什么方式|什么方式|什么思路", "reason", "asks how (如何)"),
+    (r"是否|是不是|有没有|吗[??]?$", "yesno", "a yes/no question (是否)"),
+]
+_EN_RULES: list[tuple[str, str, str]] = [
+    (r"\bwhen\b|\bwhat (?:date|day|time|month|year)\b|\bwhich (?:day|date|month)\b", "date", "asks when"),
+    (
+        r"\bwhat (?:share|percentage|proportion|percent|fraction)\b|\bpercent",
+        "percentage",
+        "asks for a share",
+    ),
+    (r"\bwhat rank\b|\brank\b|\bwhich place\b|\bposition\b", "rank", "asks for a rank"),
+    (
+        r"\bhow (?:long|large|big|far)\b|\bcapacity\b|\bhow many (?:mu|tons?|tonnes?|meters?|metres?|km|hectares?)\b"
+        r"|\bhow much (?:land|area)\b|\bhow (?:big|large) is\b",
+        "quantity",
+        "asks for a quantity with a unit",
+    ),
+    (
+        r"\bwhat (?:is|was) the name\b|\bwhat is [^?]* called\b|\bwhich patent\b|\bwhat patent\b",
+        "name",
+        "asks for a name",
+    ),
+    (
+        r"\bhow much\b[^?]*\b(?:invest|cost|money|fund|budget|spend|spent|worth|price|revenue|sales|earn)"
+        r"|\b(?:investment|value|worth|revenue|sales|funding|budget|deal value|transaction|cost)\b[^?]*"
+        r"|\bhow much\b",
+        "money",
+        "asks how much (money)",
+    ),
+    (r"\bhow many\b|\bpopulation\b|\bnumber of\b", "count", "asks how many"),
+    (
+        r"\bwhich\b[^?]{0,30}?\b(?:companies|firms|enterprises|institutions|organi[sz]ations|universities|partners|units)\b"
+        r"|\bwho (?:are|were)\b|\bwhat (?:companies|institutions|events|activities)\b|\bwho jointly\b",
+        "list",
+        "asks for several things (which …s)",
+    ),
+    (
+        r"\bwhich\b[^?]{0,30}?\b(?:company|firm|enterprise|institution|organi[sz]ation|university|department)\b"
+        r"|\bwho\b|\bwhose\b",
+        "organisation",
+        "asks which organisation or who",
+    ),
+    (r"\bwhere\b|\bwhich (?:county|district|town|city|place|venue)\b|\bin which\b", "place", "asks where"),
+    (r"\bwhy\b", "reason", "asks why"),
+    (r"\bhow\b", "reason", "asks how"),
+    (r"^(?:is|are|was|were|does|do|did|has|have|can)\b", "yesno", "a yes/no question"),
+]
+_EN_MONTHS = {
+    m: i for i, m in enumerate(
+        "january february march april may june july august september october november december".split(), 1
+    )
+}  # fmt: skip
+_ZH_MONTH = re.compile(r"(\d{1,2}|[一二三四五六七八九十]{1,2})月")
+_ZH_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九十", 1)}
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The expected answer type ("other" when no rule applies), why, and any month named."""
+
+    type: str
+    why: str
+    months: tuple[int, ...] = ()
+
+
+def analyze(question: str, lang: str) -> Analysis:
+    rules = _EN_RULES if lang == "en" else _ZH_RULES
+    text = question.lower() if lang == "en" else question
+    months = mentioned_months(question)
+    for pattern, kind, why in rules:
+        if re.search(pattern, text):
+            # the rules' money pattern is broad: numbers of things are counts
+            if kind == "money" and lang == "en" and re.search(r"\bhow many\b", text):
+                continue
+            return Analysis(kind, why, months)
+    return Analysis("other", "no interrogative with a known answer type", months)
+
+
+def mentioned_months(text: str) -> tuple[int, ...]:
+    """Months a text names: 6月, 六月, June."""
+    out = []
+    for m in _ZH_MONTH.finditer(text):
+        v = m.group(1)
+        n = (
+            int(v)
+            if v.isdigit()
+            else (
+                10 + _ZH_DIGITS.get(v[-1], 0) if v.startswith("十") and len(v) > 1 else _ZH_DIGITS.get(v, 0)
+            )
+        )
+        if 1 <= n <= 12:
+            out.append(n)
+    for m in re.finditer(r"[A-Za-z]+", text):
+        word = m.group().lower()
+        if word not in _EN_MONTHS:
+            continue
+        # "may" is a month only as "May" inside a sentence, or after a preposition
+        if word == "may" and not (
+            (m.group() == "May" and m.start() > 0)
+            or re.search(r"\b(?:in|of|since|during|to|from|until|by|through) $", text[: m.start()].lower())
+        ):
+            continue
+        out.append(_EN_MONTHS[word])
+    return tuple(dict.fromkeys(out))

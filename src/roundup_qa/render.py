@@ -1,0 +1,130 @@
+"""English renderings of Chinese answer spans, for display beside (never instead of) them.
+
+5月20日 -> May 20; 2950万美元 -> US$29.5 million; 3.3亿元 -> CNY 330 million;
+1.7万名 -> 17,000 people; 河口区 -> Hekou District.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+
+_MONTHS = "January February March April May June July August September October November December".split()
+_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九", 0)} | {"两": 2}
+_PART_OF_DAY = {"上午": "morning", "下午": "afternoon", "晚": "evening", "晚上": "evening"}
+_UNITS = {
+    "名": "people", "人": "people", "人次": "person-visits", "家": "organisations", "项": "items",
+    "场": "events", "场次": "sessions", "所": "schools", "条": "items", "天": "days", "个": "",
+    "支": "teams", "次": "times", "批": "batches", "户": "households", "位": "people",
+    "亩": "mu", "吨": "tonnes", "吨/年": "tonnes a year", "米": "metres", "公里": "km",
+    "GW": "GW", "MW": "MW", "千瓦": "kW", "平方米": "m²",
+}  # fmt: skip
+_DATE = re.compile(
+    r"^(?:(?P<y>\d{4})年)?(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})日)?(?:至(?P<d2>\d{1,2})日)?"
+    r"(?P<pod>上午|下午|晚上?)?(?P<part>初|底|中旬|上旬|下旬|份)?$"
+)
+_YEAR = re.compile(r"^(?P<y>\d{4})年(?P<part>底|初)?(?:[-—至](?P<y2>\d{4})年)?$")
+_AMOUNT = re.compile(
+    r"^(?P<approx>约)?(?P<n>\d+(?:\.\d+)?)(?P<more1>余|多)?(?P<mult>万|亿|千|百)?(?P<more2>余|多)?"
+    r"(?P<unit>美元|欧元|元|万吨/年|吨/年|万亩|[^\d]*)$"
+)
+_RANK = re.compile(r"^第(?P<n>\d+|[一二三四五六七八九十]+)(?:位|名)?$")
+
+
+def render(span: str, kind: str, districts_en: Mapping[str, str] | None = None) -> str | None:
+    """An English rendering of `span` (a candidate of type `kind`), or None if there is none."""
+    districts_en = districts_en or {}
+    if kind == "date":
+        return render_date(span)
+    if kind in ("money", "count", "quantity"):
+        return render_amount(span)
+    if kind == "percentage":
+        return span if span.endswith("%") else None
+    if kind == "rank":
+        m = _RANK.match(span)
+        return _ordinal(_number(m.group("n"))) if m else None
+    if districts_en:
+        out = span
+        for name in sorted(districts_en, key=len, reverse=True):
+            out = out.replace(name, districts_en[name])
+        return out if out != span and not re.search(r"[\u4e00-\u9fff]", out) else None
+    return None
+
+
+def render_date(span: str) -> str | None:
+    m = _DATE.match(span)
+    if m:
+        month = _MONTHS[int(m["m"]) - 1]
+        part = {"初": "early ", "底": "late ", "上旬": "early ", "中旬": "mid-", "下旬": "late "}.get(
+            m["part"] or "", ""
+        )
+        text = f"{part}{month}"
+        if m["d"]:
+            text += f" {int(m['d'])}" + (f"-{int(m['d2'])}" if m["d2"] else "")
+        if m["y"]:
+            text += f", {m['y']}" if m["d"] else f" {m['y']}"
+        if m["pod"]:
+            text += f" ({_PART_OF_DAY[m['pod']]})"
+        return text
+    m = _YEAR.match(span)
+    if m:
+        if m["y2"]:
+            return f"{m['y']}-{m['y2']}"
+        return {"底": f"end of {m['y']}", "初": f"early {m['y']}"}.get(m["part"] or "", m["y"])
+    return None
+
+
+def render_amount(span: str) -> str | None:
+    lead = re.match(r"^[一二两三四五六七八九十]+", span)
+    if lead:  # 九天 -> 9天
+        span = str(_number(lead.group())) + span[lead.end() :]
+    m = _AMOUNT.match(span)
+    if not m:
+        return None
+    value = Decimal(m["n"]) * {"万": 10**4, "亿": 10**8, "千": 10**3, "百": 100, None: 1}[m["mult"]]
+    unit = m["unit"]
+    if unit == "万吨/年":
+        value, unit = value * 10**4, "吨/年"
+    elif unit == "万亩":
+        value, unit = value * 10**4, "亩"
+    over = "over " if (m["more1"] or m["more2"]) else ("about " if m["approx"] else "")
+    if unit in ("元", "美元", "欧元"):
+        prefix = {"元": "CNY ", "美元": "US$", "欧元": "EUR "}[unit]
+        return over + prefix + _big(value)
+    if unit not in _UNITS:
+        return None
+    words = _UNITS[unit]
+    return f"{over}{_plain(value)} {words}".strip()
+
+
+def _big(value: Decimal) -> str:
+    """330000000 -> '330 million'; 29500000 -> '29.5 million'; 1008000000 -> '1.008 billion'."""
+    for size, word in ((Decimal(10**9), "billion"), (Decimal(10**6), "million")):
+        if value >= size:
+            return f"{_trim(value / size)} {word}"
+    return _plain(value)
+
+
+def _plain(value: Decimal) -> str:
+    return f"{value:,.2f}".rstrip("0").rstrip(".") if value != value.to_integral() else f"{int(value):,}"
+
+
+def _trim(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def _number(s: str) -> int:
+    if s.isdigit():
+        return int(s)
+    if s.startswith("十"):
+        return 10 + (_CN_DIGITS.get(s[1], 0) if len(s) > 1 else 0)
+    if "十" in s:
+        tens, _, ones = s.partition("十")
+        return _CN_DIGITS[tens] * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0)
+    return _CN_DIGITS.get(s, 0)
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
