@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .candidates import Candidate
 from .records import Item
 
 _SENTENCE_END = re.compile(r"[。!?;!?;]+")
@@ -144,6 +145,8 @@ def choose_span(
     asked = _norm(question)
     best: tuple[float, object, int] | None = None
     for cand in candidates:
+        if cand.type in ("list", "enumeration"):
+            cand = _without_stated(cand, asked)
         weight = accepts.get(cand.type)
         if weight is None or _norm(cand.text) in asked:
             continue  # a span the question already states is not its answer
@@ -185,6 +188,20 @@ def _best_clause(clauses, clause_terms, question_terms, scores, lexical, expecte
             clause.start, clauses[nxt].end, how + ", extended: it only repeats the question", "clause"
         )
     return Span(clause.start, clause.end, how, "clause")
+
+
+def _without_stated(cand: Candidate, asked: str) -> Candidate:
+    """A list without its leading or trailing elements that the question itself names."""
+    parts = [(m.start(), m.end()) for m in re.finditer(r"[^、与和及]+", cand.text)]
+    while len(parts) > 1 and _norm(cand.text[slice(*parts[0])]) in asked:
+        parts.pop(0)
+    while len(parts) > 1 and _norm(cand.text[slice(*parts[-1])]) in asked:
+        parts.pop()
+    a, b = parts[0][0], parts[-1][1]
+    if (a, b) == (0, len(cand.text)):
+        return cand
+    kind = cand.type if len(parts) > 1 else "organisation" if cand.type == "list" else "clause"
+    return Candidate(kind, cand.start + a, cand.start + b, cand.text[a:b])
 
 
 def _clause_at(clauses: list[Clause], pos: int) -> int | None:

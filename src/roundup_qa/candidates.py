@@ -55,6 +55,8 @@ _QUOTED = re.compile(r"[“《\"]([^”》\"]{2,40})[”》\"]")
 _PERSON = re.compile(r"[\u4e00-\u9fff]{0,6}(?:师生|专家教授|专家|党员|干部|群众|游客|市民|学生|老兵|工人)")
 # characters that end a phrase before a name starts ("由X公司", "与Y大学")
 _BREAK = set("由与和及在对向被让经据把将是为的了等于从即")
+# words that introduce an enumeration: its first element starts after them
+_LEAD = re.compile(r"包括|包含|分别为|分别是|涵盖|例如|比如|如|有|是|为")
 _JOIN = re.compile(r"^(?:、|与|和|及|以及)$")
 
 
@@ -86,10 +88,11 @@ def extract(text: str, places: tuple[str, ...] = (), blocked: tuple[str, ...] = 
             add(kind, m.start(), m.end())
     for m in _QUOTED.finditer(text):
         add("name", m.start(1), m.end(1))
-    shadowed = [(m.start(), m.end()) for b in blocked for m in re.finditer(re.escape(b), text)]
-    for name in places:
-        for m in re.finditer(re.escape(name), text):
-            if not any(a <= m.start() and m.end() <= b for a, b in shadowed):
+    if places:
+        # longest name first, as one pattern: 河口区 is not also 河口, 黄河口 is not 河口
+        names = sorted({*places, *blocked}, key=len, reverse=True)
+        for m in re.finditer("|".join(map(re.escape, names)), text):
+            if m.group() not in blocked:
                 add("place", m.start(), m.end())
     for m in _VENUE.finditer(text):
         add("venue", *_trim_name(text, m.start(1), m.end(1)))
@@ -178,7 +181,14 @@ def _lists(text: str, cands: list[Candidate]) -> list[Candidate]:
         if first_end in by_end:  # the first element is a known name: start where it starts
             a = max(a, by_end[first_end].start)
         else:
+            lead = None
+            for lead in _LEAD.finditer(text, a, first_end):
+                pass
+            if lead is not None:
+                a = lead.end()
             a, _ = _trim_name(text, a, first_end)
+            others = max(len(p) for p in parts[1:])
+            a = max(a, first_end - others - 2)  # a first element much longer than the rest carries prose
         last_start = b - len(parts[-1])
         stop = text.find("等", last_start, b)
         if last_start in by_start:  # the last element is a known name: end where it ends

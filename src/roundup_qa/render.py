@@ -16,7 +16,7 @@ _PART_OF_DAY = {"上午": "morning", "下午": "afternoon", "晚": "evening", "�
 _UNITS = {
     "名": "people", "人": "people", "人次": "person-visits", "家": "organisations", "项": "items",
     "场": "events", "场次": "sessions", "所": "schools", "条": "items", "天": "days", "个": "",
-    "支": "teams", "次": "times", "批": "batches", "户": "households", "位": "people",
+    "支": "teams", "次": "times", "批": "batches", "户": "households", "位": "people", "只": "",
     "亩": "mu", "吨": "tonnes", "吨/年": "tonnes a year", "米": "metres", "公里": "km",
     "GW": "GW", "MW": "MW", "千瓦": "kW", "平方米": "m²",
 }  # fmt: skip

@@ -1,0 +1,163 @@
+"""Answer types on hand-made sentences (not the eval set): question analysis, candidates,
+English renderings, abstention rules."""
+
+import pytest
+
+from roundup_qa.abstain import Signals, coverage, decide, missing_names, month_conflict
+from roundup_qa.candidates import extract
+from roundup_qa.question import analyze, mentioned_months
+from roundup_qa.render import render
+
+
+@pytest.mark.parametrize(
+    "question, lang, expected",
+    [
+        ("开幕式是什么时候举行的?", "zh", "date"),
+        ("When was the museum opened?", "en", "date"),
+        ("共有多少名志愿者参加?", "zh", "count"),
+        ("How many volunteers took part?", "en", "count"),
+        ("新建道路有多长?", "zh", "quantity"),
+        ("How long is the new bridge?", "en", "quantity"),
+        ("How many tons of grain were harvested?", "en", "quantity"),
+        ("项目总投资是多少?", "zh", "money"),
+        ("How much was invested in the park?", "en", "money"),
+        ("参保人数占比是多少?", "zh", "percentage"),
+        ("What percentage of residents are insured?", "en", "percentage"),
+        ("该县在全省排第几?", "zh", "rank"),
+        ("What rank did the county get?", "en", "rank"),
+        ("哪家企业承建了该项目?", "zh", "organisation"),
+        ("Which company built the bridge?", "en", "organisation"),
+        ("有哪些学校参加了活动?", "zh", "list"),
+        ("Which universities signed the agreement?", "en", "list"),
+        ("展览在哪里举办?", "zh", "place"),
+        ("Where was the exhibition held?", "en", "place"),
+        ("为什么要改造老旧小区?", "zh", "reason"),
+        ("Why was the road closed?", "en", "reason"),
+        ("项目是否已经开工?", "zh", "yesno"),
+        ("Is the project finished?", "en", "yesno"),
+        ("这部剧叫什么?", "zh", "name"),
+        ("What is the name of the new brand?", "en", "name"),
+        ("请介绍一下这个项目。", "zh", "other"),
+    ],
+)
+def test_question_analysis(question, lang, expected):
+    assert analyze(question, lang).type == expected
+
+
+def test_months_named_in_questions():
+    assert mentioned_months("2021年6月举行了什么活动?") == (6,)
+    assert mentioned_months("十二月的活动") == (12,)
+    assert mentioned_months("What happened in June and in May?") == (6, 5)
+    assert mentioned_months("May I ask what the budget was?") == ()
+    assert mentioned_months("the budget from January to May") == (1, 5)
+
+
+SENTENCE = (
+    "5月12日上午,东营市华光科技有限公司在龙湖湿地公园举行签约仪式,项目计划总投资3.5亿元,占地120亩,"
+    "预计带动就业300人,产值增长12.5%,位列全省第3位。参加单位包括市一中、市二中、实验小学等。"
+    "该项目由滨海建设集团与东方电气有限公司共同建设,首期工程命名为“蓝湾一号”。"
+)
+
+
+def _found(kind):
+    return [c.text for c in extract(SENTENCE) if c.type == kind]
+
+
+@pytest.mark.parametrize(
+    "kind, text",
+    [
+        ("date", "5月12日上午"),
+        ("organisation", "东营市华光科技有限公司"),
+        ("venue", "龙湖湿地公园"),
+        ("money", "3.5亿元"),
+        ("quantity", "120亩"),
+        ("count", "300人"),
+        ("percentage", "12.5%"),
+        ("rank", "第3位"),
+        ("enumeration", "市一中、市二中、实验小学"),
+        ("list", "滨海建设集团与东方电气有限公司"),
+        ("name", "蓝湾一号"),
+    ],
+)
+def test_candidates_of_each_type(kind, text):
+    assert text in _found(kind)
+
+
+def test_candidate_offsets_are_exact():
+    for c in extract(SENTENCE):
+        assert SENTENCE[c.start : c.end] == c.text
+
+
+def test_editions_and_batches_are_not_ranks_or_counts():
+    cands = extract("第二十二届中国专利奖公示,第四批名单发布,综合实力位列第7位。")
+    assert [c.text for c in cands if c.type == "rank"] == ["第7位"]
+    assert not [c for c in cands if c.type == "count"]
+
+
+def test_blocked_names_are_not_places():
+    cands = extract("黄河口大闸蟹在河口区销售。", places=("河口区", "河口"), blocked=("黄河口",))
+    assert [c.text for c in cands if c.type == "place"] == ["河口区"]
+
+
+@pytest.mark.parametrize(
+    "span, kind, english",
+    [
+        ("5月20日", "date", "May 20"),
+        ("5月26日上午", "date", "May 26 (morning)"),
+        ("5月15日至23日", "date", "May 15-23"),
+        ("2016年底", "date", "end of 2016"),
+        ("5月初", "date", "early May"),
+        ("2950万美元", "money", "US$29.5 million"),
+        ("3.3亿元", "money", "CNY 330 million"),
+        ("5700余万元", "money", "over CNY 57 million"),
+        ("10.08亿元", "money", "CNY 1.008 billion"),
+        ("1.7万名", "count", "17,000 people"),
+        ("九天", "count", "9 days"),
+        ("54.3万亩", "quantity", "543,000 mu"),
+        ("45万吨/年", "quantity", "450,000 tonnes a year"),
+        ("76.63%", "percentage", "76.63%"),
+        ("第7位", "rank", "7th"),
+        ("第十", "rank", "10th"),
+    ],
+)
+def test_english_renderings(span, kind, english):
+    assert render(span, kind) == english
+
+
+def test_district_names_render_in_english():
+    names = {"河口区": "Hekou District", "东营港经济开发区": "Dongying Port Economic Development Zone"}
+    assert render("河口区", "place", names) == "Hekou District"
+    assert render("东营港经济开发区", "venue", names) == "Dongying Port Economic Development Zone"
+    assert render("孤岛镇", "place", names) is None
+
+
+def _signals(**kw):
+    base = dict(coverage=0.9, uncovered=(), type_found=True, month_conflict=False, missing_names=(),
+                bm25_rank=1, dense_rank=1)  # fmt: skip
+    return Signals(**(base | kw))
+
+
+def test_abstention_rules():
+    assert decide(_signals(), 0.5) is None
+    assert "month" in decide(_signals(month_conflict=True), 0.5)
+    assert "日本" in decide(_signals(missing_names=("日本",)), 0.5)
+    assert "no answer of the kind" in decide(_signals(type_found=False), 0.5)
+    assert "too little" in decide(_signals(coverage=0.3, uncovered=("冠军",)), 0.5)
+    assert decide(_signals(coverage=None, type_found=None), 0.5) is None
+
+
+def test_coverage_weighs_unknown_words_most():
+    idf = {"龙舟赛": 2.0, "东营区": 1.0}.get
+    text = "东营区龙舟赛开幕"
+    full, _ = coverage(["东营区", "龙舟赛"], text, lambda t: idf(t) or 0.0, 3.0)
+    part, missing = coverage(["东营区", "龙舟赛", "冠军"], text, lambda t: idf(t) or 0.0, 3.0)
+    assert full == 1.0
+    assert missing == ("冠军",)
+    assert part == pytest.approx(3.0 / 6.0)
+    assert coverage(["dragon", "boat"], text, lambda t: 1.0, 3.0) == (None, ())
+
+
+def test_month_and_name_checks():
+    assert month_conflict((6,), "5月20日举行", "2021年5月份") is True
+    assert month_conflict((5,), "近日举行", "2021年5月份") is False
+    assert missing_names(["日本", "东营"], "垦利区与上海海洋大学签订协议", "东营各县区") == ("日本",)
