@@ -181,11 +181,9 @@ def _lists(text: str, cands: list[Candidate]) -> list[Candidate]:
         if first_end in by_end:  # the first element is a known name: start where it starts
             a = max(a, by_end[first_end].start)
         else:
-            lead = None
-            for lead in _LEAD.finditer(text, a, first_end):
-                pass
-            if lead is not None:
-                a = lead.end()
+            leads = list(_LEAD.finditer(text, a, first_end))
+            if leads:
+                a = leads[-1].end()
             a, _ = _trim_name(text, a, first_end)
             others = max(len(p) for p in parts[1:])
             a = max(a, first_end - others - 2)  # a first element much longer than the rest carries prose

@@ -138,8 +138,10 @@ def format_answer(answer: Answer) -> str:
         lines.append(f"A: (the roundup does not say: {answer.reason})")
     else:
         c = answer.citation
-        lines.append(f"A: {answer.answer}")
+        lines.append(f"A: {answer.answer}" + (f"  ({answer.answer_en})" if answer.answer_en else ""))
         lines.append(f"   [#{c.item} · {c.district or '-'}] {c.title}  ({c.source}, chars {c.start}-{c.end})")
+    if answer.answer is not None:
+        lines.append(f"   why: {answer.why}; {answer.reason}")
     if answer.notes:
         lines.append("   note: " + "; ".join(answer.notes))
     if answer.passages:

@@ -30,6 +30,8 @@ STOPWORDS_EN = frozenset(
     "there their they he she his her as about into than then so can could would should will "
     "has have had not no yes any some all i you we me my our your please tell".split()
 )
+# Bump when the filtering rules below change: indexes built with other rules are stale.
+RULES_VERSION = 1
 # Domain words whose pieces jieba gets wrong on this kind of text (FIELD-NOTES).
 BASE_DOMAIN_WORDS = ("老旧小区", "党史学习教育", "我为群众办实事", "高标准农田", "双招双引")
 _KEEP = re.compile(r"[\w\u4e00-\u9fff]")
@@ -56,6 +58,7 @@ class Tokenizer:
 
     domain_words: list[str] = field(default_factory=lambda: list(BASE_DOMAIN_WORDS))
     hmm: bool = True  # jieba's HMM finds names not in its dictionary
+    rules: int = 0  # RULES_VERSION the index was built with (checked, not used)
 
     def __post_init__(self) -> None:
         self._jieba = None
@@ -68,7 +71,7 @@ class Tokenizer:
 
     def settings(self) -> dict:
         """What the manifest records; `Tokenizer(**settings)` rebuilds this tokenizer."""
-        return {"domain_words": list(self.domain_words), "hmm": self.hmm}
+        return {"domain_words": list(self.domain_words), "hmm": self.hmm, "rules": RULES_VERSION}
 
     def _segmenter(self):
         if self._jieba is None:
@@ -104,7 +107,7 @@ def normalize(text: str) -> str:
 
 
 # "几条", "多少家": a question word with its classifier asks, it does not describe
-_ASKING = re.compile(r"^(?:几|多少|哪)[个家项条名位天次场所批人种类年]?$")
+_ASKING = re.compile(r"^(?:几|多少|哪)[个家项条名位天次场所批人种类年支]?$")
 
 
 def _is_term(word: str) -> bool:

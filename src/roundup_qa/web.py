@@ -36,8 +36,11 @@ def reply_markdown(answer: Answer) -> str:
             msg += (" Closest items: " if en else " 最接近的条目:") + closest
         return msg
     c = answer.citation
-    district = text(c.district) if c.district else "–"
-    return f"**{text(answer.answer)}**\n\n\\[#{c.item} · {district}\\] {text(c.title)}"
+    district = text((answer.district_en if en else None) or c.district or "–")
+    shown = f"**{text(answer.answer)}**"
+    if en and answer.answer_en:
+        shown += f" ({text(answer.answer_en)})"
+    return f"{shown}\n\n\\[#{c.item} · {district}\\] {text(c.title)}"
 
 
 def evidence_markdown(answer: Answer) -> str:
