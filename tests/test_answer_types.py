@@ -149,12 +149,18 @@ def test_abstention_rules():
 def test_coverage_weighs_unknown_words_most():
     idf = {"龙舟赛": 2.0, "东营区": 1.0}.get
     text = "东营区龙舟赛开幕"
-    full, _ = coverage(["东营区", "龙舟赛"], text, lambda t: idf(t) or 0.0, 3.0)
-    part, missing = coverage(["东营区", "龙舟赛", "冠军"], text, lambda t: idf(t) or 0.0, 3.0)
+    full, _ = coverage([["东营区"], ["龙舟赛"]], text, lambda t: idf(t) or 0.0, 3.0)
+    part, missing = coverage([["东营区"], ["龙舟赛"], ["冠军"]], text, lambda t: idf(t) or 0.0, 3.0)
     assert full == 1.0
     assert missing == ("冠军",)
     assert part == pytest.approx(3.0 / 6.0)
-    assert coverage(["dragon", "boat"], text, lambda t: 1.0, 3.0) == (None, ())
+    assert coverage([], text, lambda t: 1.0, 3.0) == (None, ())
+
+
+def test_coverage_of_translated_words_takes_any_alternative():
+    idf = {"龙舟": 2.0, "龙船": 2.0}.get
+    cov, missing = coverage([["龙船", "龙舟"], ["冠军"]], "龙舟赛开幕", lambda t: idf(t) or 0.0, 2.0)
+    assert cov == pytest.approx(0.5) and missing == ("冠军",)
 
 
 def test_month_and_name_checks():

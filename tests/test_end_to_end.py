@@ -76,7 +76,10 @@ def test_eval_set_is_valid_and_covers_every_item(real_qa):
     assert len(qs) >= 60
     assert {q.item for q in qs if q.item} == set(range(1, 53))
     assert {q.lang for q in qs} == {"zh", "en"}
-    assert sum(q.item is None for q in qs) >= 10
+    assert sum(q.item is None for q in qs) >= 20
+    assert {q.lang for q in qs if q.item is None} == {"zh", "en"}
+    held_out = evaluate.load_eval_set(ROOT / "eval" / "questions-heldout-en.jsonl", real_qa.index.items)
+    assert not {q.id for q in held_out} & {q.id for q in qs}
 
 
 def test_eval_metrics_on_known_outcomes():

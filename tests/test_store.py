@@ -25,7 +25,15 @@ def test_manifest_records_what_the_index_depends_on(built):
     assert m["model"] == {"name": Config().model, "dim": 384}
     assert m["corpus"]["items"] == 8 and len(m["corpus"]["sha256"]) == 64
     assert "domain_words" in m["tokenizer"]
-    assert set(m["files"]) == {"items.jsonl", "lexical.jsonl", "dense.faiss", "clauses.jsonl", "clauses.npy"}
+    assert set(m["files"]) == {
+        "items.jsonl",
+        "lexical.jsonl",
+        "dense.faiss",
+        "clauses.jsonl",
+        "clauses.npy",
+        "bridge.json",
+    }
+    assert m["bridge"]["entries"] > 0
     assert "(记者 张三" in m["corpus"]["credit"]["mini-roundup.txt"]
 
 

@@ -44,28 +44,35 @@ class Signals:
 
 
 def coverage(
-    terms: list[str], item_text: str, idf: Callable[[str], float], unknown_idf: float
+    groups: list[list[str]],
+    item_text: str,
+    idf: Callable[[str], float],
+    unknown_idf: float,
 ) -> tuple[float | None, tuple[str, ...]]:
-    """Share of the question's Chinese terms (idf-weighted) found in the item's text.
+    """Share of the question's words (idf-weighted) found in the item's text.
 
-    A term the corpus never uses weighs `unknown_idf` (the largest idf): it is the
-    strongest sign of a question about something else. A term absent as a whole but
-    whose characters mostly appear (旧小区 vs 老旧小区) counts half its character share.
+    Each group holds the alternatives for one question word: a Chinese term alone, or the
+    bridge's translations of an English phrase (covered if any is present). A word the
+    corpus never uses weighs `unknown_idf` (the largest idf): it is the strongest sign of a
+    question about something else. A Chinese term absent as a whole whose characters mostly
+    appear (旧小区 vs 老旧小区) counts half its character share. English words the bridge
+    cannot translate are left out (weighting them changed nothing in the sweep); capitalised
+    ones are judged as names instead (Bridge.unknown_names).
     """
     text = unicodedata.normalize("NFKC", item_text).lower()
-    zh = [t for t in dict.fromkeys(terms) if _CJK.search(t)]
-    if not zh:
+    if not groups:
         return None, ()
     total = got = 0.0
     uncovered = []
-    for t in zh:
-        w = idf(t) or unknown_idf
+    for group in groups:
+        w = max((idf(t) for t in group), default=0.0) or unknown_idf
         total += w
-        if t in text:
+        if any(t in text for t in group):
             got += w
-        else:
-            uncovered.append(t)
-            got += w * 0.5 * sum(ch in text for ch in t) / len(t)
+            continue
+        uncovered.append(group[0])
+        if len(group) == 1 and _CJK.search(group[0]):
+            got += w * 0.5 * sum(ch in text for ch in group[0]) / len(group[0])
     return got / total, tuple(uncovered)
 
 

@@ -92,8 +92,19 @@ def _config(args: argparse.Namespace) -> Config:
         key, sep, value = opt.partition("=")
         if not sep or key not in defaults:
             raise ValueError(f"bad option {opt!r}: use KEY=VALUE with KEY one of {sorted(defaults)}")
-        overrides[key] = type(defaults[key])(value)
+        overrides[key] = _parse(value, type(defaults[key]), key)
     return Config().with_overrides(**overrides)
+
+
+def _parse(value: str, kind: type, key: str) -> object:
+    if kind is bool:
+        if value.lower() not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+            raise ValueError(f"{key} takes true or false, not {value!r}")
+        return value.lower() in ("true", "1", "yes", "on")
+    try:
+        return kind(value)
+    except ValueError:
+        raise ValueError(f"{key} takes a {kind.__name__}, not {value!r}") from None
 
 
 def _load(args: argparse.Namespace, config: Config, rebuild: bool = True):
@@ -142,6 +153,8 @@ def format_answer(answer: Answer) -> str:
         lines.append(f"   [#{c.item} · {c.district or '-'}] {c.title}  ({c.source}, chars {c.start}-{c.end})")
     if answer.answer is not None:
         lines.append(f"   why: {answer.why}; {answer.reason}")
+    if answer.searched_for:
+        lines.append("   searched for: " + " ".join(answer.searched_for))
     if answer.notes:
         lines.append("   note: " + "; ".join(answer.notes))
     if answer.passages:

@@ -27,6 +27,8 @@ class Config:
     # corpus; Plus keeps every idf positive. zh R@1: Plus 0.983, Okapi 0.983, L 0.967
     # (eval/results/spine-baseline.md): Okapi ties here, Plus is chosen for the reason above.
     bm25_variant: str = "plus"
+    # English words -> Chinese BM25 terms (glossary, pinyin, CC-CEDICT); see bridge.py
+    bridge: bool = True
     bm25_k1: float = 1.5  # rank-bm25 default; not swept yet
     bm25_b: float = 0.75  # rank-bm25 default
     bm25_delta: float = 1.0  # BM25+ lower bound per matched term (Lv & Zhai 2011)
@@ -54,10 +56,14 @@ class Config:
 
     # --- abstention ("the roundup does not say") ---
     abstain: bool = True
-    # minimum idf-weighted share of a Chinese question's terms found in the cited item;
-    # 0.55 is the sweep's choice (python eval/sweep_abstention.py -> eval/results/abstention-sweep.md):
-    # held-out half abstention P 1.0 / R 0.42, no answerable question refused
+    # minimum idf-weighted share of the question's words found in the cited item, for Chinese
+    # and for English questions (over the bridge's translations). Chosen jointly by
+    # `python eval/sweep_abstention.py` (eval/results/abstention-sweep.md): best abstention F1
+    # with at most 5% of answerable questions refused in each language, tuned on half the
+    # set. For English any threshold above 0.1 refused over 5% of answerable questions, so
+    # English refusals rest on the other signals for now (held-out: P 1.0, R 0.75 overall).
     abstain_min_coverage: float = 0.55
+    abstain_min_coverage_en: float = 0.0
 
     # --- input guard ---
     max_question_chars: int = 500  # longer questions are truncated, with a note

@@ -12,10 +12,11 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .districts import Gazetteer
+from .districts import GAZETTEER_FILE, Gazetteer
 from .records import Item
 
 BULLET = "●"
+GLOSSARY_FILE = "glossary.tsv"  # read by bridge.py; hashed here with the texts
 # A trailing "(记者 … 通讯员 …)" or "来源:" line credits the reporters; it is not news.
 _CREDIT = re.compile(r"^\s*[((\[【]?\s*(记者|通讯员|来源|编辑|作者|责编|供稿)")
 
@@ -109,8 +110,9 @@ def load_corpus(directory: str | Path) -> Corpus:
         raise CorpusError(f"no .txt roundup files in {root}: put roundup texts there")
     digest = hashlib.sha256()
     gazetteer = Gazetteer.from_dir(root)
-    if gazetteer is not None:
-        digest.update(gazetteer.path.name.encode() + b"\0" + gazetteer.path.read_bytes())
+    for extra in (GAZETTEER_FILE, GLOSSARY_FILE):  # data files that shape the index too
+        if (root / extra).exists():
+            digest.update(extra.encode() + b"\0" + (root / extra).read_bytes())
     roundups = []
     for path in files:
         raw = path.read_bytes()

@@ -34,16 +34,31 @@ class LexicalIndex:
         # rank-bm25 divides by the average length: an all-empty corpus would crash it
         self._bm25 = cls([d or [""] for d in docs], **params)
         self._vocab = [set(d) for d in docs]
+        self._all = set().union(*self._vocab)
 
     def __len__(self) -> int:
         return len(self.docs)
+
+    def knows(self, term: str) -> bool:
+        """Whether any item contains `term`."""
+        return term in self._all
 
     def idf(self, term: str) -> float:
         """The term's idf, 0 for a term no item contains."""
         return float(self._bm25.idf.get(term, 0.0))
 
-    def search(self, query: list[str], k: int, allowed: set[int] | None = None) -> list[Hit]:
-        """Top-`k` items sharing a term with `query`, best first (ties: earlier item)."""
+    def search(
+        self,
+        query: list[str],
+        k: int,
+        allowed: set[int] | None = None,
+        weights: dict[str, float] | None = None,
+    ) -> list[Hit]:
+        """Top-`k` items sharing a term with `query`, best first (ties: earlier item).
+
+        `weights` scales each term's contribution (translated terms carry their confidence);
+        a term without a weight counts once per occurrence in `query`.
+        """
         terms = set(query)
         matching = [
             i for i, vocab in enumerate(self._vocab)
@@ -51,6 +66,11 @@ class LexicalIndex:
         ]  # fmt: skip
         if not matching:
             return []
-        scores = np.asarray(self._bm25.get_batch_scores(query, matching))
+        if weights is None:
+            scores = np.asarray(self._bm25.get_batch_scores(query, matching))
+        else:
+            scores = np.zeros(len(matching))
+            for t in terms:
+                scores += weights.get(t, 1.0) * np.asarray(self._bm25.get_batch_scores([t], matching))
         order = sorted(range(len(matching)), key=lambda j: (-scores[j], matching[j]))[:k]
         return [Hit(doc=matching[j], score=float(scores[j]), rank=r) for r, j in enumerate(order, 1)]

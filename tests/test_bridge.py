@@ -1,0 +1,105 @@
+"""The English -> Chinese bridge of the lexical side."""
+
+from pathlib import Path
+
+import pytest
+
+from roundup_qa.bridge import Bridge, build_bridge, read_glossary
+from roundup_qa.tokenizer import Tokenizer
+
+from .conftest import CORPUS
+
+
+@pytest.fixture(scope="module")
+def bridge() -> Bridge:
+    """The bridge of a small corpus: a glossary, two names, a few dictionary words."""
+    text = "河口区成功举行海上风电项目签约仪式。黄河口大闸蟹品牌价值提升。华盛橡胶投资建设。"
+    tok = Tokenizer(domain_words=["河口区", "大闸蟹", "黄河口"])
+    vocab = set(tok.tokenize(text))
+    root = Path(__file__).parent / "fixtures" / "bridge"
+    return build_bridge(root, vocab, ["河口区", "华盛"], tok, text)
+
+
+def _terms(bridge, text):
+    groups, unknown = bridge.translate(text)
+    return {t for _, alts in groups for t, _ in alts}, unknown
+
+
+def test_names_by_pinyin(bridge):
+    assert "河口区" in _terms(bridge, "projects in Hekou")[0]
+    assert "华盛" in _terms(bridge, "Huasheng Rubber")[0]
+
+
+def test_longer_phrases_win(bridge):
+    terms, _ = _terms(bridge, "Yellow River Estuary hairy crabs")
+    assert {"黄河口", "大闸蟹"} <= terms
+    assert "黄河" not in terms  # "yellow river" alone would have matched the shorter entry
+
+
+def test_dictionary_glosses_restricted_to_the_corpus(bridge):
+    terms, _ = _terms(bridge, "the signing ceremony of the investment")
+    assert {"仪式", "投资"} <= terms
+    assert all(t in bridge_vocab(bridge) for t in terms)
+
+
+def bridge_vocab(bridge):
+    return {t for alts in bridge.table.values() for t, _ in alts}
+
+
+def test_base_forms_of_english_words(bridge):
+    assert "投资" in _terms(bridge, "invested")[0] | _terms(bridge, "investments")[0]
+
+
+def test_words_in_no_dictionary_are_reported_not_guessed(bridge):
+    terms, unknown = _terms(bridge, "blorptastic zzyzx wind power")
+    assert unknown == ["blorptastic", "zzyzx"]
+    assert "风电" in terms
+
+
+def test_unknown_capitalised_names(bridge):
+    assert bridge.unknown_names("What happened in Zhanhua in May?") == ["Zhanhua"]
+    assert bridge.unknown_names("What did Hekou sign in June?") == []
+    assert bridge.unknown_names("How much is the 1.2 GW project?") == []
+
+
+def test_round_trip_json(bridge):
+    again = Bridge.from_json(bridge.to_json())
+    assert again.translate("hairy crab in Hekou") == bridge.translate("hairy crab in Hekou")
+
+
+def test_bad_glossary_line_names_the_file_and_line(tmp_path):
+    (tmp_path / "glossary.tsv").write_text("good\t好\nno tab here\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"glossary.tsv:2"):
+        read_glossary(tmp_path)
+
+
+def test_project_glossary_is_valid():
+    pairs = read_glossary(CORPUS)
+    assert ("Shengli Oilfield", "胜利油田") in pairs
+    assert len(pairs) >= 50
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "question, item",
+    [
+        ("What is the brand value of Yellow River Estuary hairy crabs?", 18),  # phrase + glossary
+        ("What is the brand value of 华盛橡胶?", 31),  # English with a Chinese name
+        ("1.2GW光伏组件项目计划总投资多少?", 11),  # Chinese with a Latin unit
+        ("新型BIM核心应用技术是哪个研究院的研究领域?", 41),  # Chinese with an acronym
+        ("When was the Xianhe Red Aunties campaign launched?", 50),  # pinyin of part of a name
+    ],
+)
+def test_mixed_and_english_questions_find_their_item(real_qa, question, item):
+    """The lexical side ranks the item first; fused, it is among the top three."""
+    r = real_qa.ask(question)
+    found = [p for p in r.passages[:3] if p.item == item]
+    assert found, [p.item for p in r.passages]
+    assert found[0].ranks["bm25"] == 1
+
+
+@pytest.mark.slow
+def test_searched_for_shows_the_chinese_terms(real_qa):
+    r = real_qa.ask("Which companies signed the offshore wind power base project in Hekou?")
+    assert {"海上", "风电"} <= set(r.searched_for)
+    assert r.passages[0].ranks["bm25"] == 1
