@@ -40,7 +40,8 @@ class Corpus:
     """All roundups of a corpus directory, items in file-name order."""
 
     roundups: list[Roundup]
-    sha256: str  # over every file that shapes the index (texts and gazetteer)
+    sha256: str  # over every file that shapes the index (texts, gazetteer, glossary)
+    gazetteer: Gazetteer | None = None  # districts.json, when the corpus has one
 
     @property
     def items(self) -> list[Item]:
@@ -130,7 +131,7 @@ def load_corpus(directory: str | Path) -> Corpus:
             items = [replace(it, district=d) for it, d in zip(roundup.items, districts, strict=True)]
             roundup = replace(roundup, items=items)
         roundups.append(roundup)
-    return Corpus(roundups=roundups, sha256=digest.hexdigest())
+    return Corpus(roundups=roundups, sha256=digest.hexdigest(), gazetteer=gazetteer)
 
 
 def _lines_with_offsets(text: str) -> list[tuple[int, str]]:

@@ -58,8 +58,13 @@ class Gazetteer:
             ) from None
         return cls(districts=districts, blocked=tuple(data.get("not", [])), path=path)
 
-    def english(self, name: str) -> str:
-        return next((d.en for d in self.districts if d.name == name), name)
+    def names(self) -> list[str]:
+        """Every district name and alias."""
+        return list(dict.fromkeys(a for d in self.districts for a in (d.name, *d.aliases)))
+
+    def english(self) -> dict[str, str]:
+        """District name -> English name."""
+        return {d.name: d.en for d in self.districts}
 
     def mentions(self, text: str) -> Counter[str]:
         """District names mentioned in `text` (longest alias wins; blocked names ignored)."""

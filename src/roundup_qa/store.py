@@ -68,7 +68,8 @@ def build_index(
 ) -> StoredIndex:
     """Tokenise and embed every item and clause of `corpus` (the slow step: the model runs)."""
     items = corpus.items
-    tokenizer = Tokenizer.for_items(items, extra=_district_words(corpus_dir))
+    gazetteer = corpus.gazetteer
+    tokenizer = _tokenizer(corpus)
     clauses = [c for doc, item in enumerate(items) for c in split_clauses(item, doc)]
     clause_texts = [items[c.doc].text[c.start : c.end] for c in clauses]
     item_tokens = [tokenizer.tokenize(it.text) for it in items]
@@ -86,9 +87,16 @@ def build_index(
         "package_version": __version__,
         "model": {"name": config.model, "dim": int(vectors.shape[1])},
         "tokenizer": tokenizer.settings(),
-        "places": _place_names(corpus_dir, tokenizer),
-        "districts_en": _districts_en(corpus_dir),
-        "places_not": _blocked_names(corpus_dir),
+        # answer candidates: districts and their aliases, and the towns the tokenizer found
+        "places": sorted(
+            {
+                *(gazetteer.names() if gazetteer else ()),
+                *(w for w in tokenizer.domain_words if w.endswith(("镇", "街道"))),
+            },
+            key=lambda w: (-len(w), w),
+        ),
+        "places_not": list(gazetteer.blocked) if gazetteer else [],
+        "districts_en": gazetteer.english() if gazetteer else {},
         "corpus": {
             "path": str(corpus_dir.resolve()),
             "sha256": corpus.sha256,
@@ -210,39 +218,15 @@ def staleness(manifest: dict, corpus: Corpus, corpus_dir: Path, config: Config) 
         )
     if manifest.get("corpus", {}).get("sha256") != corpus.sha256:
         reasons.append(f"the corpus in {corpus_dir} changed since the index was built")
-    expected = Tokenizer.for_items(corpus.items, extra=_district_words(corpus_dir)).settings()
+    expected = _tokenizer(corpus).settings()
     if manifest.get("tokenizer") != expected:
         reasons.append("tokenizer settings changed")
     return reasons
 
 
-def _district_words(corpus_dir: Path) -> list[str]:
-    from .districts import Gazetteer
-
-    gazetteer = Gazetteer.from_dir(corpus_dir)
-    if gazetteer is None:
-        return []
-    return [a for d in gazetteer.districts for a in (d.name, *d.aliases)]
-
-
-def _place_names(corpus_dir: Path, tokenizer: Tokenizer) -> list[str]:
-    """District names and aliases, and the towns the tokenizer found: answer candidates."""
-    towns = [w for w in tokenizer.domain_words if w.endswith(("镇", "街道"))]
-    return sorted(set(_district_words(corpus_dir)) | set(towns), key=lambda w: (-len(w), w))
-
-
-def _blocked_names(corpus_dir: Path) -> list[str]:
-    from .districts import Gazetteer
-
-    g = Gazetteer.from_dir(corpus_dir)
-    return [] if g is None else list(g.blocked)
-
-
-def _districts_en(corpus_dir: Path) -> dict[str, str]:
-    from .districts import Gazetteer
-
-    g = Gazetteer.from_dir(corpus_dir)
-    return {} if g is None else {d.name: d.en for d in g.districts}
+def _tokenizer(corpus: Corpus) -> Tokenizer:
+    """The corpus's tokenizer: its towns and quoted names, and its districts' names."""
+    return Tokenizer.for_items(corpus.items, extra=corpus.gazetteer.names() if corpus.gazetteer else ())
 
 
 def _version(package: str) -> str:
