@@ -1,23 +1,25 @@
 """Start the web chat: `python app.py` (same as `roundup-qa serve`).
 
 Environment: ROUNDUP_QA_HOST (default 127.0.0.1), ROUNDUP_QA_PORT (default 7860),
-ROUNDUP_QA_INDEX (default index/), ROUNDUP_QA_CORPUS (default corpus/). A missing or stale
-index is built first, with a progress bar.
+ROUNDUP_QA_INDEX (default index/), ROUNDUP_QA_CORPUS (default corpus/),
+ROUNDUP_QA_FRAME_ANCESTORS (space-separated origins allowed to embed the chat).
+A missing or stale index is built first, with a progress bar.
 """
 
 import logging
 import os
 
 from roundup_qa import RoundupQA
-from roundup_qa.web import launch
+from roundup_qa.web import serve
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     qa = RoundupQA.load(
         os.environ.get("ROUNDUP_QA_INDEX", "index"), corpus=os.environ.get("ROUNDUP_QA_CORPUS", "corpus")
     )
-    launch(
+    serve(
         qa,
         host=os.environ.get("ROUNDUP_QA_HOST", "127.0.0.1"),
         port=int(os.environ.get("ROUNDUP_QA_PORT", "7860")),
+        frame_ancestors=os.environ.get("ROUNDUP_QA_FRAME_ANCESTORS", "").split(),
     )

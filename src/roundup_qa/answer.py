@@ -9,6 +9,7 @@ extended to the next clause of its sentence, where the answer usually follows.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Callable
@@ -101,23 +102,35 @@ class Span:
 def clause_scores(
     question_terms: list[str],
     question_vector: np.ndarray | None,
-    clause_terms: list[list[str]],
+    clause_texts: list[str],
     clause_vectors: np.ndarray | None,
     idf: Callable[[str], float],
     lexical_weight: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per clause: the combined score and the lexical coverage (both 0..1)."""
-    q = {t for t in question_terms if idf(t) > 0}
-    total = sum(idf(t) for t in q)
+    """Per clause: the combined score and the lexical coverage (both 0..1).
+
+    A question term counts where the clause's text contains it, not where jieba cut the
+    clause the same way: segmentation depends on context (品牌价值 vs 品牌/价值). Terms weigh
+    their corpus idf times their rarity among the item's clauses.
+    """
+    texts = [_norm_text(c) for c in clause_texts]
+    # a term found in every clause names the item's topic (黄河口大闸蟹); one found in a single
+    # clause points at the answer (品牌价值): weigh terms by their rarity within the item too
+    n = len(texts)
+    weight = {}
+    for t in {t for t in question_terms if idf(t) > 0}:
+        local = sum(t in c for c in texts)
+        weight[t] = idf(t) * math.log((n + 1) / (local + 0.5))
+    total = sum(w for w in weight.values() if w > 0)
     lexical = np.array(
-        [sum(idf(t) for t in q & set(terms)) / total if total else 0.0 for terms in clause_terms]
+        [sum(w for t, w in weight.items() if w > 0 and t in c) / total if total else 0.0 for c in texts]
     )
     if question_vector is not None and clause_vectors is not None and len(clause_vectors):
         sims = clause_vectors @ question_vector
         spread = float(sims.max() - sims.min())
         dense = (sims - sims.min()) / spread if spread > 0 else np.ones_like(sims)
     else:
-        dense = np.zeros(len(clause_terms))
+        dense = np.zeros(len(clause_texts))
     w = lexical_weight if total else 0.0
     return w * lexical + (1 - w) * dense, lexical
 
@@ -227,6 +240,10 @@ def _distance_to_terms(text: str, clauses: list[Clause], sentence: int, cand, te
             else:
                 best = 0
     return best
+
+
+def _norm_text(s: str) -> str:
+    return unicodedata.normalize("NFKC", s).lower()
 
 
 def _norm(s: str) -> str:

@@ -79,6 +79,11 @@ def _parser() -> argparse.ArgumentParser:
         "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)"
     )
     s.add_argument("--port", type=int, default=7860)
+    s.add_argument(
+        "--allow-frame", action="append", default=[], metavar="ORIGIN",
+        help="an origin allowed to embed the chat in a frame and call it from a browser, "
+        "e.g. https://news.example.org (repeatable; default: only the chat's own origin)",
+    )  # fmt: skip
     s.set_defaults(run=_cmd_serve)
     return p
 
@@ -186,10 +191,10 @@ def _cmd_eval(args: argparse.Namespace, config: Config) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace, config: Config) -> int:
-    from .web import launch
+    from .web import serve
 
     qa = _load(args, config)
-    launch(qa, host=args.host, port=args.port)
+    serve(qa, host=args.host, port=args.port, frame_ancestors=args.allow_frame)
     return 0
 
 

@@ -222,15 +222,15 @@ class RoundupQA:
         ids = self._clauses[doc]
         clauses = [self.index.clauses[i] for i in ids]
         clause_terms = [self.index.clause_tokens[i] for i in ids]
+        text = self.index.items[doc].text
         scores, lexical = clause_scores(
             terms,
             qvec,
-            clause_terms,
+            [text[cl.start : cl.end] for cl in clauses],
             self.index.clause_vectors[ids],
             self.lexical.idf,
             self.config.span_lexical,
         )
-        text = self.index.items[doc].text
         return choose_span(
             text, question, terms, expected, self._candidates(doc), clauses, clause_terms, scores, lexical
         )

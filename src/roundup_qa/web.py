@@ -1,16 +1,28 @@
-"""The web chat: a thin Gradio shell over `RoundupQA.ask`.
+"""The web chat: a thin Gradio shell over `RoundupQA.ask`, and the app that serves it.
 
-Building the UI starts no server and loads no model; `launch()` does both.
+    /          the chat (bilingual; evidence panel; district filter; the `ask` API endpoint)
+    /widget/   the same chat, compact, for embedding in a sidebar
+
+Building the UI starts no server and loads no model; `serve()` / `start()` do both.
+Everything a page shows from the user or the corpus goes through `text()`: HTML escaped and
+Markdown marks escaped, so a question or a corpus line cannot inject markup or script.
 """
 
 from __future__ import annotations
 
 import html
+import logging
 import os
 import re
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from .pipeline import RoundupQA
 from .records import Answer
+
+log = logging.getLogger(__name__)
 
 EXAMPLES = [
     "渤中海上风电产业基地项目和谁签约?",
@@ -18,59 +30,82 @@ EXAMPLES = [
     "Which companies signed the offshore wind power base project in Hekou?",
     "What is the brand value of Yellow River Estuary hairy crabs?",
 ]
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
+ALL_DISTRICTS = "全部 · All"
+# ask() is CPU-bound (~20 ms); two at a time keeps both cores busy without queueing
+# behind one another (2-core machines)
+CONCURRENCY = 2
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<])")
+_LABELS = {
+    "zh": {"none": "综述中没有找到答案。", "closest": "最接近的条目:", "searched": "检索词", "why": "依据"},
+    "en": {
+        "none": "The roundup does not say.",
+        "closest": "Closest items:",
+        "searched": "searched for",
+        "why": "why",
+    },
+}
 
 
 def text(s: str) -> str:
-    """User or corpus text made inert for Markdown: HTML escaped, Markdown marks escaped."""
+    """User or corpus text made inert: HTML escaped, then Markdown marks escaped."""
     return _MD_SPECIAL.sub(r"\\\1", html.escape(s, quote=False))
 
 
 def reply_markdown(answer: Answer) -> str:
-    """The chat reply: the answer in bold, then its citation."""
-    en = answer.lang == "en"
+    """The chat reply: the answer in bold (with its English rendering for English
+    questions), then the citation as [#12 · 河口区] title."""
+    lang = "en" if answer.lang == "en" else "zh"
+    labels = _LABELS[lang]
     if answer.answer is None:
-        msg = "The roundup does not say." if en else "综述中没有找到答案。"
+        msg = labels["none"]
         closest = ", ".join(f"#{p.item} {text(p.title)}" for p in answer.passages[:3])
         if closest:
-            msg += (" Closest items: " if en else " 最接近的条目:") + closest
+            msg += f" {labels['closest']} {closest}"
         return msg
     c = answer.citation
-    district = text((answer.district_en if en else None) or c.district or "–")
+    district = text((answer.district_en if lang == "en" else None) or c.district or "–")
     shown = f"**{text(answer.answer)}**"
-    if en and answer.answer_en:
+    if lang == "en" and answer.answer_en:
         shown += f" ({text(answer.answer_en)})"
     return f"{shown}\n\n\\[#{c.item} · {district}\\] {text(c.title)}"
 
 
 def evidence_markdown(answer: Answer) -> str:
-    """The passages with the answer span marked in the cited one."""
+    """The passages, whole, with the answer span marked in the cited one, and each
+    passage's BM25 rank, dense rank and fused score."""
     if not answer.passages:
         return ""
+    labels = _LABELS["en" if answer.lang == "en" else "zh"]
     out = []
+    if answer.answer is not None:
+        out.append(f"*{labels['why']}: {text(answer.why)}; {text(answer.reason)}*")
     if answer.searched_for:
-        label = "searched for" if answer.lang == "en" else "检索词"
-        out.append(f"*{label}: {text(' '.join(answer.searched_for))}*")
+        out.append(f"*{labels['searched']}: {text(' '.join(answer.searched_for))}*")
+    c = answer.citation
     for p in answer.passages:
         body = p.text
-        c = answer.citation
         if c is not None and answer.answer is not None and c.item == p.item and c.source == p.source:
-            shown = f"{text(body[: c.start])}**{text(body[c.start : c.end])}**{text(body[c.end :])}"
+            shown = f"{text(body[: c.start])}<mark>{text(body[c.start : c.end])}</mark>{text(body[c.end :])}"
         else:
             shown = text(body)
         ranks = ", ".join(f"{k} {v if v is not None else '–'}" for k, v in p.ranks.items())
-        out.append(f"**#{p.item} · {text(p.district or '–')}** · score {p.score:.4f} ({ranks})\n\n{shown}")
+        out.append(f"**#{p.item} · {text(p.district or '–')}** · fused {p.score:.4f} ({ranks})\n\n{shown}")
     return "\n\n---\n\n".join(out)
 
 
-def build_demo(qa: RoundupQA):
-    """The Gradio Blocks app (not launched)."""
+def build_demo(qa: RoundupQA, compact: bool = False):
+    """The Gradio Blocks app (not launched). `compact` is the sidebar widget."""
     import gradio as gr
 
-    def respond(message: str, history: list):
-        answer = qa.ask(message)
+    districts = qa.districts
+    english = qa.index.manifest.get("districts_en", {})
+    choices = [ALL_DISTRICTS] + [f"{d} · {english[d]}" if d in english else d for d in districts]
+
+    def respond(message: str, history: list, district: str = ALL_DISTRICTS):
+        chosen = None if not district or district == ALL_DISTRICTS else district.split(" · ")[0]
+        answer = qa.ask(message, district=chosen)
         history = list(history or []) + [
-            {"role": "user", "content": text(message)},
+            {"role": "user", "content": text(message or "")},
             {"role": "assistant", "content": reply_markdown(answer)},
         ]
         return history, "", evidence_markdown(answer)
@@ -79,22 +114,111 @@ def build_demo(qa: RoundupQA):
         """Answer a question about the roundup; returns the answer record (RoundupQA.ask().to_dict())."""
         return qa.ask(question, top_k=int(top_k), district=district or None).to_dict()
 
-    with gr.Blocks(title="roundup-qa", analytics_enabled=False) as demo:
-        gr.Markdown("## 东营县区五月亮点问答 · Dongying May 2021 roundup Q&A")
-        chatbot = gr.Chatbot(label="Chat", height=420)
-        box = gr.Textbox(placeholder="用中文或英文提问 · Ask in Chinese or English", show_label=False)
-        gr.Examples(EXAMPLES, inputs=box)
-        with gr.Accordion("Evidence · 证据", open=False):
-            evidence = gr.Markdown()
-        box.submit(respond, [box, chatbot], [chatbot, box, evidence], api_visibility="private")
-        gr.api(ask, api_name="ask")
+    with gr.Blocks(title="roundup-qa", analytics_enabled=False, fill_height=compact) as demo:
+        if not compact:
+            gr.Markdown("## 东营县区五月亮点问答 · Dongying May 2021 roundup Q&A")
+        chatbot = gr.Chatbot(label="Chat · 对话", height=360 if compact else 460, elem_id="chat")
+        box = gr.Textbox(
+            placeholder="用中文或英文提问 · Ask in Chinese or English",
+            show_label=False,
+            elem_id="question",
+            submit_btn=True,
+        )
+        district = gr.Dropdown(
+            choices, value=ALL_DISTRICTS, label="District · 县区", elem_id="district", visible=not compact
+        )
+        gr.Examples(EXAMPLES if not compact else EXAMPLES[::2], inputs=box)
+        with gr.Accordion("Evidence · 证据", open=False, elem_id="evidence-panel"):
+            evidence = gr.Markdown(elem_id="evidence")
+        box.submit(respond, [box, chatbot, district], [chatbot, box, evidence], api_visibility="private")
+        if not compact:
+            gr.api(ask, api_name="ask")
+    demo.queue(default_concurrency_limit=CONCURRENCY)
     return demo
 
 
-def launch(qa: RoundupQA, host: str = "127.0.0.1", port: int = 7860, **kwargs):
-    """Warm the model up, then serve the chat (blocking unless prevent_thread_lock=True)."""
+def frame_policy(origins: Sequence[str]) -> str:
+    """The CSP header value: the app's own origin plus `origins` may frame it."""
+    for o in origins:
+        if not re.fullmatch(r"https?://[A-Za-z0-9.\-\[\]:]+", o):
+            raise ValueError(f"frame ancestor {o!r} must be an origin like https://example.org")
+    return "frame-ancestors " + " ".join(["'self'", *origins])
+
+
+def create_app(qa: RoundupQA, frame_ancestors: Sequence[str] = ()):
+    """FastAPI app serving the chat at / and the widget at /widget/.
+
+    Only the app's own origin and `frame_ancestors` may frame it (CSP frame-ancestors) or
+    call it from a browser (CORS): Gradio's default CORS would allow any origin.
+    """
+    import gradio as gr
+    from fastapi import FastAPI
+    from fastapi.middleware.cors import CORSMiddleware
+
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    policy = frame_policy(frame_ancestors)
+    app = FastAPI()
+    app.add_middleware(CORSMiddleware, allow_origins=list(frame_ancestors), allow_methods=["GET", "POST"])
+
+    @app.middleware("http")
+    async def security_headers(request, call_next):
+        response = await call_next(request)
+        response.headers["Content-Security-Policy"] = policy
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    theme = gr.themes.Default()  # local fonts only: nothing is fetched from a CDN
+    app = gr.mount_gradio_app(app, build_demo(qa, compact=True), path="/widget", theme=theme, footer_links=[])
+    app = gr.mount_gradio_app(app, build_demo(qa), path="", theme=theme)
+    return app
+
+
+def serve(
+    qa: RoundupQA, host: str = "127.0.0.1", port: int = 7860, frame_ancestors: Sequence[str] = ()
+) -> None:
+    """Warm the model up, then serve until interrupted."""
+    import uvicorn
+
     qa.warm_up()
-    demo = build_demo(qa)
-    demo.launch(server_name=host, server_port=port, **kwargs)
-    return demo
+    app = create_app(qa, frame_ancestors)
+    log.info("chat on http://%s:%d/ (widget: /widget/)", host, port)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@dataclass
+class Running:
+    """A server started in a background thread (tests, notebooks)."""
+
+    url: str
+    server: object
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def start(
+    qa: RoundupQA, host: str = "127.0.0.1", port: int = 0, frame_ancestors: Sequence[str] = ()
+) -> Running:
+    """Serve in a background thread; returns once it accepts connections."""
+    import socket
+
+    import uvicorn
+
+    if port == 0:
+        with socket.socket() as s:
+            s.bind((host, 0))
+            port = s.getsockname()[1]
+    qa.warm_up()
+    config = uvicorn.Config(create_app(qa, frame_ancestors), host=host, port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError(f"the chat server did not start on {host}:{port}")
+        time.sleep(0.05)
+    return Running(f"http://{host}:{port}", server, thread)

@@ -1,0 +1,222 @@
+"""The web chat: its API through gradio_client, its headers, and the page in headless Chromium
+(Debian's chromium, driven by Playwright): answers, citations, evidence, the embed page,
+script injection and network privacy.
+
+Set ROUNDUP_QA_SCREENSHOTS=docs to refresh the screenshots shown in the README.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import socket
+import threading
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from roundup_qa.web import frame_policy, reply_markdown, start, text
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
+]  # fmt: skip
+INJECTION = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">**bold** [link](javascript:alert(1))'
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _StaticSite:
+    """A host page on its own origin (another port), like a news site embedding the chat."""
+
+    def __init__(self, directory: Path, port: int) -> None:
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
+        handler.log_message = lambda *a, **k: None
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self.url = f"http://127.0.0.1:{port}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def host_port() -> int:
+    return _free_port()
+
+
+@pytest.fixture(scope="module")
+def chat(real_qa, host_port):
+    server = start(real_qa, frame_ancestors=[f"http://127.0.0.1:{host_port}"])
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    exe = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(exe).exists():
+        pytest.fail("Debian's chromium is needed for the browser tests: apt-get install -y chromium")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    return Path(os.environ.get("ROUNDUP_QA_SCREENSHOTS") or tmp_path)
+
+
+def _ask(scope, question: str) -> None:
+    box = scope.locator("#question textarea")
+    box.fill(question)
+    box.press("Enter")
+
+
+def test_api_endpoint_returns_the_answer_record(chat):
+    from gradio_client import Client
+
+    client = Client(chat.url + "/", verbose=False)
+    zh = client.predict(
+        question="利津县老旧小区改造项目获批中央预算内投资多少?", top_k=3, district="", api_name="/ask"
+    )
+    en = client.predict(
+        question="What is the brand value of Huasheng Rubber?", top_k=5, district="", api_name="/ask"
+    )
+    assert zh["answer"] == "2135万元" and zh["citation"]["item"] == 36 and len(zh["passages"]) == 3
+    assert en["answer"] == "10.08亿元" and en["answer_en"] == "CNY 1.008 billion"
+    assert en["citation"]["district"] == "广饶县"
+
+
+def test_headers_limit_framing_and_cross_origin_calls(chat, host_port):
+    allowed = f"http://127.0.0.1:{host_port}"
+    for path in ("/", "/widget/"):
+        with urllib.request.urlopen(chat.url + path) as r:
+            assert r.headers["Content-Security-Policy"] == f"frame-ancestors 'self' {allowed}"
+    req = urllib.request.Request(chat.url + "/config", headers={"Origin": "http://evil.example"})
+    with urllib.request.urlopen(req) as r:
+        assert r.headers.get("Access-Control-Allow-Origin") in (None, "")
+    req = urllib.request.Request(chat.url + "/config", headers={"Origin": allowed})
+    with urllib.request.urlopen(req) as r:
+        assert r.headers.get("Access-Control-Allow-Origin") == allowed
+
+
+def test_frame_policy_rejects_non_origins():
+    assert frame_policy([]) == "frame-ancestors 'self'"
+    with pytest.raises(ValueError):
+        frame_policy(["*; script-src *"])
+
+
+def test_reply_text_is_inert_markdown():
+    assert text("<b>x</b>") == "&lt;b&gt;x&lt;/b&gt;"
+    assert text("**x** [a](b)") == r"\*\*x\*\* \[a\]\(b\)"
+
+
+def test_chat_in_both_languages_with_citation_and_evidence(chat, browser, shots):
+    page = browser.new_page(viewport={"width": 1100, "height": 1200})
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(chat.url + "/")
+    _ask(page, "利津县老旧小区改造项目获批中央预算内投资多少?")
+    chat_box = page.locator("#chat")
+    chat_box.get_by_text("[#36 · 利津县]", exact=False).wait_for(timeout=30000)
+    assert chat_box.locator("strong", has_text="2135万元").count() >= 1
+    page.get_by_text("Evidence · 证据").click()
+    mark = page.locator("#evidence mark").first
+    mark.wait_for(timeout=10000)
+    assert mark.inner_text() == "2135万元"
+    assert "bm25 1" in page.locator("#evidence").inner_text()
+    page.screenshot(path=str(shots / "chat-zh.png"), full_page=True)
+
+    _ask(page, "What is the brand value of Huasheng Rubber?")
+    chat_box.get_by_text("Guangrao County", exact=False).wait_for(timeout=30000)
+    assert "CNY 1.008 billion" in chat_box.inner_text()
+    page.screenshot(path=str(shots / "chat-en.png"), full_page=True)
+    outside = [u for u in requests if not u.startswith((chat.url, "data:", "blob:"))]
+    assert outside == [], "the page fetched from outside the app"
+    page.close()
+
+
+def test_not_in_the_roundup_reply_lists_closest_items(chat, browser):
+    page = browser.new_page()
+    page.goto(chat.url + "/")
+    _ask(page, "Which Japanese university signed the hairy crab agreement with Kenli?")
+    page.locator("#chat").get_by_text("The roundup does not say.", exact=False).wait_for(timeout=30000)
+    assert "Closest items:" in page.locator("#chat").inner_text()
+    page.close()
+
+
+def test_injected_markup_is_shown_as_text_and_never_runs(chat, browser):
+    page = browser.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(chat.url + "/")
+    _ask(page, INJECTION)
+    page.locator("#chat").get_by_text("<script>window.__pwned=1</script>", exact=False).wait_for(
+        timeout=30000
+    )
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("#chat img[src='x']").count() == 0
+    assert page.locator("#chat a[href^='javascript']").count() == 0
+    assert dialogs == []
+    page.close()
+
+
+def test_embed_example_works_from_another_origin(chat, browser, host_port, tmp_path, shots):
+    html = (ROOT / "examples" / "embed.html").read_text(encoding="utf-8")
+    assert "http://127.0.0.1:7860/widget/" in html
+    (tmp_path / "embed.html").write_text(html.replace("http://127.0.0.1:7860", chat.url), encoding="utf-8")
+    site = _StaticSite(tmp_path, host_port)
+    try:
+        page = browser.new_page(viewport={"width": 1200, "height": 800})
+        page.goto(site.url + "/embed.html")
+        frame = page.frame_locator("#roundup-qa")
+        frame.locator("#question textarea").wait_for(timeout=30000)
+        _ask(frame, "What is the brand value of Yellow River Estuary hairy crabs?")
+        frame.locator("#chat").get_by_text("CNY 2.612 billion", exact=False).wait_for(timeout=30000)
+        assert "#18" in frame.locator("#chat").inner_text()
+        page.screenshot(path=str(shots / "embed.png"))
+        page.close()
+    finally:
+        site.close()
+
+
+def test_embed_from_an_origin_not_allowed_is_refused(chat, browser, tmp_path):
+    html = (
+        (ROOT / "examples" / "embed.html")
+        .read_text(encoding="utf-8")
+        .replace("http://127.0.0.1:7860", chat.url)
+    )
+    (tmp_path / "embed.html").write_text(html, encoding="utf-8")
+    site = _StaticSite(tmp_path, _free_port())
+    try:
+        page = browser.new_page()
+        page.goto(site.url + "/embed.html")
+        page.wait_for_timeout(3000)
+        frame = page.frame_locator("#roundup-qa")
+        assert frame.locator("#question textarea").count() == 0
+        page.close()
+    finally:
+        site.close()
+
+
+def test_reply_markdown_follows_the_question_language(real_qa):
+    en = reply_markdown(real_qa.ask("What is the brand value of Huasheng Rubber?")).replace("\\", "")
+    zh = reply_markdown(real_qa.ask("华盛橡胶的品牌价值是多少?")).replace("\\", "")
+    assert "Guangrao County" in en and "CNY 1.008 billion" in en
+    assert "广饶县" in zh and "CNY" not in zh
