@@ -13,6 +13,7 @@ import os
 import shutil
 import socket
 import threading
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -220,3 +221,39 @@ def test_reply_markdown_follows_the_question_language(real_qa):
     zh = reply_markdown(real_qa.ask("华盛橡胶的品牌价值是多少?")).replace("\\", "")
     assert "Guangrao County" in en and "CNY 1.008 billion" in en
     assert "广饶县" in zh and "CNY" not in zh
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/gradio_api/file=/etc/passwd",
+        "/file=/etc/passwd",
+        "/gradio_api/file=../../../../etc/passwd",
+        "/static/../../../../etc/passwd",
+        "/assets/..%2f..%2f..%2f..%2fetc%2fpasswd",
+        "/widget/gradio_api/file=/etc/passwd",
+        "/gradio_api/file=" + str(ROOT / "pyproject.toml"),
+    ],
+)
+def test_no_file_outside_the_app_is_served(chat, path):
+    req = urllib.request.Request(chat.url + path)
+    try:
+        with urllib.request.urlopen(req) as r:
+            body = r.read()
+    except urllib.error.HTTPError as err:
+        assert err.code in (400, 403, 404, 405)
+        return
+    assert b"root:" not in body and b"[project]" not in body
+
+
+def test_concurrent_clients_get_the_sequential_answers(chat):
+    """A small run of eval/load_test.py (the full one: 50 clients, 1,000 questions)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("load_test", ROOT / "eval" / "load_test.py")
+    load_test = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(load_test)
+    questions = load_test.questions_from([str(ROOT / "eval" / "questions.jsonl")], 60)
+    report = load_test.run(chat.url + "/", clients=8, questions=questions)
+    assert report["answered"] == 60
+    assert (report["errors"], report["mismatches"]) == (0, 0)

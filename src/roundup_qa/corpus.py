@@ -8,12 +8,15 @@ credit are kept as metadata, not items.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .districts import GAZETTEER_FILE, Gazetteer
 from .records import Item
+
+log = logging.getLogger(__name__)
 
 BULLET = "●"
 GLOSSARY_FILE = "glossary.tsv"  # read by bridge.py; hashed here with the texts
@@ -131,7 +134,31 @@ def load_corpus(directory: str | Path) -> Corpus:
             items = [replace(it, district=d) for it, d in zip(roundup.items, districts, strict=True)]
             roundup = replace(roundup, items=items)
         roundups.append(roundup)
+    roundups = _without_repeats(roundups)
     return Corpus(roundups=roundups, sha256=digest.hexdigest(), gazetteer=gazetteer)
+
+
+def _without_repeats(roundups: list[Roundup]) -> list[Roundup]:
+    """Drop items that repeat an earlier item word for word (same title and body), with a
+    warning; numbers stay as in the file, so citations still point at the right place."""
+    seen: dict[tuple[str, str], Item] = {}
+    out = []
+    for r in roundups:
+        kept = []
+        for it in r.items:
+            first = seen.setdefault((it.title, it.body), it)
+            if first is it:
+                kept.append(it)
+            else:
+                log.warning(
+                    "%s item %d repeats %s item %d: indexed once",
+                    it.source,
+                    it.number,
+                    first.source,
+                    first.number,
+                )
+        out.append(replace(r, items=kept))
+    return out
 
 
 def _lines_with_offsets(text: str) -> list[tuple[int, str]]:

@@ -68,10 +68,16 @@ class Gazetteer:
 
     def mentions(self, text: str) -> Counter[str]:
         """District names mentioned in `text` (longest alias wins; blocked names ignored)."""
-        names = {a: d.name for d in self.districts for a in d.aliases}
-        names.update({b: "" for b in self.blocked})
-        pattern = re.compile("|".join(re.escape(a) for a in sorted(names, key=len, reverse=True)))
+        names, pattern = self._matcher()
         return Counter(names[m.group()] for m in pattern.finditer(text) if names[m.group()])
+
+    def _matcher(self) -> tuple[dict[str, str], re.Pattern[str]]:
+        if "_m" not in self.__dict__:
+            names = {a: d.name for d in self.districts for a in d.aliases}
+            names.update({b: "" for b in self.blocked})
+            pattern = re.compile("|".join(re.escape(a) for a in sorted(names, key=len, reverse=True)))
+            object.__setattr__(self, "_m", (names, pattern))
+        return self.__dict__["_m"]
 
     def infer(self, items: list[Item]) -> list[str]:
         """One district name per item, in section order."""
@@ -92,16 +98,19 @@ class Gazetteer:
     def _affinity(self, items: list[Item], direct: list[Counter[str]]) -> list[Counter[str]]:
         """For items naming no district: rare 4-character phrases shared with named items."""
         grams = [_grams(it.text) for it in items]
-        df = Counter(g for gs in grams for g in gs)
+        where: dict[str, list[int]] = {}
+        for i, gs in enumerate(grams):
+            for g in gs:
+                where.setdefault(g, []).append(i)
         label = [d.most_common(1)[0][0] if d else None for d in direct]
         out: list[Counter[str]] = []
         for i, gs in enumerate(grams):
             c: Counter[str] = Counter()
             if not direct[i]:
-                rare = {g for g in gs if 2 <= df[g] <= 3}
-                for j, other in enumerate(grams):
-                    if j != i and label[j] is not None:
-                        c[label[j]] += len(rare & other)
+                for g in gs:
+                    holders = where[g]
+                    if 2 <= len(holders) <= 3:  # rare: a name, not a phrase of the genre
+                        c.update(label[j] for j in holders if j != i and label[j] is not None)
             out.append(c)
         return out
 

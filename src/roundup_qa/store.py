@@ -131,6 +131,10 @@ def save_index(index: StoredIndex, target: Path) -> None:
     """Write `index` into `target`, replacing what is there only once it is complete."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    _recover(target)
+    for leftover in target.parent.glob(f".{target.name}-building-*"):
+        log.warning("removing %s, left by a build that did not finish", leftover)
+        shutil.rmtree(leftover, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-building-", dir=target.parent))
     try:
         _write_jsonl(tmp / "items.jsonl", [it.to_dict() for it in index.items])
@@ -162,7 +166,19 @@ def save_index(index: StoredIndex, target: Path) -> None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _recover(target: Path) -> None:
+    """Put back the previous index if a build died between moving it aside and moving the
+    new one in (the only moment the target does not exist)."""
+    if target.exists():
+        return
+    olds = sorted(target.parent.glob(f".{target.name}-old-*"))
+    if olds and (olds[-1] / MANIFEST).exists():
+        log.warning("restoring %s from %s (a build was interrupted)", target, olds[-1])
+        olds[-1].rename(target)
+
+
 def read_manifest(path: Path) -> dict:
+    _recover(Path(path))
     manifest_path = Path(path) / MANIFEST
     if not manifest_path.exists():
         raise IndexNotReady(f"no index at {path} (missing {MANIFEST}): run `roundup-qa build --index {path}`")

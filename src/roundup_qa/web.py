@@ -31,8 +31,9 @@ EXAMPLES = [
     "What is the brand value of Yellow River Estuary hairy crabs?",
 ]
 ALL_DISTRICTS = "全部 · All"
-# ask() is CPU-bound (~20 ms); two at a time keeps both cores busy without queueing
-# behind one another (2-core machines)
+# ask() is CPU-bound (~20 ms); one per core on these 2-core machines. Queue concurrency
+# 1, 2 and 4 gave the same throughput under 50 clients (README, Robustness), the Gradio
+# round trip dominating
 CONCURRENCY = 2
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<])")
 _LABELS = {
@@ -93,7 +94,7 @@ def evidence_markdown(answer: Answer) -> str:
     return "\n\n---\n\n".join(out)
 
 
-def build_demo(qa: RoundupQA, compact: bool = False):
+def build_demo(qa: RoundupQA, compact: bool = False, concurrency: int = CONCURRENCY):
     """The Gradio Blocks app (not launched). `compact` is the sidebar widget."""
     import gradio as gr
 
@@ -133,7 +134,7 @@ def build_demo(qa: RoundupQA, compact: bool = False):
         box.submit(respond, [box, chatbot, district], [chatbot, box, evidence], api_visibility="private")
         if not compact:
             gr.api(ask, api_name="ask")
-    demo.queue(default_concurrency_limit=CONCURRENCY)
+    demo.queue(default_concurrency_limit=concurrency)
     return demo
 
 
@@ -145,7 +146,7 @@ def frame_policy(origins: Sequence[str]) -> str:
     return "frame-ancestors " + " ".join(["'self'", *origins])
 
 
-def create_app(qa: RoundupQA, frame_ancestors: Sequence[str] = ()):
+def create_app(qa: RoundupQA, frame_ancestors: Sequence[str] = (), concurrency: int = CONCURRENCY):
     """FastAPI app serving the chat at / and the widget at /widget/.
 
     Only the app's own origin and `frame_ancestors` may frame it (CSP frame-ancestors) or
@@ -169,8 +170,9 @@ def create_app(qa: RoundupQA, frame_ancestors: Sequence[str] = ()):
         return response
 
     theme = gr.themes.Default()  # local fonts only: nothing is fetched from a CDN
-    app = gr.mount_gradio_app(app, build_demo(qa, compact=True), path="/widget", theme=theme, footer_links=[])
-    app = gr.mount_gradio_app(app, build_demo(qa), path="", theme=theme)
+    widget, chat = build_demo(qa, True, concurrency), build_demo(qa, False, concurrency)
+    app = gr.mount_gradio_app(app, widget, path="/widget", theme=theme, footer_links=[])
+    app = gr.mount_gradio_app(app, chat, path="", theme=theme)
     return app
 
 
@@ -200,7 +202,11 @@ class Running:
 
 
 def start(
-    qa: RoundupQA, host: str = "127.0.0.1", port: int = 0, frame_ancestors: Sequence[str] = ()
+    qa: RoundupQA,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    frame_ancestors: Sequence[str] = (),
+    concurrency: int = CONCURRENCY,
 ) -> Running:
     """Serve in a background thread; returns once it accepts connections."""
     import socket
@@ -212,7 +218,9 @@ def start(
             s.bind((host, 0))
             port = s.getsockname()[1]
     qa.warm_up()
-    config = uvicorn.Config(create_app(qa, frame_ancestors), host=host, port=port, log_level="warning")
+    config = uvicorn.Config(
+        create_app(qa, frame_ancestors, concurrency), host=host, port=port, log_level="warning"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
