@@ -35,10 +35,13 @@ class Config:
 
     # --- fusion ---
     retrieval: str = "hybrid"  # "hybrid", or "bm25" / "dense" alone for ablations
-    fusion: str = "rrf"  # "rrf" or "weighted"; zh R@1 0.983 vs 0.967 (spine-baseline.md)
-    rrf_k: int = 60  # Cormack et al. 2009; k=10 gave identical figures (spine-baseline.md)
-    # equal weights, not swept: the eval set cannot separate them yet (dense alone is one
-    # zh question better than hybrid; BM25 has no English until a query bridge exists)
+    # "rrf" or "weighted" (min-max scores). R@1 rrf vs weighted (eval/results/fusion.md):
+    # zh 0.983 vs 0.967, en 0.973 vs 1.000, held-out en 0.95 vs 1.00; weighted also refused
+    # one answerable zh question. A wash (114 vs 115 of 117): RRF kept, being scale-free.
+    fusion: str = "rrf"
+    rrf_k: int = 60  # Cormack et al. 2009; k=10 gave the same R@1 (eval/results/fusion.md)
+    # equal weights: 1.5 for BM25 lost a zh question, 1.5 for dense changed nothing
+    # (eval/results/fusion.md)
     weight_bm25: float = 1.0
     weight_dense: float = 1.0
     candidates: int = 20  # depth each retriever contributes to fusion
