@@ -138,3 +138,44 @@ def test_cli_eval_prints_figures_per_language(real_qa, tmp_path, capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["all"]["recall@1"] == 1.0
     assert set(report["by_lang"]) == {"zh", "en"}
+
+
+def test_eval_report_writes_summary_json_and_plots(real_qa, tmp_path):
+    small = tmp_path / "small.jsonl"
+    rows = [
+        {
+            "id": "a",
+            "lang": "zh",
+            "question": "利津县老旧小区改造项目获批中央预算内投资多少?",
+            "item": 36,
+            "answers": ["2135万元"],
+        },
+        {
+            "id": "b",
+            "lang": "en",
+            "question": "What is the brand value of Huasheng Rubber?",
+            "item": 31,
+            "answers": ["10.08亿元"],
+        },
+        {
+            "id": "c",
+            "lang": "zh",
+            "question": "2021年6月东营港经济开发区举行了什么活动?",
+            "item": None,
+            "answers": [],
+        },
+    ]
+    small.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    index = tmp_path / "idx"
+    save_index(real_qa.index, index)
+    out = tmp_path / "report"
+    args = ["eval", "--set", str(small), "--corpus", str(CORPUS), "--index", str(index), "--report", str(out)]
+    assert main([*args, "--ablations"]) == 0
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["all"]["recall@1"] == 1.0 and report["all"]["abstain_recall"] == 1.0
+    assert len(report["recall_at_k"]["zh"]) == 10 and report["abstention_curve"]
+    assert "dense only" in report["ablations"]
+    summary = (out / "summary.md").read_text(encoding="utf-8")
+    assert "| zh |" in summary and "## Ablations" in summary
+    for png in ("recall_at_k.png", "abstention_tradeoff.png", "latency.png"):
+        assert (out / png).read_bytes()[:4] == b"\x89PNG"

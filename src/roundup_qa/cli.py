@@ -72,6 +72,10 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--set", dest="eval_set", default="eval/questions.jsonl", help="eval set (JSON lines)")
     e.add_argument("--json", action="store_true", help="print the full report as JSON")
     e.add_argument("--out", help="also write the full report (JSON) to this file")
+    e.add_argument("--report", metavar="DIR", help="write report.json, summary.md and PNG plots into DIR")
+    e.add_argument(
+        "--ablations", action="store_true", help="also run BM25 only, dense only, fusion and bridge variants"
+    )
     e.set_defaults(run=_cmd_eval)
 
     s = sub.add_parser("serve", parents=[common], help="start the web chat")
@@ -171,22 +175,30 @@ def format_answer(answer: Answer) -> str:
 
 
 def _cmd_eval(args: argparse.Namespace, config: Config) -> int:
-    from . import evaluate
+    from . import evaluate, report
+    from .pipeline import RoundupQA
 
     qa = _load(args, config)
     questions = evaluate.load_eval_set(args.eval_set, qa.index.items)
-    qa.warm_up()
-    outcomes = evaluate.run(lambda q: qa.ask(q, top_k=evaluate.MRR_DEPTH), questions)
-    report = evaluate.summarize(outcomes)
-    report["config"] = config.to_dict()
-    report["eval_set"] = str(args.eval_set)
+    result = report.run_report(
+        lambda c: RoundupQA(qa.index, c, qa.embedder), config, questions, args.ablations
+    )
+    result["eval_set"] = str(args.eval_set)
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+        Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    if args.report:
+        command = (
+            "roundup-qa " + " ".join(sys.argv[1:])
+            if sys.argv[0].endswith("roundup-qa")
+            else "roundup-qa eval"
+        )
+        for path in report.write_report(result, Path(args.report), command):
+            log.info("wrote %s", path)
     if args.json:
-        print(json.dumps(report, ensure_ascii=False))
+        print(json.dumps(result, ensure_ascii=False))
     else:
-        print(evaluate.format_table(report))
+        print(evaluate.format_table(result))
     return 0
 
 

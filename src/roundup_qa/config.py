@@ -35,10 +35,11 @@ class Config:
 
     # --- fusion ---
     retrieval: str = "hybrid"  # "hybrid", or "bm25" / "dense" alone for ablations
-    # "rrf" or "weighted" (min-max scores). R@1 rrf vs weighted (eval/results/fusion.md):
-    # zh 0.983 vs 0.967, en 0.973 vs 1.000, held-out en 0.95 vs 1.00; weighted also refused
-    # one answerable zh question. A wash (114 vs 115 of 117): RRF kept, being scale-free.
-    fusion: str = "rrf"
+    # "weighted" (min-max normalised scores, summed) or "rrf". R@1 of answerable questions,
+    # weighted vs rrf: 169-question set zh 82 vs 83 of 84, en 58 vs 56 of 59; held-out
+    # English 20 vs 19 of 20 (eval/results/report/summary.md, eval/results/fusion.md). RRF
+    # lets dense outvote a confident BM25 first place (English names via the bridge).
+    fusion: str = "weighted"
     rrf_k: int = 60  # Cormack et al. 2009; k=10 gave the same R@1 (eval/results/fusion.md)
     # equal weights: 1.5 for BM25 lost a zh question, 1.5 for dense changed nothing
     # (eval/results/fusion.md)
@@ -62,11 +63,11 @@ class Config:
     # minimum idf-weighted share of the question's words found in the cited item, for Chinese
     # and for English questions (over the bridge's translations). Chosen jointly by
     # `python eval/sweep_abstention.py` (eval/results/abstention-sweep.md): best abstention F1
-    # with at most 5% of answerable questions refused in each language, tuned on half the
-    # set. For English any threshold above 0.1 refused over 5% of answerable questions, so
-    # English refusals rest on the other signals for now (held-out: P 1.0, R 0.75 overall).
+    # with at most 5% of answerable questions refused in each language, tuned on the even
+    # half of the 169-question set; held-out half: abstention P 0.77, R 0.77, 4.2% of
+    # answerable questions refused (all: P 0.84, R 0.81, 2.8%).
     abstain_min_coverage: float = 0.55
-    abstain_min_coverage_en: float = 0.0
+    abstain_min_coverage_en: float = 0.35
 
     # --- input guard ---
     max_question_chars: int = 500  # longer questions are truncated, with a note

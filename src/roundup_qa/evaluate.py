@@ -199,10 +199,18 @@ def _figures(outcomes: list[Outcome]) -> dict:
         "unanswerable": len(unanswerable),
         "abstain_precision": round(true_abstain / len(abstained), 4) if abstained else None,
         "abstain_recall": round(true_abstain / len(unanswerable), 4) if unanswerable else None,
+        "abstain_f1": _f1(true_abstain, len(abstained), len(unanswerable)),
         "wrongly_refused": mean([float(o.answer.answer is None) for o in answerable]),
         "latency_p50_ms": round(1000 * _percentile(latencies, 50), 1) if latencies else None,
         "latency_p95_ms": round(1000 * _percentile(latencies, 95), 1) if latencies else None,
     }
+
+
+def _f1(true: int, predicted: int, actual: int) -> float | None:
+    if not predicted or not actual:
+        return None
+    p, r = true / predicted, true / actual
+    return round(2 * p * r / (p + r), 4) if p + r else 0.0
 
 
 def _percentile(sorted_values: list[float], pct: float) -> float:

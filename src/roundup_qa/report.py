@@ -1,0 +1,228 @@
+"""The eval report: one run of an eval set -> JSON, a Markdown summary and PNG plots.
+
+One pass asks every question with abstention off (the records carry its signals); the
+configured refusal rule is then applied to give the official figures, and replayed over a
+range of thresholds for the trade-off curve. Ablations re-run the set under other configs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from . import evaluate
+from .abstain import Signals, decide
+from .config import Config
+from .evaluate import Outcome, Question
+
+THRESHOLDS = [round(0.05 * k, 2) for k in range(0, 19)]
+ABLATIONS: dict[str, dict] = {
+    "BM25 only (with bridge)": {"retrieval": "bm25"},
+    "dense only": {"retrieval": "dense"},
+    "hybrid, weighted scores": {"retrieval": "hybrid", "fusion": "weighted"},
+    "hybrid, RRF": {"retrieval": "hybrid", "fusion": "rrf"},
+    "hybrid, no English bridge": {"bridge": False},
+    "hybrid, no abstention": {"abstain": False},
+}
+
+
+def refused(o: Outcome, zh: float, en: float) -> Outcome:
+    """The outcome under a refusal rule with these minimum coverages."""
+    if o.answer.answer is None or not o.answer.signals:
+        return o
+    s = dict(o.answer.signals)
+    s["uncovered"] = tuple(s["uncovered"])
+    reason = decide(Signals(**s), zh if o.answer.lang == "zh" else en)
+    if reason is None:
+        return o
+    answer = dataclasses.replace(o.answer, answer=None, citation=None, reason=reason)
+    return Outcome(o.question, answer, o.seconds)
+
+
+def run_report(
+    make_qa: Callable[[Config], object], config: Config, questions: list[Question], ablations: bool = False
+) -> dict:
+    """Figures for `config`, the abstention curve, and optionally the ablations."""
+    raw = _ask_all(make_qa(dataclasses.replace(config, abstain=False)), questions)
+    if config.abstain:
+        final = [refused(o, config.abstain_min_coverage, config.abstain_min_coverage_en) for o in raw]
+    else:
+        final = raw
+    report = evaluate.summarize(final)
+    report["config"] = config.to_dict()
+    report["recall_at_k"] = {
+        lang: [_recall(final, lang, k) for k in range(1, evaluate.MRR_DEPTH + 1)] for lang in ("zh", "en")
+    }
+    report["abstention_curve"] = [
+        {"min_coverage": t, **_abstention([refused(o, t, t) for o in raw])} for t in THRESHOLDS
+    ]
+    report["latencies_ms"] = [round(1000 * o.seconds, 2) for o in final]
+    if ablations:
+        report["ablations"] = {}
+        for name, change in ABLATIONS.items():
+            variant = dataclasses.replace(config, **change)
+            if variant == config:
+                name += " (the config)"
+                outcomes = final
+            else:
+                outcomes = _ask_all(make_qa(variant), questions)
+            figures = evaluate.summarize(outcomes)
+            report["ablations"][name] = {"all": figures["all"], **figures["by_lang"]}
+    return report
+
+
+def _ask_all(qa, questions: list[Question]) -> list[Outcome]:
+    qa.warm_up()
+    return evaluate.run(lambda q: qa.ask(q, top_k=evaluate.MRR_DEPTH), questions)
+
+
+def _recall(outcomes: list[Outcome], lang: str, k: int) -> float | None:
+    rows = [o for o in outcomes if o.question.lang == lang and o.question.item is not None]
+    return round(sum(o.rank is not None and o.rank <= k for o in rows) / len(rows), 4) if rows else None
+
+
+def _abstention(outcomes: list[Outcome]) -> dict:
+    f = evaluate.summarize(outcomes)["all"]
+    return {k: f[k] for k in ("abstain_precision", "abstain_recall", "wrongly_refused", "f1")}
+
+
+def write_report(report: dict, out: Path, command: str) -> list[Path]:
+    """report.json, summary.md and the plots into `out`; returns the files written."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    plots = _plots(report, out)
+    (out / "summary.md").write_text(
+        summary_markdown(report, command, [p.name for p in plots]), encoding="utf-8"
+    )
+    return [out / "report.json", out / "summary.md", *plots]
+
+
+def headline(report: dict) -> str:
+    """zh / en R@1, MRR, EM, F1 and abstention, as a Markdown table."""
+    lines = [
+        "| split | questions | R@1 | R@3 | R@5 | MRR | EM | F1 | abstain P | abstain R | abstain F1 | answerable refused | p50 ms | p95 ms |",
+        "|---" * 14 + "|",
+    ]
+    for name, f in [("all", report["all"]), *report["by_lang"].items()]:
+        lines.append(_row(name, f))
+    return "\n".join(lines)
+
+
+def _row(name: str, f: dict) -> str:
+    keys = ["recall@1", "recall@3", "recall@5", "mrr", "exact_match", "f1", "abstain_precision",
+            "abstain_recall", "abstain_f1", "wrongly_refused", "latency_p50_ms", "latency_p95_ms"]  # fmt: skip
+    cells = ["–" if f.get(k) is None else (f"{f[k]:.3f}" if "ms" not in k else f"{f[k]:.1f}") for k in keys]
+    return f"| {name} | {f['questions']} | " + " | ".join(cells) + " |"
+
+
+def summary_markdown(report: dict, command: str, plots: list[str]) -> str:
+    parts = [
+        "# Eval report",
+        "",
+        f"`{command}` — {report['eval_set']}, {report['all']['questions']} questions "
+        f"({report['all']['answerable']} answerable, {report['all']['unanswerable']} not answered by the roundup).",
+        "",
+        headline(report),
+        "",
+        *[f"![{p}]({p})" for p in plots],
+        "",
+    ]
+    for key, title in (("by_difficulty", "By difficulty"), ("by_type", "By answer type")):
+        parts += [
+            f"## {title}",
+            "",
+            "| split | questions | R@1 | R@3 | R@5 | MRR | EM | F1 | abstain P | abstain R | abstain F1 | answerable refused | p50 ms | p95 ms |",
+            "|---" * 14 + "|",
+        ]
+        parts += [_row(name, f) for name, f in report[key].items()]
+        parts.append("")
+    if "ablations" in report:
+        parts += ["## Ablations", ""]
+        parts += [
+            "| variant | split | R@1 | MRR | EM | F1 | abstain P | abstain R | answerable refused |",
+            "|---" * 9 + "|",
+        ]
+        for name, figs in report["ablations"].items():
+            for split in ("zh", "en"):
+                f = figs.get(split)
+                if f:
+                    vals = [
+                        f[k]
+                        for k in (
+                            "recall@1",
+                            "mrr",
+                            "exact_match",
+                            "f1",
+                            "abstain_precision",
+                            "abstain_recall",
+                            "wrongly_refused",
+                        )
+                    ]
+                    parts.append(
+                        f"| {name} | {split} | "
+                        + " | ".join("–" if v is None else f"{v:.3f}" for v in vals)
+                        + " |"
+                    )
+        parts.append("")
+    parts += [
+        "## Failing questions",
+        "",
+        "| id | question | gold | answer | cited | gold rank |",
+        "|---|---|---|---|---|---|",
+    ]
+    for f in report["failures"]:
+        gold = " / ".join(f["gold"]) or "(not in the roundup)"
+        parts.append(
+            f"| {f['id']} | {_cell(f['question'])} | {_cell(gold)} | {_cell(f['answer'] or '(refused)')} | "
+            f"{f['cited_item'] or '–'} | {f['gold_rank'] or '–'} |"
+        )
+    return "\n".join(parts) + "\n"
+
+
+def _cell(s: str) -> str:
+    return s.replace("|", "\\|").replace("\n", " ")[:90]
+
+
+def _plots(report: dict, out: Path) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    files = []
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    for lang, values in report["recall_at_k"].items():
+        ks = range(1, len(values) + 1)
+        ax.plot(ks, [v if v is not None else float("nan") for v in values], marker="o", label=lang)
+    ax.set(xlabel="k", ylabel="Recall@k", title="Recall@k by question language", ylim=(0, 1.02))
+    ax.legend()
+    ax.grid(alpha=0.3)
+    files.append(_save(fig, out / "recall_at_k.png"))
+
+    curve = report["abstention_curve"]
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    xs = [c["min_coverage"] for c in curve]
+    for key, label in (("abstain_precision", "abstention precision"), ("abstain_recall", "abstention recall"),
+                       ("wrongly_refused", "answerable refused"), ("f1", "answer F1")):  # fmt: skip
+        ax.plot(xs, [c[key] if c[key] is not None else float("nan") for c in curve], label=label)
+    ax.set(xlabel="minimum coverage (both languages)", title="Abstention trade-off", ylim=(0, 1.02))
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    files.append(_save(fig, out / "abstention_tradeoff.png"))
+
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    ax.hist(report["latencies_ms"], bins=30)
+    ax.set(xlabel="ask() latency, ms", ylabel="questions", title="Latency per question")
+    files.append(_save(fig, out / "latency.png"))
+    return files
+
+
+def _save(fig, path: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return path
