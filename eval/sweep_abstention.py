@@ -1,14 +1,13 @@
-"""Choose the abstention threshold: the trade-off between refusing unanswerable questions and
+"""Choose the abstention thresholds: the trade-off between refusing unanswerable questions and
 wrongly refusing answerable ones.
 
     python eval/sweep_abstention.py [--set eval/questions.jsonl] [--out eval/results/abstention-sweep.md]
 
-
 Runs the eval set once with abstention off (the records still carry the signals), then
-replays the decision for each pair of minimum coverages (Chinese, English questions).
-Tuned on one half of the set (even lines), reported on both halves: the pair with the
-largest abstention F1 with at most 5% of the tuning half's answerable questions refused,
-in each language.
+replays the refusal rule (roundup_qa.report.refused) for each pair of minimum coverages
+(Chinese, English questions). Tuned on one half of the set (even lines), reported on both
+halves: the pair with the largest abstention F1 with at most 5% of the tuning half's
+answerable questions refused, in each language.
 """
 
 from __future__ import annotations
@@ -18,48 +17,16 @@ import json
 from pathlib import Path
 
 from roundup_qa import Config, RoundupQA, evaluate
-from roundup_qa.abstain import Signals, decide
+from roundup_qa.evaluate import Outcome
+from roundup_qa.report import THRESHOLDS, refused
 
 MAX_WRONGLY_REFUSED = 0.05
-GRID = [round(0.05 * k, 2) for k in range(0, 19)]
+KEYS = ("abstain_precision", "abstain_recall", "abstain_f1", "wrongly_refused", "f1")
 
 
-def figures(rows: list[dict], threshold: float) -> dict:
-    answerable = [r for r in rows if r["item"] is not None]
-    unanswerable = [r for r in rows if r["item"] is None]
-    refused = [r for r in rows if decide(Signals(**r["signals"]), threshold)]
-    true_refusals = sum(r["item"] is None for r in refused)
-    p = true_refusals / len(refused) if refused else 1.0
-    rec = true_refusals / len(unanswerable) if unanswerable else 0.0
-    wrong = sum(r["item"] is not None for r in refused) / len(answerable)
-    f1_answers = sum(
-        0.0 if decide(Signals(**r["signals"]), threshold) else r["f1"] for r in answerable
-    ) / len(answerable)
-    return {
-        "min_coverage": threshold,
-        "abstain_precision": round(p, 3),
-        "abstain_recall": round(rec, 3),
-        "abstain_f1": round(2 * p * rec / (p + rec), 3) if p + rec else 0.0,
-        "wrongly_refused": round(wrong, 3),
-        "answer_f1": round(f1_answers, 3),
-    }
-
-
-def joint(rows: list[dict], thresholds: dict[str, float]) -> dict:
-    """Figures with each question judged at its own language's threshold."""
-    refused = {r["id"] for r in rows if decide(Signals(**r["signals"]), thresholds[r["lang"]])}
-    ans = [r for r in rows if r["item"] is not None]
-    una = [r for r in rows if r["item"] is None]
-    tp = sum(r["id"] in refused for r in una)
-    p = tp / len(refused) if refused else 1.0
-    rec = tp / len(una) if una else 0.0
-    return {
-        "abstain_precision": round(p, 3),
-        "abstain_recall": round(rec, 3),
-        "abstain_f1": round(2 * p * rec / (p + rec), 3) if p + rec else 0.0,
-        "wrongly_refused": round(sum(r["id"] in refused for r in ans) / len(ans), 3),
-        "answer_f1": round(sum(0 if r["id"] in refused else r["f1"] for r in ans) / len(ans), 3),
-    }
+def figures(outcomes: list[Outcome], zh: float, en: float) -> dict:
+    f = evaluate.summarize([refused(o, zh, en) for o in outcomes])["all"]
+    return {k: f[k] for k in KEYS}
 
 
 def main() -> None:
@@ -72,81 +39,53 @@ def main() -> None:
     qa = RoundupQA.load(args.index, config=Config(abstain=False))
     questions = evaluate.load_eval_set(args.set, qa.index.items)
     outcomes = evaluate.run(lambda q: qa.ask(q, top_k=evaluate.MRR_DEPTH), questions)
-    rows = []
-    for k, o in enumerate(outcomes):
-        s = dict(o.answer.signals)
-        s["uncovered"] = tuple(s["uncovered"])
-        rows.append({"id": o.question.id, "half": "tune" if k % 2 == 0 else "test", "item": o.question.item,
-                     "lang": o.question.lang, "signals": s, "f1": o.f1})  # fmt: skip
+    tune = outcomes[0::2]
+    test = outcomes[1::2]
+    by_lang = {lang: [o for o in tune if o.question.lang == lang] for lang in ("zh", "en")}
 
-    tune = [r for r in rows if r["half"] == "tune"]
-    curves = {
-        lang: [figures([r for r in tune if r["lang"] == lang], t) for t in GRID] for lang in ("zh", "en")
-    }
     best = None
-    for t_zh in GRID:
-        for t_en in GRID:
-            f = joint(tune, {"zh": t_zh, "en": t_en})
-            key = (f["abstain_f1"], f["answer_f1"], -t_zh, -t_en)
+    for t_zh in THRESHOLDS:
+        for t_en in THRESHOLDS:
             # each language's readers are held to the limit, not only the average
             fair = all(
-                joint([r for r in tune if r["lang"] == lang], {"zh": t_zh, "en": t_en})["wrongly_refused"]
-                <= MAX_WRONGLY_REFUSED
-                for lang in ("zh", "en")
+                figures(rows, t_zh, t_en)["wrongly_refused"] <= MAX_WRONGLY_REFUSED
+                for rows in by_lang.values()
             )
+            f = figures(tune, t_zh, t_en)
+            key = (f["abstain_f1"] or 0.0, f["f1"], -t_zh, -t_en)
             if fair and (best is None or key > best[0]):
-                best = (key, {"zh": t_zh, "en": t_en})
-    chosen = best[1]
+                best = (key, t_zh, t_en)
+    _, t_zh, t_en = best
 
-    def at_chosen(subset: list[dict]) -> dict:
-        return joint(subset, chosen)
+    def row(cells: list) -> str:
+        return "| " + " | ".join("–" if c is None else str(c) for c in cells) + " |"
 
     lines = [
         "# Abstention sweep",
         "",
-        f"`python eval/sweep_abstention.py --set {args.set}`: "
-        f"{len(rows)} questions, {sum(r['item'] is None for r in rows)} unanswerable. Tuned on the even lines "
-        f"({len(tune)}); the (zh, en) pair with the best abstention F1 and at most {MAX_WRONGLY_REFUSED:.0%} "
-        "of the half's answerable questions refused in each language.",
+        f"`python eval/sweep_abstention.py --set {args.set}`: {len(outcomes)} questions, "
+        f"{sum(o.question.item is None for o in outcomes)} unanswerable. Tuned on the even lines ({len(tune)}); "
+        f"the (zh, en) pair with the best abstention F1 and at most {MAX_WRONGLY_REFUSED:.0%} of the half's "
+        "answerable questions refused in each language.",
         "",
-        f"**Chosen: abstain_min_coverage = {chosen['zh']} (zh), abstain_min_coverage_en = {chosen['en']} (en)**",
+        f"**Chosen: abstain_min_coverage = {t_zh} (zh), abstain_min_coverage_en = {t_en} (en)**",
     ]
-    for lang in ("zh", "en"):
-        lines += [
-            "",
-            f"## Trade-off on the tuning half: {lang}",
-            "",
-            "| min coverage | abst. P | abst. R | abst. F1 | wrongly refused | answer F1 |",
-            "|---|---|---|---|---|---|",
-        ]
-        lines += [
-            f"| {c['min_coverage']} | {c['abstain_precision']} | {c['abstain_recall']} | {c['abstain_f1']} | "
-            f"{c['wrongly_refused']} | {c['answer_f1']} |"
-            for c in curves[lang]
-        ]
-    lines += [
-        "",
-        "## At the chosen thresholds",
-        "",
-        "| split | abst. P | abst. R | wrongly refused | answer F1 |",
-        "|---|---|---|---|---|",
-    ]
-    for name, subset in [
-        ("tuning half", tune),
-        ("held-out half", [r for r in rows if r["half"] == "test"]),
-        ("all", rows),
-        ("zh", [r for r in rows if r["lang"] == "zh"]),
-        ("en", [r for r in rows if r["lang"] == "en"]),
-    ]:
-        f = at_chosen(subset)
-        lines.append(
-            f"| {name} | {f['abstain_precision']} | {f['abstain_recall']} | {f['wrongly_refused']} | {f['answer_f1']} |"
-        )
+    curves = {}
+    for lang, rows in by_lang.items():
+        curves[lang] = [{"min_coverage": t, **figures(rows, t, t)} for t in THRESHOLDS]
+        lines += ["", f"## Trade-off on the tuning half: {lang}", "",
+                  "| min coverage | abst. P | abst. R | abst. F1 | answerable refused | answer F1 |", "|---" * 6 + "|"]  # fmt: skip
+        lines += [row([c["min_coverage"], *(c[k] for k in KEYS)]) for c in curves[lang]]
+    lines += ["", "## At the chosen thresholds", "",
+              "| split | abst. P | abst. R | abst. F1 | answerable refused | answer F1 |", "|---" * 6 + "|"]  # fmt: skip
+    for name, rows in [("tuning half", tune), ("held-out half", test), ("all", outcomes),
+                       *[(lang, [o for o in outcomes if o.question.lang == lang]) for lang in ("zh", "en")]]:  # fmt: skip
+        f = figures(rows, t_zh, t_en)
+        lines.append(row([name, *(f[k] for k in KEYS)]))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text("\n".join(lines) + "\n", encoding="utf-8")
     Path(args.out).with_suffix(".json").write_text(
-        json.dumps({"chosen": chosen, "curves": curves, "rows": rows}, ensure_ascii=False, indent=1),
-        encoding="utf-8",
+        json.dumps({"chosen": {"zh": t_zh, "en": t_en}, "curves": curves}, indent=1), encoding="utf-8"
     )
     print("\n".join(lines))
 

@@ -113,64 +113,51 @@ def test_cli_reports_bad_input_without_a_traceback(tmp_path, capsys):
     assert "bad option" in capsys.readouterr().err
 
 
-def test_cli_eval_prints_figures_per_language(real_qa, tmp_path, capsys):
+SMALL_SET = [
+    {
+        "id": "a",
+        "lang": "zh",
+        "question": "利津县老旧小区改造项目获批中央预算内投资多少?",
+        "item": 36,
+        "answers": ["2135万元"],
+    },
+    {
+        "id": "b",
+        "lang": "en",
+        "question": "What is the brand value of Huasheng Rubber?",
+        "item": 31,
+        "answers": ["10.08亿元"],
+    },
+    {
+        "id": "c",
+        "lang": "zh",
+        "question": "2021年6月东营港经济开发区举行了什么活动?",
+        "item": None,
+        "answers": [],
+    },
+]
+
+
+def _small_eval(real_qa, tmp_path):
+    """A three-question eval set and a saved copy of the real index, for CLI runs."""
     small = tmp_path / "small.jsonl"
-    rows = [
-        {
-            "id": "a",
-            "lang": "zh",
-            "question": "利津县老旧小区改造项目获批中央预算内投资多少?",
-            "item": 36,
-            "answers": ["2135万元"],
-        },
-        {
-            "id": "b",
-            "lang": "en",
-            "question": "What is the brand value of Huasheng Rubber?",
-            "item": 31,
-            "answers": ["10.08亿元"],
-        },
-    ]
-    small.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    small.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in SMALL_SET), encoding="utf-8")
     index = tmp_path / "idx"
     save_index(real_qa.index, index)
-    assert main(["eval", "--set", str(small), "--corpus", str(CORPUS), "--index", str(index), "--json"]) == 0
+    return ["eval", "--set", str(small), "--corpus", str(CORPUS), "--index", str(index)]
+
+
+def test_cli_eval_prints_figures_per_language(real_qa, tmp_path, capsys):
+    assert main([*_small_eval(real_qa, tmp_path), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["all"]["recall@1"] == 1.0
     assert set(report["by_lang"]) == {"zh", "en"}
 
 
 def test_eval_report_writes_summary_json_and_plots(real_qa, tmp_path):
-    small = tmp_path / "small.jsonl"
-    rows = [
-        {
-            "id": "a",
-            "lang": "zh",
-            "question": "利津县老旧小区改造项目获批中央预算内投资多少?",
-            "item": 36,
-            "answers": ["2135万元"],
-        },
-        {
-            "id": "b",
-            "lang": "en",
-            "question": "What is the brand value of Huasheng Rubber?",
-            "item": 31,
-            "answers": ["10.08亿元"],
-        },
-        {
-            "id": "c",
-            "lang": "zh",
-            "question": "2021年6月东营港经济开发区举行了什么活动?",
-            "item": None,
-            "answers": [],
-        },
-    ]
-    small.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
-    index = tmp_path / "idx"
-    save_index(real_qa.index, index)
+    args = _small_eval(real_qa, tmp_path)
     out = tmp_path / "report"
-    args = ["eval", "--set", str(small), "--corpus", str(CORPUS), "--index", str(index), "--report", str(out)]
-    assert main([*args, "--ablations"]) == 0
+    assert main([*args, "--report", str(out), "--ablations"]) == 0
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert report["all"]["recall@1"] == 1.0 and report["all"]["abstain_recall"] == 1.0
     assert len(report["recall_at_k"]["zh"]) == 10 and report["abstention_curve"]
