@@ -166,3 +166,13 @@ def test_eval_report_writes_summary_json_and_plots(real_qa, tmp_path):
     assert "| zh |" in summary and "## Ablations" in summary
     for png in ("recall_at_k.png", "abstention_tradeoff.png", "latency.png"):
         assert (out / png).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_profile_reports_every_stage(real_qa):
+    from roundup_qa.bench import STAGES
+
+    profile: dict[str, float] = {}
+    real_qa.ask("利津县老旧小区改造项目获批中央预算内投资多少?", profile=profile)
+    assert set(STAGES) <= set(profile)
+    assert all(v >= 0 for v in profile.values()) and profile["embed"] > 0
+    assert real_qa.ask("hello") is not None  # no profile: no timing needed

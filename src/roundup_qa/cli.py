@@ -78,6 +78,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     e.set_defaults(run=_cmd_eval)
 
+    bn = sub.add_parser("bench", parents=[common], help="time cold start, build and each stage of ask()")
+    bn.add_argument("--repeats", type=int, default=3, help="passes over the eval questions (default 3)")
+    bn.add_argument("--build", action="store_true", help="also time an index build")
+    bn.add_argument("--out", default="eval/results/bench", help="where bench.json and bench.md go")
+    bn.set_defaults(run=_cmd_bench)
+
     s = sub.add_parser("serve", parents=[common], help="start the web chat")
     s.add_argument(
         "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)"
@@ -199,6 +205,21 @@ def _cmd_eval(args: argparse.Namespace, config: Config) -> int:
         print(json.dumps(result, ensure_ascii=False))
     else:
         print(evaluate.format_table(result))
+    return 0
+
+
+def _cmd_bench(args: argparse.Namespace, config: Config) -> int:
+    from . import bench
+
+    qa = _load(args, config)
+    sets = [Path("eval/questions.jsonl"), Path("eval/questions-heldout-en.jsonl")]
+    questions = bench.questions_from([p for p in sets if p.exists()], qa.index.items)
+    report = bench.run_bench(qa, Path(args.index), Path(args.corpus), questions, args.repeats, args.build)
+    command = (
+        "roundup-qa " + " ".join(sys.argv[1:]) if sys.argv[0].endswith("roundup-qa") else "roundup-qa bench"
+    )
+    bench.write(report, Path(args.out), command)
+    print(bench.markdown(report, command))
     return 0
 
 

@@ -22,6 +22,7 @@ from .question import analyze
 from .records import Answer, Citation, FusedHit, Hit, Passage
 from .render import render
 from .store import IndexNotReady, StoredIndex, build_index, load_index, read_manifest, save_index, staleness
+from .timing import Stopwatch
 
 log = logging.getLogger(__name__)
 
@@ -141,9 +142,19 @@ class RoundupQA:
         return list(dict.fromkeys(it.district for it in self.index.items if it.district))
 
     # ---------------------------------------------------------------- answering
-    def ask(self, question: str, top_k: int = 5, district: str | None = None) -> Answer:
-        """Answer `question` from the roundup, citing the item the span was copied from."""
+    def ask(
+        self,
+        question: str,
+        top_k: int = 5,
+        district: str | None = None,
+        profile: dict[str, float] | None = None,
+    ) -> Answer:
+        """Answer `question` from the roundup, citing the item the span was copied from.
+
+        `profile`, when given, receives the seconds spent in each stage (for `roundup-qa bench`).
+        """
         c = self.config
+        watch = Stopwatch(profile)
         text, notes = clean_question(question, c.max_question_chars)
         lang = detect_language(text)
         if not _CONTENT.search(text):
@@ -158,18 +169,24 @@ class RoundupQA:
                 notes.append(f"unknown district {district!r} (known: {known}); searched everything")
                 allowed = None
 
+        watch.lap("clean")
         query = self._lexical_query(text)
         terms = query.terms
         # shown to the user: Chinese terms, and Latin ones only where the corpus has them (GW)
         searched = [t for t in terms if _CJK.search(t) or self.lexical.knows(t)]
         analysis = analyze(text, lang)
         rankings: dict[str, list[Hit]] = {}
+        watch.lap("query")  # tokenise, English bridge, question type
         if c.retrieval in ("hybrid", "bm25"):
             rankings["bm25"] = self.lexical.search(terms, c.candidates, allowed, query.weights)
+        watch.lap("bm25")
         qvec = self.embedder.encode_queries([text])[0]  # the span scorer uses it in every mode
+        watch.lap("embed")
         if c.retrieval in ("hybrid", "dense"):
             rankings["dense"] = self._dense_search(qvec, allowed)
+        watch.lap("dense")
         fused = self._fuse(rankings)
+        watch.lap("fusion")
         passages = [self._passage(h) for h in fused[:top_k]]
         if not fused:
             return Answer(
@@ -185,6 +202,7 @@ class RoundupQA:
                 break
         top, span = next(((h, sp) for h, sp in readings if sp.type != "clause"), readings[0])
         item = self.index.items[top.doc]
+        watch.lap("span")
         cov, uncovered = coverage(query.groups, item.text, self.lexical.idf, self._unknown_idf)
         signals = Signals(
             coverage=cov,
@@ -202,6 +220,7 @@ class RoundupQA:
         )  # fmt: skip
         threshold = c.abstain_min_coverage if lang == "zh" else c.abstain_min_coverage_en
         refusal = decide(signals, threshold) if c.abstain else None
+        watch.lap("abstain")
         if refusal:
             return Answer(answer=None, citation=None, reason=refusal, **common)
         citation = Citation(item.source, item.number, item.title, item.district, span.start, span.end)

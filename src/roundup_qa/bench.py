@@ -1,0 +1,103 @@
+"""`roundup-qa bench`: cold start, build time, ask() latency by stage, bare query-embedding
+latency, and peak memory, on the real corpus. Figures, not assertions."""
+
+from __future__ import annotations
+
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from . import evaluate
+
+STAGES = ("clean", "query", "bm25", "embed", "dense", "fusion", "span", "abstain")
+
+
+def _pct(values: list[float], p: float) -> float:
+    v = sorted(values)
+    return v[min(len(v) - 1, int(p / 100 * len(v)))]
+
+
+def cold_start(index: Path, corpus: Path, question: str, runs: int = 3) -> dict:
+    """Process start -> first answer printed, for `roundup-qa ask --json` (index built)."""
+    walls = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "roundup_qa.cli", "ask", question, "--json", "--index", str(index),
+             "--corpus", str(corpus), "--no-rebuild"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        walls.append(time.perf_counter() - t0)
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"runs": runs, "median_s": round(statistics.median(walls), 2), "peak_rss_mb": round(peak_mb)}
+
+
+def run_bench(qa, index: Path, corpus: Path, questions: list[str], repeats: int, build: bool) -> dict:
+    report: dict = {"questions": len(questions), "repeats": repeats}
+    report["cold_start"] = cold_start(index, corpus, questions[0])
+    if build:
+        from .pipeline import RoundupQA
+
+        with tempfile.TemporaryDirectory() as tmp:
+            t0 = time.perf_counter()
+            RoundupQA.build(corpus, Path(tmp) / "index", qa.config, qa.embedder, progress=False)
+            report["build_s"] = round(time.perf_counter() - t0, 2)
+    qa.warm_up()
+    for q in questions[:5]:
+        qa.ask(q)  # warm caches (candidates, jieba POS)
+    totals, stages = [], {s: [] for s in STAGES}
+    embed_only = []
+    for _ in range(repeats):
+        for q in questions:
+            profile: dict[str, float] = {}
+            t0 = time.perf_counter()
+            qa.ask(q, profile=profile)
+            totals.append(time.perf_counter() - t0)
+            for s in STAGES:
+                stages[s].append(profile.get(s, 0.0))
+            t0 = time.perf_counter()
+            qa.embedder.encode_queries([q])
+            embed_only.append(time.perf_counter() - t0)
+    ms = lambda v: round(1000 * v, 2)  # noqa: E731
+    report["ask_ms"] = {"p50": ms(_pct(totals, 50)), "p95": ms(_pct(totals, 95))}
+    report["stages_ms"] = {s: {"p50": ms(_pct(v, 50)), "p95": ms(_pct(v, 95))} for s, v in stages.items()}
+    report["query_embedding_ms"] = {"p50": ms(_pct(embed_only, 50)), "p95": ms(_pct(embed_only, 95))}
+    report["ask_over_embedding_p50"] = round(_pct(totals, 50) / _pct(embed_only, 50), 2)
+    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return report
+
+
+def markdown(report: dict, command: str) -> str:
+    lines = [
+        "# Benchmark", "", f"`{command}` — real corpus, {report['questions']} questions x {report['repeats']}.", "",
+        "| measure | p50 | p95 |", "|---|---|---|",
+        f"| ask() total, ms | {report['ask_ms']['p50']} | {report['ask_ms']['p95']} |",
+        *[f"| · {s}, ms | {v['p50']} | {v['p95']} |" for s, v in report["stages_ms"].items()],
+        f"| bare query embedding, ms | {report['query_embedding_ms']['p50']} | {report['query_embedding_ms']['p95']} |",
+        "", f"ask() p50 / bare embedding p50: **{report['ask_over_embedding_p50']}**", "",
+        f"Cold start (process start to first answer, `roundup-qa ask --json`, median of "
+        f"{report['cold_start']['runs']}): **{report['cold_start']['median_s']} s**, peak RSS "
+        f"{report['cold_start']['peak_rss_mb']} MB.",
+    ]  # fmt: skip
+    if "build_s" in report:
+        lines.append(f"Index build (52 items and their clauses, model loaded): **{report['build_s']} s**.")
+    lines.append(f"Peak RSS of the benchmark process: {report['peak_rss_mb']} MB.")
+    return "\n".join(lines) + "\n"
+
+
+def questions_from(paths: list[Path], items) -> list[str]:
+    out: list[str] = []
+    for p in paths:
+        out += [q.question for q in evaluate.load_eval_set(p, items)]
+    return out
+
+
+def write(report: dict, out: Path, command: str) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bench.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
+    (out / "bench.md").write_text(markdown(report, command), encoding="utf-8")
