@@ -104,3 +104,35 @@ def test_failed_write_leaves_the_previous_index_intact(built, embedder, monkeypa
         RoundupQA.build(corpus, index, embedder=embedder, progress=False)
     assert {p.name: p.read_bytes() for p in index.iterdir()} == before
     assert [p.name for p in index.parent.iterdir() if p.name.startswith(".")] == []
+
+
+class _Counting:
+    """The real embedder, counting the passages it is asked to embed."""
+
+    def __init__(self, inner):
+        self.inner, self.name, self.passages = inner, inner.name, 0
+
+    def encode_passages(self, texts, progress=False):
+        self.passages += len(texts)
+        return self.inner.encode_passages(texts, progress=progress)
+
+    def encode_queries(self, texts):
+        return self.inner.encode_queries(texts)
+
+    def load(self):
+        return self
+
+
+def test_adding_a_file_embeds_only_its_passages(built, embedder):
+    _, corpus, index = built
+    before = load_index(index)
+    (corpus / "zz-more.txt").write_text("●新增的条目\n5月1日,新条目的正文。\n", encoding="utf-8")
+    counting = _Counting(embedder)
+    qa = RoundupQA.build(corpus, index, embedder=counting, progress=False)
+    assert len(qa.index.items) == 9
+    new_clauses = sum(c.doc == 8 for c in qa.index.clauses)
+    assert counting.passages == 1 + new_clauses  # the new item and its clauses, nothing else
+    assert np.allclose(qa.index.dense.vectors()[:8], before.dense.vectors())
+    assert qa.index.manifest["embedded"] == {"passages": 9 + len(qa.index.clauses), "new": 1 + new_clauses}
+    fresh = RoundupQA.build(corpus, index.parent / "fresh", embedder=embedder, progress=False)
+    assert np.allclose(fresh.index.dense.vectors(), qa.index.dense.vectors(), atol=1e-5)

@@ -73,11 +73,18 @@ class RoundupQA:
         embedder: Embedder | None = None,
         progress: bool = True,
     ) -> RoundupQA:
-        """Parse `corpus`, embed it and write the index to `index`."""
+        """Parse `corpus`, embed it and write the index to `index`.
+
+        Passages the index at `index` already embedded with the same model are reused.
+        """
         config = config or Config()
         embedder = embedder or Embedder(config.model, batch_size=config.embed_batch_size)
         corpus_dir = Path(corpus)
-        stored = build_index(load_corpus(corpus_dir), corpus_dir, config, embedder, progress=progress)
+        try:
+            previous = load_index(Path(index))
+        except IndexNotReady:
+            previous = None
+        stored = build_index(load_corpus(corpus_dir), corpus_dir, config, embedder, progress, previous)
         save_index(stored, Path(index))
         return cls(stored, config, embedder)
 

@@ -64,9 +64,18 @@ class StoredIndex:
 
 
 def build_index(
-    corpus: Corpus, corpus_dir: Path, config: Config, embedder: Embedder, progress: bool = True
+    corpus: Corpus,
+    corpus_dir: Path,
+    config: Config,
+    embedder: Embedder,
+    progress: bool = True,
+    previous: StoredIndex | None = None,
 ) -> StoredIndex:
-    """Tokenise and embed every item and clause of `corpus` (the slow step: the model runs)."""
+    """Tokenise and embed every item and clause of `corpus` (the slow step: the model runs).
+
+    Passages whose exact text `previous` (an index built with the same model) already
+    embedded are not embedded again: adding a roundup file embeds only its items.
+    """
     items = corpus.items
     gazetteer = corpus.gazetteer
     tokenizer = _tokenizer(corpus)
@@ -79,9 +88,18 @@ def build_index(
         names.update(tokenizer.names(it.text, flags=("ns", "nt", "nz", "nr")))
     corpus_text = "\n".join([*(r.intro for r in corpus.roundups), *(it.text for it in items)])
     bridge = build_bridge(corpus_dir, vocabulary, names, tokenizer, corpus_text)
-    log.info("embedding %d items and %d clauses with %s", len(items), len(clauses), embedder.name)
-    vectors = embedder.encode_passages([it.text for it in items], progress=progress)
-    clause_vectors = embedder.encode_passages(clause_texts, progress=progress)
+    known = _known_vectors(previous, config)
+    texts = [it.text for it in items] + clause_texts
+    todo = list(dict.fromkeys(t for t in texts if _text_key(t) not in known))
+    log.info(
+        "embedding %d new passages with %s (%d of %d reused from the previous index)",
+        len(todo), embedder.name, len(texts) - sum(_text_key(t) not in known for t in texts), len(texts),
+    )  # fmt: skip
+    if todo:
+        for text, vector in zip(todo, embedder.encode_passages(todo, progress=progress), strict=True):
+            known[_text_key(text)] = vector
+    matrix = np.stack([known[_text_key(t)] for t in texts]).astype(np.float32)
+    vectors, clause_vectors = matrix[: len(items)], matrix[len(items) :]
     manifest = {
         "format_version": FORMAT_VERSION,
         "package_version": __version__,
@@ -114,6 +132,7 @@ def build_index(
             ],
         },
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "embedded": {"passages": len(texts), "new": len(todo)},
     }
     return StoredIndex(
         manifest=manifest,
@@ -238,6 +257,23 @@ def staleness(manifest: dict, corpus: Corpus, corpus_dir: Path, config: Config) 
     if manifest.get("tokenizer") != expected:
         reasons.append("tokenizer settings changed")
     return reasons
+
+
+def _text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _known_vectors(previous: StoredIndex | None, config: Config) -> dict[str, np.ndarray]:
+    """Content hash -> vector, from an index built with the same model (else nothing)."""
+    if previous is None or previous.manifest.get("model", {}).get("name") != config.model:
+        return {}
+    known = {}
+    items = previous.dense.vectors()
+    for it, v in zip(previous.items, items, strict=True):
+        known[_text_key(it.text)] = v
+    for c, v in zip(previous.clauses, previous.clause_vectors, strict=True):
+        known[_text_key(previous.items[c.doc].text[c.start : c.end])] = v
+    return known
 
 
 def _tokenizer(corpus: Corpus) -> Tokenizer:
