@@ -45,12 +45,13 @@ class Config:
     # (eval/results/fusion.md)
     weight_bm25: float = 1.0
     weight_dense: float = 1.0
-    candidates: int = 20  # depth each retriever contributes to fusion
+    candidates: int = 20  # depth each retriever contributes to fusion; R@5 is already 1.000
 
     # --- answer span ---
     # clause score = span_lexical * term coverage + (1 - span_lexical) * dense similarity
-    # (min-max within the item); F1 0.152 / 0.166 / 0.169 at 0.3 / 0.5 / 0.7
-    # (spine-baseline.md): flat, kept at 0.5 until answer types replace this scorer.
+    # (min-max within the item). F1 on the 169-question set at 0.3 / 0.5 / 0.7: 0.788 /
+    # 0.781 / 0.785 (`roundup-qa eval -o span_lexical=X`), flat; with untyped clause
+    # answers it was 0.152 / 0.166 / 0.169 (eval/results/spine-baseline.md). Kept at 0.5.
     span_lexical: float = 0.5
 
     # items read for a span of the expected type, best first (1: only the top item);

@@ -67,7 +67,7 @@ class Tokenizer:
     @classmethod
     def for_items(cls, items: Iterable[Item], extra: Iterable[str] = ()) -> Tokenizer:
         """A tokenizer knowing the corpus's towns and short quoted names, plus `extra`."""
-        return cls(domain_words=sorted(set(BASE_DOMAIN_WORDS) | set(extra) | domain_words(items)))
+        return cls(domain_words=sorted(set(BASE_DOMAIN_WORDS) | set(extra) | find_domain_words(items)))
 
     def settings(self) -> dict:
         """What the manifest records; `Tokenizer(**settings)` rebuilds this tokenizer."""
@@ -120,7 +120,7 @@ def _is_term(word: str) -> bool:
     )
 
 
-def domain_words(items: Iterable[Item]) -> set[str]:
+def find_domain_words(items: Iterable[Item]) -> set[str]:
     """Names in the corpus that should stay whole: towns and short quoted terms."""
     words: set[str] = set()
     for item in items:
