@@ -5,7 +5,7 @@ import pytest
 
 from roundup_qa.dense import DenseIndex
 from roundup_qa.fusion import reciprocal_rank_fusion, weighted_score_fusion
-from roundup_qa.lexical import LexicalIndex
+from roundup_qa.lexical import LexicalIndex, SparseLexicalIndex
 from roundup_qa.records import Hit
 
 
@@ -74,3 +74,51 @@ def test_weighted_fusion_min_max_normalises_each_retriever():
     # 0: 1 + 0 ; 1: 0.5 + 0.8 ; 2: 0 + 1
     assert [f.doc for f in fused] == [1, 0, 2]
     assert fused[0].score == pytest.approx(1.3)
+
+
+def test_sparse_bm25_equals_rank_bm25_plus():
+    rng = np.random.default_rng(1)
+    vocab = [f"w{i}" for i in range(40)]
+    docs = [list(rng.choice(vocab, size=rng.integers(1, 30))) for _ in range(120)]
+    exact, sparse = LexicalIndex(docs, variant="plus"), SparseLexicalIndex(docs)
+    for _ in range(50):
+        query = list(rng.choice(vocab, size=3))
+        weights = {t: float(rng.uniform(0.2, 1.0)) for t in query}
+        for w in (None, weights):
+            a, b = exact.search(query, 10, None, w), sparse.search(query, 10, None, w)
+            assert [h.doc for h in a] == [h.doc for h in b]
+            assert [h.score for h in a] == pytest.approx([h.score for h in b])
+    assert exact.idf("w3") == pytest.approx(sparse.idf("w3"))
+    assert sparse.search(["nope"], 5) == []
+
+
+def test_hnsw_finds_what_exact_search_finds_on_small_data():
+    rng = np.random.default_rng(2)
+    v = rng.normal(size=(300, 64)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    exact, approx = DenseIndex.from_vectors(v), DenseIndex.from_vectors(v, approximate=True)
+    assert approx.approximate and not exact.approximate
+    for q in v[:20]:
+        assert [h.doc for h in approx.search(q, 10)] == [h.doc for h in exact.search(q, 10)]
+
+
+@pytest.mark.slow
+def test_scale_path_gives_the_same_answers_on_the_real_corpus(real_qa):
+    """Sparse BM25 + HNSW (forced with scale_from_items=0) against the exact path."""
+    import json
+
+    from roundup_qa import Config, RoundupQA, load_corpus
+    from roundup_qa.store import build_index
+
+    from .conftest import CORPUS, ROOT
+
+    config = Config(scale_from_items=0)
+    stored = build_index(load_corpus(CORPUS), CORPUS, config, real_qa.embedder, False, previous=real_qa.index)
+    scale = RoundupQA(stored, config, real_qa.embedder)
+    assert isinstance(scale.lexical, SparseLexicalIndex) and scale.index.dense.approximate
+    for path in ("questions.jsonl", "questions-heldout-en.jsonl"):
+        for line in (ROOT / "eval" / path).read_text(encoding="utf-8").splitlines():
+            q = json.loads(line)["question"]
+            a, b = real_qa.ask(q), scale.ask(q)
+            assert [p.item for p in a.passages] == [p.item for p in b.passages], q
+            assert a.answer == b.answer, q

@@ -9,6 +9,11 @@ import numpy as np
 
 from .records import Hit
 
+# HNSW graph: 32 links per node, FAISS's usual build and search breadths
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 64
+
 
 class DenseIndex:
     """FAISS `IndexFlatIP` over L2-normalised rows: inner product = cosine."""
@@ -17,13 +22,22 @@ class DenseIndex:
         self._index = index
 
     @classmethod
-    def from_vectors(cls, vectors: np.ndarray) -> DenseIndex:
+    def from_vectors(cls, vectors: np.ndarray, approximate: bool = False) -> DenseIndex:
+        """Exact search (`IndexFlatIP`), or HNSW graph search for large corpora."""
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or len(vectors) == 0:
             raise ValueError(f"need a non-empty (n, dim) matrix, got shape {vectors.shape}")
-        index = faiss.IndexFlatIP(vectors.shape[1])
+        if approximate:
+            index = faiss.IndexHNSWFlat(vectors.shape[1], HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        else:
+            index = faiss.IndexFlatIP(vectors.shape[1])
         index.add(vectors)
         return cls(index)
+
+    @property
+    def approximate(self) -> bool:
+        return isinstance(self._index, faiss.IndexHNSWFlat)
 
     @property
     def dim(self) -> int:
@@ -38,6 +52,8 @@ class DenseIndex:
         if q.shape[1] != self.dim:
             raise ValueError(f"query has dimension {q.shape[1]}, the index {self.dim}")
         depth = len(self) if allowed is not None else min(k, len(self))
+        if self.approximate:
+            self._index.hnsw.efSearch = max(HNSW_EF_SEARCH, depth)
         scores, ids = self._index.search(q, depth)
         hits = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
         if allowed is not None:

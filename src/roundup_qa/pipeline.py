@@ -17,7 +17,7 @@ from .config import Config
 from .corpus import load_corpus
 from .embedder import Embedder
 from .fusion import reciprocal_rank_fusion, weighted_score_fusion
-from .lexical import LexicalIndex
+from .lexical import LexicalIndex, SparseLexicalIndex
 from .question import analyze
 from .records import Answer, Citation, FusedHit, Hit, Passage
 from .render import render
@@ -53,7 +53,10 @@ class RoundupQA:
         self.embedder = embedder or Embedder(self.config.model, batch_size=self.config.embed_batch_size)
         self.tokenizer = index.tokenizer
         c = self.config
-        self.lexical = LexicalIndex(index.item_tokens, c.bm25_variant, c.bm25_k1, c.bm25_b, c.bm25_delta)
+        if len(index.items) >= c.scale_from_items:
+            self.lexical = SparseLexicalIndex(index.item_tokens, c.bm25_k1, c.bm25_b, c.bm25_delta)
+        else:
+            self.lexical = LexicalIndex(index.item_tokens, c.bm25_variant, c.bm25_k1, c.bm25_b, c.bm25_delta)
         self._candidate_cache: dict[int, list[Candidate]] = {}
         idfs = [self.lexical.idf(t) for doc in index.item_tokens for t in doc]
         self._unknown_idf = max(idfs, default=1.0)  # a word the corpus never uses weighs most
@@ -290,10 +293,17 @@ class RoundupQA:
         clause keeps it. The clause vectors are the ones the span scorer uses.
         """
         c, n = self.config, len(self.index.items)
-        item_hits = self.index.dense.search(qvec, n, allowed)
-        clause_best = np.full(n, -1.0, dtype=np.float32)
-        np.maximum.at(clause_best, self._clause_doc, self.index.clause_vectors @ qvec)
-        scored = [(h.doc, h.score + c.dense_clause_weight * float(clause_best[h.doc])) for h in item_hits]
+        if not self.index.dense.approximate:  # exact: every item, every clause in one product
+            item_hits = self.index.dense.search(qvec, n, allowed)
+            best = np.full(n, -1.0, dtype=np.float32)
+            np.maximum.at(best, self._clause_doc, self.index.clause_vectors @ qvec)
+            scored = [(h.doc, h.score + c.dense_clause_weight * float(best[h.doc])) for h in item_hits]
+        else:  # HNSW: a generous candidate list, re-scored with its own clauses
+            scored = []
+            for h in self.index.dense.search(qvec, min(n, 5 * c.candidates), allowed):
+                ids = self._clauses.get(h.doc, [])
+                best_clause = float((self.index.clause_vectors[ids] @ qvec).max()) if ids else -1.0
+                scored.append((h.doc, h.score + c.dense_clause_weight * best_clause))
         scored.sort(key=lambda x: (-x[1], x[0]))
         return [Hit(doc=d, score=s, rank=r) for r, (d, s) in enumerate(scored[: c.candidates], 1)]
 

@@ -133,12 +133,13 @@ def build_index(
         },
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "embedded": {"passages": len(texts), "new": len(todo)},
+        "dense_index": "hnsw" if len(items) >= config.scale_from_items else "flat",
     }
     return StoredIndex(
         manifest=manifest,
         items=items,
         item_tokens=item_tokens,
-        dense=DenseIndex.from_vectors(vectors),
+        dense=DenseIndex.from_vectors(vectors, approximate=len(items) >= config.scale_from_items),
         clauses=clauses,
         clause_tokens=[tokenizer.tokenize(t) for t in clause_texts],
         clause_vectors=clause_vectors,
@@ -253,6 +254,9 @@ def staleness(manifest: dict, corpus: Corpus, corpus_dir: Path, config: Config) 
         )
     if manifest.get("corpus", {}).get("sha256") != corpus.sha256:
         reasons.append(f"the corpus in {corpus_dir} changed since the index was built")
+    approximate = len(corpus.items) >= config.scale_from_items
+    if manifest.get("dense_index", "flat") != ("hnsw" if approximate else "flat"):
+        reasons.append("the dense index type does not fit the corpus size (scale_from_items)")
     expected = _tokenizer(corpus).settings()
     if manifest.get("tokenizer") != expected:
         reasons.append("tokenizer settings changed")
