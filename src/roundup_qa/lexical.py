@@ -131,18 +131,14 @@ class SparseLexicalIndex:
         allowed: set[int] | None = None,
         weights: dict[str, float] | None = None,
     ) -> list[Hit]:
-        cols = [self._vocab[t] for t in dict.fromkeys(query) if t in self._vocab]
-        if not cols:
+        terms = [t for t in dict.fromkeys(query) if t in self._vocab]
+        if not terms:
             return []
+        cols = [self._vocab[t] for t in terms]
+        # as in rank-bm25: without weights a term counts once per occurrence in the query
         w = np.array(
-            [
-                1.0 if weights is None else weights.get(t, 1.0)
-                for t in dict.fromkeys(query)
-                if t in self._vocab
-            ]
+            [query.count(t) if weights is None else weights.get(t, 1.0) for t in terms], dtype=np.float64
         )
-        if weights is None:  # repeated terms count once per occurrence, as in rank-bm25
-            w = np.array([query.count(t) for t in dict.fromkeys(query) if t in self._vocab], dtype=np.float64)
         sub = self._matrix[:, cols]
         scores = np.asarray(sub @ w).ravel() + self._delta * float(self._idf[cols] @ w)
         matching = np.unique(sub.nonzero()[0])
