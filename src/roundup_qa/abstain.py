@@ -13,9 +13,10 @@ what the question asks and what the top item holds:
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from .tokenizer import normalize
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _MONTH = re.compile(r"(\d{1,2})月")
@@ -59,7 +60,7 @@ def coverage(
     cannot translate are left out (weighting them changed nothing in the sweep); capitalised
     ones are judged as names instead (Bridge.unknown_names).
     """
-    text = unicodedata.normalize("NFKC", item_text).lower()
+    text = normalize(item_text)
     if not groups:
         return None, ()
     total = got = 0.0
@@ -85,7 +86,7 @@ def month_conflict(question_months: tuple[int, ...], item_text: str, roundup_tex
 
 def missing_names(names: list[str], item_text: str, roundup_text: str) -> tuple[str, ...]:
     """Names the question uses that the item does not (names the whole roundup is about excepted)."""
-    text = unicodedata.normalize("NFKC", item_text + roundup_text).lower()
+    text = normalize(item_text + roundup_text)
     return tuple(n for n in names if n not in text)
 
 

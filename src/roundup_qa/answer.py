@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,6 +18,7 @@ import numpy as np
 
 from .candidates import Candidate
 from .records import Item
+from .tokenizer import compact, normalize
 
 _SENTENCE_END = re.compile(r"[。!?;!?;]+")
 _CLAUSE_END = re.compile(r"[,,::]+")
@@ -113,7 +113,7 @@ def clause_scores(
     clause the same way: segmentation depends on context (品牌价值 vs 品牌/价值). Terms weigh
     their corpus idf times their rarity among the item's clauses.
     """
-    texts = [_norm_text(c) for c in clause_texts]
+    texts = [normalize(c) for c in clause_texts]
     # a term found in every clause names the item's topic (黄河口大闸蟹); one found in a single
     # clause points at the answer (品牌价值): weigh terms by their rarity within the item too
     n = len(texts)
@@ -155,13 +155,13 @@ def choose_span(
     sentence_best: dict[int, float] = {}
     for clause, score in zip(clauses, scores, strict=True):
         sentence_best[clause.sentence] = max(sentence_best.get(clause.sentence, 0.0), float(score))
-    asked = _norm(question)
+    asked = compact(question)
     best: tuple[float, object, int] | None = None
     for cand in candidates:
         if cand.type in ("list", "enumeration"):
             cand = _without_stated(cand, asked)
         weight = accepts.get(cand.type)
-        if weight is None or _norm(cand.text) in asked:
+        if weight is None or compact(cand.text) in asked:
             continue  # a span the question already states is not its answer
         k = _clause_at(clauses, cand.start)
         if k is None:
@@ -206,9 +206,9 @@ def _best_clause(clauses, clause_terms, question_terms, scores, lexical, expecte
 def _without_stated(cand: Candidate, asked: str) -> Candidate:
     """A list without its leading or trailing elements that the question itself names."""
     parts = [(m.start(), m.end()) for m in re.finditer(r"[^、与和及]+", cand.text)]
-    while len(parts) > 1 and _norm(cand.text[slice(*parts[0])]) in asked:
+    while len(parts) > 1 and compact(cand.text[slice(*parts[0])]) in asked:
         parts.pop(0)
-    while len(parts) > 1 and _norm(cand.text[slice(*parts[-1])]) in asked:
+    while len(parts) > 1 and compact(cand.text[slice(*parts[-1])]) in asked:
         parts.pop()
     a, b = parts[0][0], parts[-1][1]
     if (a, b) == (0, len(cand.text)):
@@ -240,11 +240,3 @@ def _distance_to_terms(text: str, clauses: list[Clause], sentence: int, cand, te
             else:
                 best = 0
     return best
-
-
-def _norm_text(s: str) -> str:
-    return unicodedata.normalize("NFKC", s).lower()
-
-
-def _norm(s: str) -> str:
-    return re.sub(r"[\s\W_]+", "", unicodedata.normalize("NFKC", s).lower())

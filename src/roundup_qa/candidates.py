@@ -10,11 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-TYPES = (
-    "date", "count", "quantity", "money", "percentage", "rank",
-    "organisation", "place", "venue", "person", "list", "enumeration", "name",
-)  # fmt: skip
-
 _NUM = r"\d+(?:\.\d+)?"
 _CN_NUM = r"[一二两三四五六七八九十百千]+"
 _MULT = r"(?:余|多)?(?:万|亿|千|百)?(?:余|多)?"

@@ -47,10 +47,6 @@ class Embedder:
     def model(self):
         return self.load()._model
 
-    @property
-    def dim(self) -> int:
-        return int(self.model.get_sentence_embedding_dimension())
-
     def _prompt(self, name: str) -> str | None:
         return name if name in (self.model.prompts or {}) else None
 

@@ -9,17 +9,15 @@ the gold item), optional `source` (file name, when the corpus has several), `typ
 from __future__ import annotations
 
 import json
-import re
 import statistics
 import time
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .records import Answer, Item
+from .tokenizer import compact
 
-_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 MRR_DEPTH = 10
 
 
@@ -79,7 +77,7 @@ def load_eval_set(path: str | Path, items: list[Item]) -> list[Question]:
 
 def normalize_answer(text: str) -> str:
     """CMRC-style: NFKC, lower case, no white space or punctuation."""
-    return _PUNCT.sub("", unicodedata.normalize("NFKC", text).lower())
+    return compact(text)
 
 
 def char_f1(prediction: str, gold: str) -> float:

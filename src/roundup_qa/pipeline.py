@@ -14,7 +14,7 @@ from .abstain import Signals, coverage, decide, missing_names, month_conflict
 from .answer import ACCEPTS, Span, choose_span, clause_scores
 from .candidates import Candidate, extract
 from .config import Config
-from .corpus import load_corpus
+from .corpus import Corpus, load_corpus
 from .embedder import Embedder
 from .fusion import reciprocal_rank_fusion, weighted_score_fusion
 from .lexical import LexicalIndex, SparseLexicalIndex
@@ -80,15 +80,21 @@ class RoundupQA:
 
         Passages the index at `index` already embedded with the same model are reused.
         """
+        corpus_dir = Path(corpus)
+        return cls._build(load_corpus(corpus_dir), corpus_dir, Path(index), config, embedder, progress)
+
+    @classmethod
+    def _build(
+        cls, corpus: Corpus, corpus_dir: Path, index: Path, config: Config | None, embedder, progress: bool
+    ) -> RoundupQA:
         config = config or Config()
         embedder = embedder or Embedder(config.model, batch_size=config.embed_batch_size)
-        corpus_dir = Path(corpus)
         try:
-            previous = load_index(Path(index))
+            previous = load_index(index)
         except IndexNotReady:
             previous = None
-        stored = build_index(load_corpus(corpus_dir), corpus_dir, config, embedder, progress, previous)
-        save_index(stored, Path(index))
+        stored = build_index(corpus, corpus_dir, config, embedder, progress, previous)
+        save_index(stored, index)
         return cls(stored, config, embedder)
 
     @classmethod
@@ -120,7 +126,8 @@ class RoundupQA:
         if corpus_dir is None:
             corpus_dir = Path(manifest.get("corpus", {}).get("path", "corpus"))
         if corpus_dir.is_dir():
-            reasons = staleness(manifest, load_corpus(corpus_dir), corpus_dir, config)
+            corpus_now = load_corpus(corpus_dir)
+            reasons = staleness(manifest, corpus_now, corpus_dir, config)
             if reasons:
                 if not rebuild:
                     raise IndexNotReady(
@@ -128,7 +135,7 @@ class RoundupQA:
                         f"`roundup-qa build --corpus {corpus_dir} --index {index_dir}`"
                     )
                 log.warning("index at %s is stale (%s): rebuilding", index_dir, "; ".join(reasons))
-                return cls.build(corpus_dir, index_dir, config, embedder, progress)
+                return cls._build(corpus_now, corpus_dir, index_dir, config, embedder, progress)
         else:
             log.warning("corpus %s not found: answering from the index as built", corpus_dir)
         try:

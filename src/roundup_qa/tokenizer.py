@@ -34,6 +34,7 @@ STOPWORDS_EN = frozenset(
 RULES_VERSION = 1
 # Domain words whose pieces jieba gets wrong on this kind of text (FIELD-NOTES).
 BASE_DOMAIN_WORDS = ("老旧小区", "党史学习教育", "我为群众办实事", "高标准农田", "双招双引")
+_PUNCT = re.compile(r"[\s\W_]+")
 _KEEP = re.compile(r"[\w\u4e00-\u9fff]")
 # Town names: two characters, not an administrative word, then 镇 or 街道 (龙居镇, 辛店街道).
 _TOWN = re.compile(r"[^\W\d_区县市省乡镇村建在对出动]{2}(?:镇|街道)")
@@ -102,8 +103,13 @@ class Tokenizer:
 
 
 def normalize(text: str) -> str:
-    """NFKC (full-width -> half-width) and lower case."""
+    """NFKC (full-width -> half-width) and lower case: how every stage compares text."""
     return unicodedata.normalize("NFKC", text).lower()
+
+
+def compact(text: str) -> str:
+    """`normalize`, then without white space and punctuation (for comparing spans)."""
+    return _PUNCT.sub("", normalize(text))
 
 
 # "几条", "多少家": a question word with its classifier asks, it does not describe
