@@ -30,7 +30,12 @@ def mini_corpus(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def real_qa(embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> RoundupQA:
+def real_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where `real_qa`'s index lives."""
+    return tmp_path_factory.mktemp("real") / "index"
+
+
+@pytest.fixture(scope="session")
+def real_qa(embedder: Embedder, real_index: Path) -> RoundupQA:
     """The real roundup indexed with the real model, in a temporary index directory."""
-    index = tmp_path_factory.mktemp("real") / "index"
-    return RoundupQA.build(CORPUS, index, embedder=embedder, progress=False)
+    return RoundupQA.build(CORPUS, real_index, embedder=embedder, progress=False)

@@ -22,24 +22,63 @@ def _pct(values: list[float], p: float) -> float:
     return v[min(len(v) - 1, int(p / 100 * len(v)))]
 
 
-def cold_start(index: Path, corpus: Path, question: str, runs: int = 3) -> dict:
+def cold_start(index: Path, corpus: Path, question: str, encoder: str, runs: int = 3) -> dict:
     """Process start -> first answer printed, for `roundup-qa ask --json` (index built)."""
-    walls = []
+    walls, peaks = [], []
     for _ in range(runs):
         t0 = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "roundup_qa.cli", "ask", question, "--json", "--index", str(index),
-             "--corpus", str(corpus), "--no-rebuild"],
-            check=True, capture_output=True,
+        done = subprocess.run(
+            [sys.executable, "-c", _PEAK_RSS, "ask", question, "--json", "--index", str(index),
+             "--corpus", str(corpus), "--no-rebuild", "-o", f"query_encoder={encoder}"],
+            check=True, capture_output=True, text=True,
         )  # fmt: skip
         walls.append(time.perf_counter() - t0)
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return {"runs": runs, "median_s": round(statistics.median(walls), 2), "peak_rss_mb": round(peak_mb)}
+        peaks.append(float(done.stderr.strip().splitlines()[-1]))
+    return {"runs": runs, "median_s": round(statistics.median(walls), 2), "peak_rss_mb": round(max(peaks))}
+
+
+# the CLI, then its own peak RSS (MB) on stderr: one child's figure, not the benchmark's
+_PEAK_RSS = (
+    "import resource, sys\n"
+    "from roundup_qa.cli import main\n"
+    "sys.argv[0] = 'roundup-qa'\n"
+    "try:\n    code = main(sys.argv[1:])\n"
+    "finally:\n"
+    "    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
+
+
+def compare_query_encoders(qa, questions: list[str], repeats: int) -> dict:
+    """Both question encoders on the same questions: latency, and how far their vectors differ."""
+    from .embedder import QUERY_ENCODERS, Embedder
+
+    out: dict = {}
+    vectors = {}
+    for name in QUERY_ENCODERS:
+        enc = Embedder(qa.embedder.name, query_encoder=name).load_query_encoder()
+        enc.encode_queries(questions[:5])
+        times = []
+        for _ in range(repeats):
+            for q in questions:
+                t0 = time.perf_counter()
+                enc.encode_queries([q])
+                times.append(time.perf_counter() - t0)
+        vectors[name] = enc.encode_queries(questions)
+        out[name] = {"p50": round(1000 * _pct(times, 50), 2), "p95": round(1000 * _pct(times, 95), 2)}
+    if len(vectors) == 2:
+        a, b = vectors.values()
+        out["cosine_min"] = round(float((a * b).sum(axis=1).min()), 5)
+    return out
 
 
 def run_bench(qa, index: Path, corpus: Path, questions: list[str], repeats: int, build: bool) -> dict:
     report: dict = {"questions": len(questions), "repeats": repeats}
-    report["cold_start"] = cold_start(index, corpus, questions[0])
+    report["cold_start"] = cold_start(index, corpus, questions[0], qa.config.query_encoder)
+    report["query_encoder"] = qa.embedder.query_encoder
+    report["query_encoders"] = compare_query_encoders(qa, questions, 1)
+    other = next(e for e in ("engine", "sentence-transformers") if e != qa.config.query_encoder)
+    report["cold_start_" + other] = cold_start(index, corpus, questions[0], other)
     if build:
         from .pipeline import RoundupQA
 
@@ -82,8 +121,29 @@ def markdown(report: dict, command: str) -> str:
         "", f"ask() p50 / bare embedding p50: **{report['ask_over_embedding_p50']}**", "",
         f"Cold start (process start to first answer, `roundup-qa ask --json`, median of "
         f"{report['cold_start']['runs']}): **{report['cold_start']['median_s']} s**, peak RSS "
-        f"{report['cold_start']['peak_rss_mb']} MB.",
+        f"{report['cold_start']['peak_rss_mb']} MB (questions encoded by {report['query_encoder']}).",
     ]  # fmt: skip
+    encoders = report.get("query_encoders", {})
+    if encoders:
+        lines += [
+            "", "Question encoders, same questions (bare encoding, ms):", "",
+            "| encoder | p50 | p95 | cold start s | cold start peak RSS MB |", "|---|---|---|---|---|",
+        ]  # fmt: skip
+        for name in ("engine", "sentence-transformers"):
+            cold = (
+                report["cold_start"]
+                if name == report["query_encoder"]
+                else report.get(f"cold_start_{name}", {})
+            )
+            lines.append(
+                f"| {name} | {encoders[name]['p50']} | {encoders[name]['p95']} | "
+                f"{cold.get('median_s', '–')} | {cold.get('peak_rss_mb', '–')} |"
+            )
+        lines += [
+            "",
+            f"Lowest cosine between the two encoders' vectors: {encoders.get('cosine_min', '–')}.",
+            "",
+        ]
     if "build_s" in report:
         lines.append(f"Index build (52 items and their clauses, model loaded): **{report['build_s']} s**.")
     lines.append(f"Peak RSS of the benchmark process: {report['peak_rss_mb']} MB.")

@@ -50,7 +50,7 @@ class RoundupQA:
     ) -> None:
         self.config = config or Config()
         self.index = index
-        self.embedder = embedder or Embedder(self.config.model, batch_size=self.config.embed_batch_size)
+        self.embedder = embedder or _embedder(self.config)
         self.tokenizer = index.tokenizer
         c = self.config
         if len(index.items) >= c.scale_from_items:
@@ -88,7 +88,7 @@ class RoundupQA:
         cls, corpus: Corpus, corpus_dir: Path, index: Path, config: Config | None, embedder, progress: bool
     ) -> RoundupQA:
         config = config or Config()
-        embedder = embedder or Embedder(config.model, batch_size=config.embed_batch_size)
+        embedder = embedder or _embedder(config)
         try:
             previous = load_index(index)
         except IndexNotReady:
@@ -148,8 +148,8 @@ class RoundupQA:
         return cls(stored, config, embedder)
 
     def warm_up(self) -> RoundupQA:
-        """Load the model and jieba now rather than on the first question."""
-        self.embedder.load()
+        """Load the query encoder and jieba now rather than on the first question."""
+        self.embedder.load_query_encoder()
         self.tokenizer.tokenize("预热")
         return self
 
@@ -325,6 +325,10 @@ class RoundupQA:
         it = self.index.items[hit.doc]
         ranks = {"bm25": hit.ranks.get("bm25"), "dense": hit.ranks.get("dense")}
         return Passage(it.source, it.number, it.title, it.district, round(hit.score, 6), ranks, it.text)
+
+
+def _embedder(config: Config) -> Embedder:
+    return Embedder(config.model, batch_size=config.embed_batch_size, query_encoder=config.query_encoder)
 
 
 def clean_question(question: object, limit: int) -> tuple[str, list[str]]:
