@@ -1,8 +1,18 @@
-"""Scale benchmark: synthetic corpora recombined from the roundup, exact vs scale path.
+"""Scale benchmark: synthetic corpora recombined from the roundup.
 
-    python eval/bench_scale.py --sizes 10000 100000 [--embed 10000] [--out eval/results/bench-scale]
+    python eval/bench_scale.py --sizes 10000 100000 1000000        # end to end
+    python eval/bench_scale.py --components 10000 100000 --embed 3000  # exact vs scale path
 
-For each size: items are built from random sentences of the roundup's items, with their
+End to end (bench-e2e.md): for each size, in a fresh process, a corpus directory of
+roundup files (10,000 synthetic items each, plus the real roundup) is parsed, indexed by the
+project's own build (`build_index`, stage by stage), saved, loaded, and asked the eval
+questions (`ask()` p50 / p95 by stage); index size on disk, peak memory, and the cold start
+of `roundup-qa ask` on it. Passage vectors: a pool of synthetic passages embedded with the
+real model, reused with noise (embedding millions of passages takes hours on 2 cores); the
+embedding time of a real build is extrapolated from the pool's measured rate and reported
+as such. Questions are encoded for real.
+
+Components (bench-scale.md): items are built from random sentences of the roundup's items, with their
 numbers varied; they are tokenised with the project's tokenizer (timed), indexed by
 rank-bm25 (exact path) and by the sparse BM25 matrix (scale path), and queried with the
 eval questions' lexical queries (p50 / p95, and top-10 agreement). Dense side: FAISS flat vs
@@ -14,18 +24,25 @@ are embedded with the real model; beyond that, vectors are those real vectors wi
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import random
 import re
-import resource
+import shutil
+import subprocess
+import sys
 import time
+import zlib
 from pathlib import Path
 
 import numpy as np
 
-from roundup_qa import RoundupQA, evaluate
+from roundup_qa import Config, RoundupQA, evaluate, load_corpus
 from roundup_qa.dense import DenseIndex
+from roundup_qa.embedder import Embedder
 from roundup_qa.lexical import LexicalIndex, SparseLexicalIndex
+from roundup_qa.store import build_index, load_index, save_index
+from roundup_qa.timing import peak_rss_mb
 
 _SENT = re.compile(r"[^。;!?]+[。;!?]?")
 
@@ -100,18 +117,246 @@ def bench_size(qa: RoundupQA, n: int, queries: list, qvecs: np.ndarray, real: np
         ),
         3,
     )
-    row["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    row["peak_rss_mb"] = round(peak_rss_mb())
     return row
+
+
+E2E_QUESTIONS = ("eval/questions.jsonl", "eval/questions-heldout-en.jsonl")
+ITEMS_PER_FILE = 10_000
+
+
+class PooledPassages(Embedder):
+    """Real question encoder; a passage gets a pool vector chosen by its text, plus noise."""
+
+    def __init__(self, pool: np.ndarray) -> None:
+        super().__init__()
+        self.pool = pool
+
+    def encode_passages(self, texts, progress: bool = False) -> np.ndarray:
+        codes = np.array([zlib.crc32(t.encode("utf-8")) for t in texts], dtype=np.int64)
+        rng = np.random.default_rng(int(codes[0]) if len(codes) else 0)
+        v = self.pool[codes % len(self.pool)] + rng.normal(scale=0.05, size=(len(texts), self.pool.shape[1]))
+        return (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
+
+
+def write_corpus(qa: RoundupQA, n: int, target: Path) -> None:
+    """`n` synthetic items in roundup files of ITEMS_PER_FILE, beside the real roundup."""
+    rng = random.Random(n)
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    for name in ("districts.json", "glossary.tsv", "dongying-2021-05-roundup.txt"):
+        shutil.copy(Path("corpus") / name, target / name)
+    titles = [it.title for it in qa.index.items]
+    bodies = synthetic(qa, n, seed=n)
+    vary = lambda text: re.sub(r"\d+", lambda m: str(int(m.group()) + rng.randint(0, 9)), text)  # noqa: E731
+    for f, start in enumerate(range(0, n, ITEMS_PER_FILE)):
+        lines = ["2021年东营各县区发展亮点汇编(合成,用于规模测试)"]
+        for body in bodies[start : start + ITEMS_PER_FILE]:
+            lines += [f"●{vary(rng.choice(titles))}", body]
+        (target / f"synthetic-{f:04d}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def pool_vectors(qa: RoundupQA, size: int) -> tuple[np.ndarray, float]:
+    """`size` synthetic passages (whole items and single clauses) embedded with the real
+    model, and the seconds per passage it took; cached beside the converted model."""
+    from roundup_qa.convert import cache_dir
+
+    cache = cache_dir() / f"bench-pool-{size}.npz"
+    if cache.exists():
+        data = np.load(cache)
+        return data["vectors"], float(data["seconds_per_passage"])
+    texts = synthetic(qa, size // 2, seed=7)
+    texts += [c for t in synthetic(qa, size, seed=8) for c in re.split(r"[,。;]", t) if c][
+        : size - len(texts)
+    ]
+    embedder = Embedder(qa.config.model)
+    embedder.load()
+    t0 = time.perf_counter()
+    vectors = embedder.encode_passages(texts, progress=True)
+    rate = (time.perf_counter() - t0) / len(texts)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(cache, vectors=vectors, seconds_per_passage=rate)
+    return vectors, rate
+
+
+def e2e_one(n: int, pool_size: int, work: Path) -> dict:
+    """One corpus size, end to end (run in its own process for a clean peak-memory figure)."""
+    qa = RoundupQA.load("index")
+    pool, rate = pool_vectors(qa, pool_size)
+    row: dict = {"items": n}
+    corpus_dir, index_dir = work / f"corpus-{n}", work / f"index-{n}"
+    t0 = time.perf_counter()
+    write_corpus(qa, n, corpus_dir)
+    row["write_corpus_s"] = round(time.perf_counter() - t0, 1)
+    del qa
+    t0 = time.perf_counter()
+    corpus = load_corpus(corpus_dir)
+    row["parse_s"] = round(time.perf_counter() - t0, 1)
+    row["items_indexed"] = len(corpus.items)
+    config = Config()
+    build: dict[str, float] = {}
+    t0 = time.perf_counter()
+    stored = build_index(corpus, corpus_dir, config, PooledPassages(pool), True, None, build)
+    row["build_s_without_embedding"] = round(time.perf_counter() - t0 - build["embed"], 1)
+    row["build_stages_s"] = {k: round(v, 1) for k, v in build.items() if k != "embed"}
+    row["passages"] = stored.manifest["embedded"]["passages"]
+    row["clauses"] = len(stored.clauses)
+    row["embedding_s_extrapolated"] = round(row["passages"] * rate)
+    row["seconds_per_passage"] = round(rate, 4)
+    t0 = time.perf_counter()
+    save_index(stored, index_dir)
+    row["save_s"] = round(time.perf_counter() - t0, 1)
+    row["index_mb"] = {f.name: round(f.stat().st_size / 2**20, 1) for f in sorted(index_dir.iterdir())}
+    row["index_mb_total"] = round(sum(row["index_mb"].values()), 1)
+    row["build_peak_rss_mb"] = _rss()
+    del stored, corpus
+    gc.collect()
+    answering = subprocess.run(
+        [sys.executable, __file__, "--ask-index", str(index_dir)],
+        stdout=subprocess.PIPE,
+        text=True,
+        check=True,
+    )
+    row.update(json.loads(answering.stdout.strip().splitlines()[-1]))
+    questions = [json.loads(line)["question"] for p in E2E_QUESTIONS for line in open(p, encoding="utf-8")]
+    t0 = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", PEAK_RSS, "ask", questions[0], "--index", str(index_dir),
+         "--corpus", str(corpus_dir), "--no-rebuild", "--json"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    row["cold_start_s"] = round(time.perf_counter() - t0, 1)
+    row["cold_start_ok"] = done.returncode == 0
+    row["cold_start_peak_rss_mb"] = (
+        round(float(done.stderr.strip().splitlines()[-1])) if done.stderr else None
+    )
+    return row
+
+
+def answering(index_dir: Path) -> dict:
+    """Load a built index and ask the eval questions, in a process of its own (its peak
+    memory is that of answering, not of building)."""
+    row: dict = {}
+    config = Config()
+    t0 = time.perf_counter()
+    stored = load_index(index_dir)
+    row["load_index_s"] = round(time.perf_counter() - t0, 1)
+    t0 = time.perf_counter()
+    qa = RoundupQA(stored, config).warm_up()
+    row["init_s"] = round(time.perf_counter() - t0, 1)
+    row["scale_path"] = type(qa.lexical).__name__ + " + " + ("HNSW" if qa.index.dense.approximate else "flat")
+    questions = [json.loads(line)["question"] for p in E2E_QUESTIONS for line in open(p, encoding="utf-8")]
+    for q in questions[:5]:
+        qa.ask(q)
+    totals, stages = [], {}
+    for q in questions:
+        profile: dict[str, float] = {}
+        t0 = time.perf_counter()
+        qa.ask(q, profile=profile)
+        totals.append(time.perf_counter() - t0)
+        for k, v in profile.items():
+            stages.setdefault(k, []).append(v)
+    row["ask_ms"] = {"p50": pct(totals, 50), "p95": pct(totals, 95)}
+    row["ask_stages_ms_p50"] = {k: pct(v, 50) for k, v in stages.items()}
+    row["ask_stages_ms_p95"] = {k: pct(v, 95) for k, v in stages.items()}
+    row["peak_rss_mb"] = _rss()
+    return row
+
+
+# runs the CLI, then prints its own peak RSS (MB) on stderr
+PEAK_RSS = (
+    "import sys\n"
+    "from roundup_qa.cli import main\n"
+    "from roundup_qa.timing import peak_rss_mb\n"
+    "try:\n    code = main(sys.argv[1:])\n"
+    "finally:\n"
+    "    print(peak_rss_mb(), file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
+
+
+def _rss() -> int:
+    return round(peak_rss_mb())
+
+
+def e2e_markdown(rows: list[dict], command: str) -> str:
+    rate = rows[0]["seconds_per_passage"] if rows else 0
+    lines = [
+        "# Scale benchmark, end to end", "",
+        f"`{command}` — each size in its own process; corpus = "
+        f"synthetic roundup files of {ITEMS_PER_FILE:,} items + the real roundup; 189 eval questions "
+        "asked once each (questions encoded for real by the query encoder). Passage vectors come from "
+        "a pool embedded with the real model plus noise; **the embedding time of a real build is "
+        f"extrapolated** from that pool's rate ({rate * 1000:.1f} ms per passage, sentence-transformers on 2 cores).", "",
+        "| items | passages (items + clauses) | build s, without embedding | + embedding s (extrapolated) | index on disk MB | build peak RSS MB | ask() p50 / p95 ms | answering: load s / peak RSS MB | cold start s (`roundup-qa ask`) / peak RSS MB |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]  # fmt: skip
+    for r in rows:
+        lines.append(
+            f"| {r['items_indexed']:,} | {r['passages']:,} | {r['build_s_without_embedding']} | "
+            f"{r['embedding_s_extrapolated']:,} | {r['index_mb_total']:,} | {r['build_peak_rss_mb']:,} | "
+            f"{r['ask_ms']['p50']} / {r['ask_ms']['p95']} | {r['load_index_s'] + r['init_s']:.1f} / {r['peak_rss_mb']:,} | "
+            f"{r['cold_start_s'] if r['cold_start_ok'] else 'failed'} / {r['cold_start_peak_rss_mb']} |"
+        )
+    stages = list(rows[0]["ask_stages_ms_p50"]) if rows else []
+    lines += ["", "ask() stages, p50 / p95 ms:", "", "| items | " + " | ".join(stages) + " |",
+              "|---|" + "---|" * len(stages)]  # fmt: skip
+    for r in rows:
+        cells = [f"{r['ask_stages_ms_p50'][s]} / {r['ask_stages_ms_p95'][s]}" for s in stages]
+        lines.append(f"| {r['items_indexed']:,} | " + " | ".join(cells) + " |")
+    steps = list(rows[0]["build_stages_s"]) if rows else []
+    lines += ["", "Build steps, s (parse = reading the corpus files; load = reading the saved index):", "",
+              "| items | parse | " + " | ".join(steps) + " | save | load | init |",
+              "|---|---|" + "---|" * (len(steps) + 3)]  # fmt: skip
+    for r in rows:
+        cells = [str(r["build_stages_s"][s]) for s in steps]
+        lines.append(
+            f"| {r['items_indexed']:,} | {r['parse_s']} | "
+            + " | ".join(cells)
+            + f" | {r['save_s']} | {r['load_index_s']} | {r['init_s']} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    ap.add_argument("--embed", type=int, default=2000, help="how many synthetic items to embed for real")
-    ap.add_argument("--index", default="index")
+    ap.add_argument("--sizes", type=int, nargs="*", default=[], help="end to end, e.g. 10000 100000 1000000")
+    ap.add_argument("--components", type=int, nargs="*", default=[], help="exact vs scale path components")
+    ap.add_argument("--embed", type=int, default=2000, help="components: synthetic items embedded for real")
+    ap.add_argument("--pool", type=int, default=2000, help="end to end: pool of real passage vectors")
+    ap.add_argument("--work", default="/tmp/roundup-qa-scale", help="where the corpora and indexes go")
+    ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--ask-index", help=argparse.SUPPRESS)
     ap.add_argument("--out", default="eval/results/bench-scale")
     args = ap.parse_args()
-    qa = RoundupQA.load(args.index)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if args.ask_index:
+        print(json.dumps(answering(Path(args.ask_index))))
+        return
+    if args.one:
+        print(json.dumps(e2e_one(args.one, args.pool, Path(args.work))))
+        return
+    if args.components:
+        components(args)
+    if args.sizes:
+        rows = []
+        for n in args.sizes:
+            done = subprocess.run(
+                [sys.executable, __file__, "--one", str(n), "--pool", str(args.pool), "--work", args.work],
+                stdout=subprocess.PIPE, text=True, check=True,
+            )  # fmt: skip
+            rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            shutil.rmtree(Path(args.work) / f"corpus-{n}", ignore_errors=True)
+            shutil.rmtree(Path(args.work) / f"index-{n}", ignore_errors=True)
+            command = "python eval/bench_scale.py --sizes " + " ".join(str(r["items"]) for r in rows)
+            (out / "bench-e2e.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
+            (out / "bench-e2e.md").write_text(e2e_markdown(rows, command), encoding="utf-8")
+        print((out / "bench-e2e.md").read_text(encoding="utf-8"))
+
+
+def components(args: argparse.Namespace) -> None:
+    qa = RoundupQA.load("index")
     questions = [q.question for q in evaluate.load_eval_set("eval/questions.jsonl", qa.index.items)]
     queries = [qa._lexical_query(q) for q in questions]
     qvecs = qa.embedder.encode_queries(questions)
@@ -127,9 +372,8 @@ def main() -> None:
             ]
         )
     )
-    rows = [bench_size(qa, n, queries, qvecs, real) for n in args.sizes]
+    rows = [bench_size(qa, n, queries, qvecs, real) for n in args.components]
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     report = {
         "embedded_for_real": args.embed,
         "embed_s": round(embed_s, 1),
@@ -139,7 +383,7 @@ def main() -> None:
     (out / "bench-scale.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
     lines = [
         "# Scale benchmark", "",
-        f"`python eval/bench_scale.py --sizes {' '.join(map(str, args.sizes))} --embed {args.embed}` — "
+        f"`python eval/bench_scale.py --components {' '.join(map(str, args.components))} --embed {args.embed}` — "
         f"{len(questions)} eval questions as queries; {args.embed} synthetic passages embedded with the real model "
         f"({embed_s:.0f} s), larger corpora reuse those vectors with noise. HNSW recall@10 against exact search "
         f"on the {args.embed} real embeddings alone: **{recall_real:.3f}**.", "",

@@ -118,6 +118,8 @@ def test_blocked_names_are_not_places():
         ("76.63%", "percentage", "76.63%"),
         ("第7位", "rank", "7th"),
         ("第十", "rank", "10th"),
+        ("13月20日", "date", None),  # no such month (a typo in a roundup): no rendering, no crash
+        ("0月", "date", None),
     ],
 )
 def test_english_renderings(span, kind, english):

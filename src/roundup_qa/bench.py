@@ -4,7 +4,6 @@ latency, and peak memory, on the real corpus. Figures, not assertions."""
 from __future__ import annotations
 
 import json
-import resource
 import statistics
 import subprocess
 import sys
@@ -13,6 +12,7 @@ import time
 from pathlib import Path
 
 from . import evaluate
+from .timing import peak_rss_mb
 
 STAGES = ("clean", "query", "bm25", "embed", "dense", "fusion", "span", "abstain")
 
@@ -39,12 +39,13 @@ def cold_start(index: Path, corpus: Path, question: str, encoder: str, runs: int
 
 # the CLI, then its own peak RSS (MB) on stderr: one child's figure, not the benchmark's
 _PEAK_RSS = (
-    "import resource, sys\n"
+    "import sys\n"
     "from roundup_qa.cli import main\n"
+    "from roundup_qa.timing import peak_rss_mb\n"
     "sys.argv[0] = 'roundup-qa'\n"
     "try:\n    code = main(sys.argv[1:])\n"
     "finally:\n"
-    "    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, file=sys.stderr)\n"
+    "    print(peak_rss_mb(), file=sys.stderr)\n"
     "sys.exit(code)\n"
 )
 
@@ -107,7 +108,7 @@ def run_bench(qa, index: Path, corpus: Path, questions: list[str], repeats: int,
     report["stages_ms"] = {s: {"p50": ms(_pct(v, 50)), "p95": ms(_pct(v, 95))} for s, v in stages.items()}
     report["query_embedding_ms"] = {"p50": ms(_pct(embed_only, 50)), "p95": ms(_pct(embed_only, 95))}
     report["ask_over_embedding_p50"] = round(_pct(totals, 50) / _pct(embed_only, 50), 2)
-    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    report["peak_rss_mb"] = round(peak_rss_mb())
     return report
 
 

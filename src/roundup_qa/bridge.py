@@ -220,9 +220,12 @@ def _cedict_keys(vocabulary: set[str], corpus_text: str) -> tuple[list[tuple[str
 
     by_gloss: dict[tuple[str, str], set[str]] = defaultdict(set)
     known: set[str] = set()
-    for entry in CcCedict().get_entries():
+    entries = CcCedict().get_entries()
+    # one character glosses half the dictionary: only words of two or more count
+    in_corpus = _occurring({e["simplified"] for e in entries if len(e["simplified"]) >= 2}, corpus_text)
+    for entry in entries:
         word = entry["simplified"]
-        if len(word) >= 2 and word in corpus_text:  # one character glosses half the dictionary
+        if word in in_corpus:
             for gloss in entry["definitions"]:
                 # short glosses only: long ones describe ("Daihatsu, Japanese car company")
                 known.update(w for key, _ in _gloss_keys(gloss) if len(key.split()) <= 2 for w in key.split())
@@ -232,6 +235,19 @@ def _cedict_keys(vocabulary: set[str], corpus_text: str) -> tuple[list[tuple[str
             for key, source in _gloss_keys(gloss):
                 by_gloss[(key, source)].add(word)
     return [(k, sorted(v), s) for (k, s), v in by_gloss.items()], known
+
+
+def _occurring(words: set[str], text: str) -> set[str]:
+    """The `words` that occur in `text` (Aho-Corasick: one pass, whatever the number of words)."""
+    import ahocorasick
+
+    automaton = ahocorasick.Automaton()
+    for w in words:
+        automaton.add_word(w, w)
+    if not len(automaton):
+        return set()
+    automaton.make_automaton()
+    return {w for _, w in automaton.iter(text)}
 
 
 def _gloss_keys(gloss: str) -> list[tuple[str, str]]:

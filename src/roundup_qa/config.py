@@ -43,6 +43,10 @@ class Config:
     # terms' columns only) and an HNSW dense index. rank-bm25 costs 10 ms per query at 10k
     # items and 235 ms at 100k (issue 8's measurements); below this the exact path is cheap.
     scale_from_items: int = 50_000
+    # the sparse BM25 matrix takes over from rank-bm25 sooner: same scores (test), and
+    # rank-bm25 already costs 38 ms p50 per question at 10,000 items against 0.7 ms
+    # (eval/results/bench-scale/bench-scale.md); at 1,000 items it costs ~0.6 ms (issue 8)
+    sparse_bm25_from_items: int = 2_000
 
     # --- fusion ---
     retrieval: str = "hybrid"  # "hybrid", or "bm25" / "dense" alone for ablations

@@ -60,6 +60,15 @@ class DenseIndex:
             hits = [h for h in hits if h[0] in allowed]
         return [Hit(doc=i, score=s, rank=r) for r, (i, s) in enumerate(hits[:k], 1)]
 
+    def scores(self, query: np.ndarray) -> np.ndarray:
+        """Every row's inner product with `query` (exact index only): one matrix-vector
+        product over FAISS's own storage, no ranking and no copy."""
+        if self.approximate:
+            raise ValueError("scores of every row need the exact (flat) index")
+        q = np.ascontiguousarray(query, dtype=np.float32).reshape(-1)
+        stored = faiss.rev_swig_ptr(self._index.get_xb(), len(self) * self.dim)
+        return np.asarray(stored).reshape(len(self), self.dim) @ q
+
     def vectors(self) -> np.ndarray:
         return self._index.reconstruct_n(0, len(self))
 

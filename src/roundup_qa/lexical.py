@@ -47,6 +47,10 @@ class LexicalIndex:
         """The term's idf, 0 for a term no item contains."""
         return float(self._bm25.idf.get(term, 0.0))
 
+    def max_idf(self) -> float:
+        """The idf of the rarest term."""
+        return max((float(v) for v in self._bm25.idf.values()), default=1.0)
+
     def search(
         self,
         query: list[str],
@@ -124,6 +128,9 @@ class SparseLexicalIndex:
         j = self._vocab.get(term)
         return 0.0 if j is None else float(self._idf[j])
 
+    def max_idf(self) -> float:
+        return float(self._idf.max()) if len(self._idf) else 1.0
+
     def search(
         self,
         query: list[str],
@@ -139,13 +146,26 @@ class SparseLexicalIndex:
         w = np.array(
             [query.count(t) if weights is None else weights.get(t, 1.0) for t in terms], dtype=np.float64
         )
-        sub = self._matrix[:, cols]
-        scores = np.asarray(sub @ w).ravel() + self._delta * float(self._idf[cols] @ w)
-        matching = np.unique(sub.nonzero()[0])
+        # the query's columns only: (item, weight) entries of each term, summed per item
+        m = self._matrix
+        spans = [(m.indptr[j], m.indptr[j + 1]) for j in cols]
+        docs = np.concatenate([m.indices[a:b] for a, b in spans])
+        contrib = np.concatenate([m.data[a:b] * wj for (a, b), wj in zip(spans, w, strict=True)])
+        summed = np.bincount(docs, weights=contrib, minlength=len(self.docs))
+        constant = self._delta * float(self._idf[cols] @ w)
+        matching = np.flatnonzero(np.bincount(docs, minlength=len(self.docs)))
         if allowed is not None:
-            matching = np.array([d for d in matching if d in allowed], dtype=np.int64)
+            matching = matching[np.isin(matching, np.fromiter(allowed, dtype=np.int64, count=len(allowed)))]
         if len(matching) == 0:
             return []
-        ms = scores[matching]
-        top = matching[np.lexsort((matching, -np.round(ms, 9)))][:k]
-        return [Hit(doc=int(d), score=float(scores[d]), rank=r) for r, d in enumerate(top, 1)]
+        ms = np.round(summed[matching], 9)
+        if len(matching) > k:  # everything tied with the k-th score stays in, for the tie-break
+            kth = np.partition(ms, len(ms) - k)[len(ms) - k]
+            keep = ms >= kth
+            matching, ms = matching[keep], ms[keep]
+        top = matching[np.lexsort((matching, -ms))][:k]
+        scores = summed[top] + constant
+        return [
+            Hit(doc=int(d), score=float(s), rank=r)
+            for r, (d, s) in enumerate(zip(top, scores, strict=True), 1)
+        ]

@@ -54,6 +54,8 @@ def render(span: str, kind: str, districts_en: Mapping[str, str] | None = None) 
 
 def render_date(span: str) -> str | None:
     m = _DATE.match(span)
+    if m and not 1 <= int(m["m"]) <= 12:
+        return None  # "13月" is no month: better no rendering than a wrong or crashing one
     if m:
         month = _MONTHS[int(m["m"]) - 1]
         part = {"初": "early ", "底": "late ", "上旬": "early ", "中旬": "mid-", "下旬": "late "}.get(

@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 import shutil
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -34,12 +35,15 @@ from .corpus import Corpus
 from .dense import DenseIndex
 from .embedder import Embedder
 from .records import Item
-from .tokenizer import Tokenizer
+from .timing import Stopwatch
+from .tokenizer import Tokenizer, tokenize_many
 
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
+# what jieba tags as a name (places, organisations, other proper nouns, people) for the bridge
+_NAME_TAGS = ("ns", "nt", "nz", "nr")
 _FILES = ("items.jsonl", "lexical.jsonl", "dense.faiss", "clauses.jsonl", "clauses.npy", "bridge.json")
 
 
@@ -70,36 +74,40 @@ def build_index(
     embedder: Embedder,
     progress: bool = True,
     previous: StoredIndex | None = None,
+    profile: dict[str, float] | None = None,
 ) -> StoredIndex:
     """Tokenise and embed every item and clause of `corpus` (the slow step: the model runs).
 
     Passages whose exact text `previous` (an index built with the same model) already
     embedded are not embedded again: adding a roundup file embeds only its items.
+    `profile`, when given, receives the seconds spent in each step.
     """
+    watch = Stopwatch(profile)
     items = corpus.items
     gazetteer = corpus.gazetteer
     tokenizer = _tokenizer(corpus)
     clauses = [c for doc, item in enumerate(items) for c in split_clauses(item, doc)]
     clause_texts = [items[c.doc].text[c.start : c.end] for c in clauses]
-    item_tokens = [tokenizer.tokenize(it.text) for it in items]
+    item_texts = [it.text for it in items]
+    watch.lap("clauses")
+    item_tokens = tokenize_many(tokenizer, item_texts, progress=progress, desc="tokenising items")
+    watch.lap("tokenise items")
     vocabulary = {t for doc in item_tokens for t in doc}
     names = set(tokenizer.domain_words)
-    for it in items:
-        names.update(tokenizer.names(it.text, flags=("ns", "nt", "nz", "nr")))
-    corpus_text = "\n".join([*(r.intro for r in corpus.roundups), *(it.text for it in items)])
+    for found in tokenize_many(tokenizer, item_texts, _NAME_TAGS, progress=progress, desc="finding names"):
+        names.update(found)
+    watch.lap("names")
+    corpus_text = "\n".join([*(r.intro for r in corpus.roundups), *item_texts])
     bridge = build_bridge(corpus_dir, vocabulary, names, tokenizer, corpus_text)
-    known = _known_vectors(previous, config)
-    texts = [it.text for it in items] + clause_texts
-    todo = list(dict.fromkeys(t for t in texts if _text_key(t) not in known))
-    log.info(
-        "embedding %d new passages with %s (%d of %d reused from the previous index)",
-        len(todo), embedder.name, len(texts) - sum(_text_key(t) not in known for t in texts), len(texts),
-    )  # fmt: skip
-    if todo:
-        for text, vector in zip(todo, embedder.encode_passages(todo, progress=progress), strict=True):
-            known[_text_key(text)] = vector
-    matrix = np.stack([known[_text_key(t)] for t in texts]).astype(np.float32)
-    vectors, clause_vectors = matrix[: len(items)], matrix[len(items) :]
+    del corpus_text
+    watch.lap("bridge")
+    vectors, clause_vectors, new = _embed(item_texts, clause_texts, embedder, previous, config, progress)
+    watch.lap("embed")
+    clause_tokens = tokenize_many(tokenizer, clause_texts, progress=progress, desc="tokenising clauses")
+    watch.lap("tokenise clauses")
+    approximate = len(items) >= config.scale_from_items
+    dense = DenseIndex.from_vectors(vectors, approximate=approximate)
+    watch.lap("dense index")
     manifest = {
         "format_version": FORMAT_VERSION,
         "package_version": __version__,
@@ -132,19 +140,76 @@ def build_index(
             ],
         },
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "embedded": {"passages": len(texts), "new": len(todo)},
-        "dense_index": "hnsw" if len(items) >= config.scale_from_items else "flat",
+        "embedded": {"passages": len(item_texts) + len(clause_texts), "new": new},
+        "dense_index": "hnsw" if approximate else "flat",
     }
     return StoredIndex(
         manifest=manifest,
         items=items,
         item_tokens=item_tokens,
-        dense=DenseIndex.from_vectors(vectors, approximate=len(items) >= config.scale_from_items),
+        dense=dense,
         clauses=clauses,
-        clause_tokens=[tokenizer.tokenize(t) for t in clause_texts],
+        clause_tokens=clause_tokens,
         clause_vectors=clause_vectors,
         bridge=bridge,
     )
+
+
+# passages per encoding call: the progress bar's step (the model batches within it)
+_EMBED_CHUNK = 256
+
+
+def _embed(
+    item_texts: list[str],
+    clause_texts: list[str],
+    embedder: Embedder,
+    previous: StoredIndex | None,
+    config: Config,
+    progress: bool,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Vectors of the items and of the clauses, and how many passages were embedded anew.
+
+    Passages the previous index embedded with the same model are reused; the others are
+    embedded once each, in batches written straight into one matrix, so a large corpus
+    needs room for its vectors once, not twice.
+    """
+    texts = item_texts + clause_texts
+    keys = [_text_key(t) for t in texts]
+    known = _known_vectors(previous, config)
+    rows: dict[str, list[int]] = {}
+    for i, key in enumerate(keys):
+        rows.setdefault(key, []).append(i)
+    todo = [key for key in rows if key not in known]
+    log.info(
+        "embedding %d new passages with %s (%d of %d reused from the previous index)",
+        len(todo), embedder.name, sum(len(rows[k]) for k in rows if k in known), len(texts),
+    )  # fmt: skip
+    matrix: np.ndarray | None = None
+
+    def put(batch_keys: list[str], vectors: np.ndarray) -> None:
+        nonlocal matrix
+        if matrix is None:
+            matrix = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
+        for key, vector in zip(batch_keys, vectors, strict=True):
+            matrix[rows[key]] = vector
+
+    reused = [key for key in rows if key in known]
+    if reused:
+        put(reused, np.stack([known.pop(k) for k in reused]))
+    bar = _progress_bar(len(todo), f"embedding with {embedder.name}", progress)
+    for start in range(0, len(todo), _EMBED_CHUNK):
+        batch = todo[start : start + _EMBED_CHUNK]
+        put(batch, embedder.encode_passages([texts[rows[k][0]] for k in batch]))
+        bar.update(len(batch))
+    bar.close()
+    assert matrix is not None
+    return matrix[: len(item_texts)], matrix[len(item_texts) :], len(todo)
+
+
+def _progress_bar(total: int, desc: str, progress: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="passage", disable=not progress or total == 0)
 
 
 def save_index(index: StoredIndex, target: Path) -> None:
@@ -228,10 +293,11 @@ def load_index(path: Path) -> StoredIndex:
             raise IndexNotReady(f"{file} does not match its checksum in the manifest (damaged?): {rebuild}")
     try:
         items = [Item(**row) for row in _read_jsonl(path / "items.jsonl")]
-        item_tokens = [row["tokens"] for row in _read_jsonl(path / "lexical.jsonl")]
+        item_tokens = [_interned(row["tokens"]) for row in _read_jsonl(path / "lexical.jsonl")]
         dense = DenseIndex.load(path / "dense.faiss")
         rows = _read_jsonl(path / "clauses.jsonl")
-        clause_vectors = np.load(path / "clauses.npy")
+        # mapped, not read: answering touches only the clauses of the items it reads
+        clause_vectors = np.load(path / "clauses.npy", mmap_mode="r")
         bridge = Bridge.from_json(json.loads((path / "bridge.json").read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as err:
         raise IndexNotReady(f"{path} cannot be read ({err}): {rebuild}") from None
@@ -239,8 +305,19 @@ def load_index(path: Path) -> StoredIndex:
     if not (len(items) == len(item_tokens) == len(dense)) or len(clauses) != len(clause_vectors):
         raise IndexNotReady(f"{path} has files of different lengths: {rebuild}")
     return StoredIndex(
-        manifest, items, item_tokens, dense, clauses, [r["tokens"] for r in rows], clause_vectors, bridge
+        manifest,
+        items,
+        item_tokens,
+        dense,
+        clauses,
+        [_interned(r["tokens"]) for r in rows],
+        clause_vectors,
+        bridge,
     )
+
+
+def _interned(tokens: list[str]) -> list[str]:
+    return [sys.intern(t) for t in tokens]
 
 
 def staleness(manifest: dict, corpus: Corpus, corpus_dir: Path, config: Config) -> list[str]:

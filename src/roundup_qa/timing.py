@@ -1,4 +1,4 @@
-"""Stage timings for `RoundupQA.ask(profile=...)`: free when nobody asks for them."""
+"""Stage timings for `RoundupQA.ask(profile=...)` and `build_index`: free when nobody asks."""
 
 from __future__ import annotations
 
@@ -17,3 +17,18 @@ class Stopwatch:
             now = time.perf_counter()
             self.sink[name] = self.sink.get(name, 0.0) + now - self.last
             self.last = now
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory, MB. Linux's VmHWM belongs to the running
+    program; `ru_maxrss` would also count a parent's peak, since it survives fork and exec."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
