@@ -41,7 +41,7 @@ from roundup_qa import Config, RoundupQA, evaluate, load_corpus
 from roundup_qa.dense import DenseIndex
 from roundup_qa.embedder import Embedder
 from roundup_qa.lexical import LexicalIndex, SparseLexicalIndex
-from roundup_qa.store import build_index, load_index, save_index
+from roundup_qa.store import build_index, load_index, remove_scratch, save_index, scratch_prefix
 from roundup_qa.timing import peak_rss_mb
 
 _SENT = re.compile(r"[^。;!?]+[。;!?]?")
@@ -196,7 +196,8 @@ def e2e_one(n: int, pool_size: int, work: Path) -> dict:
     config = Config()
     build: dict[str, float] = {}
     t0 = time.perf_counter()
-    stored = build_index(corpus, corpus_dir, config, PooledPassages(pool), True, None, build)
+    scratch = scratch_prefix(index_dir)
+    stored = build_index(corpus, corpus_dir, config, PooledPassages(pool), True, None, build, scratch)
     row["build_s_without_embedding"] = round(time.perf_counter() - t0 - build["embed"], 1)
     row["build_stages_s"] = {k: round(v, 1) for k, v in build.items() if k != "embed"}
     row["passages"] = stored.manifest["embedded"]["passages"]
@@ -205,6 +206,7 @@ def e2e_one(n: int, pool_size: int, work: Path) -> dict:
     row["seconds_per_passage"] = round(rate, 4)
     t0 = time.perf_counter()
     save_index(stored, index_dir)
+    remove_scratch(index_dir)
     row["save_s"] = round(time.perf_counter() - t0, 1)
     row["index_mb"] = {f.name: round(f.stat().st_size / 2**20, 1) for f in sorted(index_dir.iterdir())}
     row["index_mb_total"] = round(sum(row["index_mb"].values()), 1)

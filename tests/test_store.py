@@ -29,7 +29,7 @@ def test_manifest_records_what_the_index_depends_on(built):
         "items.jsonl",
         "lexical.jsonl",
         "dense.faiss",
-        "clauses.jsonl",
+        "clause_spans.npy",
         "clauses.npy",
         "bridge.json",
     }
@@ -136,3 +136,16 @@ def test_adding_a_file_embeds_only_its_passages(built, embedder):
     assert qa.index.manifest["embedded"] == {"passages": 9 + len(qa.index.clauses), "new": 1 + new_clauses}
     fresh = RoundupQA.build(corpus, index.parent / "fresh", embedder=embedder, progress=False)
     assert np.allclose(fresh.index.dense.vectors(), qa.index.dense.vectors(), atol=1e-5)
+
+
+def test_build_streams_vectors_through_a_scratch_file_it_removes(built, embedder):
+    """The vectors go to a file as they are embedded (a large corpus does not fit in memory
+    twice); once saved, the index answers from its own clauses.npy, and nothing is left over."""
+    qa, corpus, index = built
+    assert sorted(p.name for p in index.parent.iterdir()) == ["corpus", "index"]
+    assert isinstance(qa.index.clause_vectors, np.memmap)
+    assert Path(qa.index.clause_vectors.filename) == (index / "clauses.npy").resolve()
+    again = load_index(index)
+    assert np.array_equal(np.asarray(again.clause_vectors), np.asarray(qa.index.clause_vectors))
+    answer = qa.ask("东营区读书节有多少名市民参加?")
+    assert answer.answer == "3200名" and answer.citation.item == 1

@@ -32,3 +32,22 @@ def test_settings_round_trip_gives_the_same_tokens():
     text = "辛店街道百姓宣讲品牌“半晌讲台”在孤岛镇"
     assert clone.tokenize(text) == t.tokenize(text)
     assert "半晌讲台" in clone.tokenize(text)
+
+
+def test_tokenizing_in_worker_processes_gives_the_same_terms_and_names(monkeypatch):
+    """Large corpora are tokenised on every core; the result must not depend on it."""
+    from roundup_qa import load_corpus
+    from roundup_qa.tokenizer import tokenize_many
+
+    from .conftest import CORPUS
+
+    items = load_corpus(CORPUS).items
+    tok = Tokenizer.for_items(items, extra=["东营港经济开发区"])
+    texts = [it.text for it in items] * 3
+    serial = tokenize_many(tok, texts, workers=1)
+    names = tokenize_many(tok, texts, ("ns", "nt"), workers=1)
+    monkeypatch.setattr("roundup_qa.tokenizer.PARALLEL_FROM", 10)
+    monkeypatch.setattr("roundup_qa.tokenizer._CHUNK", 40)
+    assert tokenize_many(tok, texts, workers=2) == serial == [tok.tokenize(t) for t in texts]
+    assert tokenize_many(tok, texts, ("ns", "nt"), workers=2) == names
+    assert any("东营港经济开发区" in doc for doc in serial)  # the domain word reached the workers

@@ -35,6 +35,42 @@ class Clause:
     sentence: int
 
 
+class ClauseTable:
+    """Every clause of an index as one int32 array (doc, start, end, sentence), stored item
+    by item: 13 million clauses take 200 MB instead of gigabytes of objects. `Clause`
+    records are made only for the rows asked for."""
+
+    COLUMNS = 4
+
+    def __init__(self, rows: np.ndarray) -> None:
+        rows = np.asarray(rows, dtype=np.int32).reshape(-1, self.COLUMNS)
+        if len(rows) and np.any(np.diff(rows[:, 0]) < 0):
+            raise ValueError("clauses must be stored item by item")
+        self.rows = rows
+
+    @classmethod
+    def of(cls, clauses: list[Clause]) -> ClauseTable:
+        return cls(np.array([(c.doc, c.start, c.end, c.sentence) for c in clauses], dtype=np.int32))
+
+    @property
+    def docs(self) -> np.ndarray:
+        return self.rows[:, 0]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, where: slice) -> list[Clause]:
+        return [Clause(*map(int, r)) for r in self.rows[where]]
+
+    def __iter__(self):
+        return iter(self[:])
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ClauseTable) and np.array_equal(self.rows, other.rows)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 def split_clauses(item: Item, doc: int) -> list[Clause]:
     """Title, then the body's clauses, as offsets into `item.text`."""
     text = item.text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from array import array
+
 import numpy as np
 from rank_bm25 import BM25L, BM25Okapi, BM25Plus
 
@@ -95,19 +97,22 @@ class SparseLexicalIndex:
             raise ValueError("a lexical index needs at least one document")
         self.docs = docs
         vocab: dict[str, int] = {}
-        rows, cols, tfs = [], [], []
+        # typed arrays, not lists: a million items make ~60 million (item, term) entries
+        rows, cols, tfs = array("i"), array("i"), array("i")
         for d, doc in enumerate(docs):
             counts: dict[int, int] = {}
             for t in doc:
                 j = vocab.setdefault(t, len(vocab))
                 counts[j] = counts.get(j, 0) + 1
-            rows += [d] * len(counts)
-            cols += list(counts)
-            tfs += list(counts.values())
+            rows.extend([d] * len(counts))
+            cols.extend(counts)
+            tfs.extend(counts.values())
         n = len(docs)
         lengths = np.array([len(doc) for doc in docs], dtype=np.float64)
         avgdl = lengths.mean() if lengths.mean() > 0 else 1.0
-        rows_a, cols_a, tf = np.array(rows), np.array(cols), np.array(tfs, dtype=np.float64)
+        rows_a = np.frombuffer(rows, dtype=np.int32)
+        cols_a = np.frombuffer(cols, dtype=np.int32)
+        tf = np.frombuffer(tfs, dtype=np.int32).astype(np.float64)
         df = np.bincount(cols_a, minlength=len(vocab))
         self._idf = np.log((n + 1) / np.maximum(df, 1))
         norm = k1 * (1 - b + b * lengths[rows_a] / avgdl)

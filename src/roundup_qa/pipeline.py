@@ -21,7 +21,17 @@ from .lexical import LexicalIndex, SparseLexicalIndex
 from .question import analyze
 from .records import Answer, Citation, FusedHit, Hit, Passage
 from .render import render
-from .store import IndexNotReady, StoredIndex, build_index, load_index, read_manifest, save_index, staleness
+from .store import (
+    IndexNotReady,
+    StoredIndex,
+    build_index,
+    load_index,
+    read_manifest,
+    remove_scratch,
+    save_index,
+    scratch_prefix,
+    staleness,
+)
 from .timing import Stopwatch
 
 log = logging.getLogger(__name__)
@@ -60,7 +70,7 @@ class RoundupQA:
         self._candidate_cache: dict[int, list[Candidate]] = {}
         self._unknown_idf = self.lexical.max_idf()  # a word the corpus never uses weighs most
         self._roundup_text = " ".join(index.manifest.get("corpus", {}).get("intro", {}).values())
-        clause_doc = np.array([cl.doc for cl in index.clauses], dtype=np.int64)
+        clause_doc = index.clauses.docs.astype(np.int64)
         # clauses are stored item by item: each item's clauses are one run of rows
         self._runs = (
             np.flatnonzero(np.r_[True, clause_doc[1:] != clause_doc[:-1]]) if len(clause_doc) else clause_doc
@@ -100,8 +110,14 @@ class RoundupQA:
             previous = load_index(index)
         except IndexNotReady:
             previous = None
-        stored = build_index(corpus, corpus_dir, config, embedder, progress, previous)
-        save_index(stored, index)
+        index.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            stored = build_index(
+                corpus, corpus_dir, config, embedder, progress, previous, scratch=scratch_prefix(index)
+            )
+            save_index(stored, index)
+        finally:
+            remove_scratch(index)
         return cls(stored, config, embedder)
 
     @classmethod
@@ -270,8 +286,8 @@ class RoundupQA:
         """The answer span in item `doc` (see answer.choose_span)."""
         ids = self._clauses[doc]
         clauses = self.index.clauses[ids.start : ids.stop]
-        clause_terms = self.index.clause_tokens[ids.start : ids.stop]
         text = self.index.items[doc].text
+        clause_terms = [self.tokenizer.tokenize(text[cl.start : cl.end]) for cl in clauses]
         scores, lexical = clause_scores(
             terms,
             qvec,

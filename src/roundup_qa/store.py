@@ -5,8 +5,8 @@
       items.jsonl     one item per line (UTF-8)
       lexical.jsonl   BM25 tokens per item (the BM25 model is refitted from them on load)
       dense.faiss     FAISS inner-product index of the item vectors
-      clauses.jsonl   answer-span candidates: item, offsets, tokens
-      clauses.npy     their vectors
+      clause_spans.npy  answer-span candidates: int32 rows (item, start, end, sentence)
+      clauses.npy     their vectors (memory-mapped on load)
       bridge.json     English phrase -> weighted Chinese BM25 terms (bridge.py)
 
 A build is written to a temporary directory beside the target and renamed into place, so
@@ -18,17 +18,19 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import shutil
 import sys
 import tempfile
 import time
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from . import __version__
-from .answer import Clause, split_clauses
+from .answer import ClauseTable, split_clauses
 from .bridge import Bridge, build_bridge
 from .config import Config
 from .corpus import Corpus
@@ -40,11 +42,11 @@ from .tokenizer import Tokenizer, tokenize_many
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: clause spans as an int32 table, clause tokens made when read
 MANIFEST = "manifest.json"
 # what jieba tags as a name (places, organisations, other proper nouns, people) for the bridge
 _NAME_TAGS = ("ns", "nt", "nz", "nr")
-_FILES = ("items.jsonl", "lexical.jsonl", "dense.faiss", "clauses.jsonl", "clauses.npy", "bridge.json")
+_FILES = ("items.jsonl", "lexical.jsonl", "dense.faiss", "clause_spans.npy", "clauses.npy", "bridge.json")
 
 
 class IndexNotReady(RuntimeError):
@@ -57,8 +59,7 @@ class StoredIndex:
     items: list[Item]
     item_tokens: list[list[str]]
     dense: DenseIndex
-    clauses: list[Clause]
-    clause_tokens: list[list[str]]
+    clauses: ClauseTable
     clause_vectors: np.ndarray
     bridge: Bridge
 
@@ -75,19 +76,28 @@ def build_index(
     progress: bool = True,
     previous: StoredIndex | None = None,
     profile: dict[str, float] | None = None,
+    scratch: Path | None = None,
 ) -> StoredIndex:
     """Tokenise and embed every item and clause of `corpus` (the slow step: the model runs).
 
     Passages whose exact text `previous` (an index built with the same model) already
     embedded are not embedded again: adding a roundup file embeds only its items.
-    `profile`, when given, receives the seconds spent in each step.
+    `profile`, when given, receives the seconds spent in each step. With `scratch` (a path
+    prefix), the vectors are written to a file starting with it as they are embedded,
+    instead of being held in memory: a million items have ~13 million passages, 20 GB of
+    vectors. `RoundupQA.build` uses `.INDEX-vectors-` beside the index; `save_index` removes it.
     """
     watch = Stopwatch(profile)
     items = corpus.items
     gazetteer = corpus.gazetteer
     tokenizer = _tokenizer(corpus)
-    clauses = [c for doc, item in enumerate(items) for c in split_clauses(item, doc)]
-    clause_texts = [items[c.doc].text[c.start : c.end] for c in clauses]
+    spans, clause_texts = array("i"), []
+    for doc, item in enumerate(items):
+        for c in split_clauses(item, doc):
+            spans.extend((c.doc, c.start, c.end, c.sentence))
+            clause_texts.append(item.text[c.start : c.end])
+    clauses = ClauseTable(np.frombuffer(spans, dtype=np.int32) if spans else np.zeros(0, np.int32))
+    del spans
     item_texts = [it.text for it in items]
     watch.lap("clauses")
     item_tokens = tokenize_many(tokenizer, item_texts, progress=progress, desc="tokenising items")
@@ -101,10 +111,11 @@ def build_index(
     bridge = build_bridge(corpus_dir, vocabulary, names, tokenizer, corpus_text)
     del corpus_text
     watch.lap("bridge")
-    vectors, clause_vectors, new = _embed(item_texts, clause_texts, embedder, previous, config, progress)
+    vectors, clause_vectors, new = _embed(
+        item_texts, clause_texts, embedder, previous, config, progress, scratch
+    )
+    del clause_texts
     watch.lap("embed")
-    clause_tokens = tokenize_many(tokenizer, clause_texts, progress=progress, desc="tokenising clauses")
-    watch.lap("tokenise clauses")
     approximate = len(items) >= config.scale_from_items
     dense = DenseIndex.from_vectors(vectors, approximate=approximate)
     watch.lap("dense index")
@@ -140,7 +151,7 @@ def build_index(
             ],
         },
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "embedded": {"passages": len(item_texts) + len(clause_texts), "new": new},
+        "embedded": {"passages": len(item_texts) + len(clauses), "new": new},
         "dense_index": "hnsw" if approximate else "flat",
     }
     return StoredIndex(
@@ -149,7 +160,6 @@ def build_index(
         item_tokens=item_tokens,
         dense=dense,
         clauses=clauses,
-        clause_tokens=clause_tokens,
         clause_vectors=clause_vectors,
         bridge=bridge,
     )
@@ -166,43 +176,57 @@ def _embed(
     previous: StoredIndex | None,
     config: Config,
     progress: bool,
+    scratch: Path | None = None,
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Vectors of the items and of the clauses, and how many passages were embedded anew.
 
     Passages the previous index embedded with the same model are reused; the others are
-    embedded once each, in batches written straight into one matrix, so a large corpus
-    needs room for its vectors once, not twice.
+    embedded once each, in batches written straight into one matrix (a file in `scratch`
+    when given), so a large corpus needs room for its vectors once, not twice.
     """
     texts = item_texts + clause_texts
-    keys = [_text_key(t) for t in texts]
+    n = len(texts)
+    keys = np.empty(n, dtype="S32")  # content hashes, 32 bytes each, compared exactly
+    for i, t in enumerate(texts):
+        keys[i] = _text_key(t)
+    unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    del keys
     known = _known_vectors(previous, config)
-    rows: dict[str, list[int]] = {}
-    for i, key in enumerate(keys):
-        rows.setdefault(key, []).append(i)
-    todo = [key for key in rows if key not in known]
+    # numpy drops a fixed-size bytes value's trailing zero bytes: pad them back
+    digest = [bytes(k).ljust(32, b"\0") for k in unique] if known else []
+    reused = [u for u, d in enumerate(digest) if d in known]
+    todo = np.setdiff1d(np.arange(len(unique)), reused)
     log.info(
         "embedding %d new passages with %s (%d of %d reused from the previous index)",
-        len(todo), embedder.name, sum(len(rows[k]) for k in rows if k in known), len(texts),
+        len(todo), embedder.name, int(np.isin(inverse, reused).sum()), n,
     )  # fmt: skip
     matrix: np.ndarray | None = None
 
-    def put(batch_keys: list[str], vectors: np.ndarray) -> None:
+    def put(rows: np.ndarray, vectors: np.ndarray) -> None:
         nonlocal matrix
         if matrix is None:
-            matrix = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
-        for key, vector in zip(batch_keys, vectors, strict=True):
-            matrix[rows[key]] = vector
+            shape = (n, vectors.shape[1])
+            if scratch is None:
+                matrix = np.empty(shape, dtype=np.float32)
+            else:
+                fd, name = tempfile.mkstemp(prefix=scratch.name, suffix=".npy", dir=scratch.parent)
+                os.close(fd)
+                matrix = np.lib.format.open_memmap(name, mode="w+", dtype=np.float32, shape=shape)
+        matrix[rows] = vectors
 
-    reused = [key for key in rows if key in known]
-    if reused:
-        put(reused, np.stack([known.pop(k) for k in reused]))
+    if reused:  # each distinct text goes to the first row holding it; copies follow below
+        put(first[reused], np.stack([known.pop(digest[u]) for u in reused]))
     bar = _progress_bar(len(todo), f"embedding with {embedder.name}", progress)
     for start in range(0, len(todo), _EMBED_CHUNK):
-        batch = todo[start : start + _EMBED_CHUNK]
-        put(batch, embedder.encode_passages([texts[rows[k][0]] for k in batch]))
-        bar.update(len(batch))
+        rows = first[todo[start : start + _EMBED_CHUNK]]
+        put(rows, embedder.encode_passages([texts[i] for i in rows]))
+        bar.update(len(rows))
     bar.close()
     assert matrix is not None
+    copies = np.flatnonzero(first[inverse] != np.arange(n))  # repeated texts
+    for start in range(0, len(copies), 1 << 16):
+        rows = copies[start : start + (1 << 16)]
+        matrix[rows] = matrix[first[inverse[rows]]]
     return matrix[: len(item_texts)], matrix[len(item_texts) :], len(todo)
 
 
@@ -225,14 +249,8 @@ def save_index(index: StoredIndex, target: Path) -> None:
         _write_jsonl(tmp / "items.jsonl", [it.to_dict() for it in index.items])
         _write_jsonl(tmp / "lexical.jsonl", [{"tokens": t} for t in index.item_tokens])
         index.dense.save(tmp / "dense.faiss")
-        _write_jsonl(
-            tmp / "clauses.jsonl",
-            [
-                {"doc": c.doc, "start": c.start, "end": c.end, "sentence": c.sentence, "tokens": t}
-                for c, t in zip(index.clauses, index.clause_tokens, strict=True)
-            ],
-        )
-        np.save(tmp / "clauses.npy", index.clause_vectors.astype(np.float32))
+        np.save(tmp / "clause_spans.npy", index.clauses.rows)
+        np.save(tmp / "clauses.npy", np.asarray(index.clause_vectors, dtype=np.float32))
         (tmp / "bridge.json").write_text(
             json.dumps(index.bridge.to_json(), ensure_ascii=False), encoding="utf-8"
         )
@@ -246,9 +264,23 @@ def save_index(index: StoredIndex, target: Path) -> None:
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
         index.manifest = manifest
+        # from now on the index answers from its own files, not from a build's scratch file
+        index.clause_vectors = np.load(target / "clauses.npy", mmap_mode="r")
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def scratch_prefix(target: Path) -> Path:
+    """Where a build of the index at `target` keeps its vectors until it is saved."""
+    return target.parent / f".{target.name}-vectors-"
+
+
+def remove_scratch(target: Path) -> None:
+    """Drop the scratch vectors of builds of `target` (this one's, or ones that were killed)."""
+    prefix = scratch_prefix(target)
+    for path in prefix.parent.glob(f"{prefix.name}*"):
+        path.unlink(missing_ok=True)
 
 
 def _recover(target: Path) -> None:
@@ -295,25 +327,15 @@ def load_index(path: Path) -> StoredIndex:
         items = [Item(**row) for row in _read_jsonl(path / "items.jsonl")]
         item_tokens = [_interned(row["tokens"]) for row in _read_jsonl(path / "lexical.jsonl")]
         dense = DenseIndex.load(path / "dense.faiss")
-        rows = _read_jsonl(path / "clauses.jsonl")
+        clauses = ClauseTable(np.load(path / "clause_spans.npy"))
         # mapped, not read: answering touches only the clauses of the items it reads
         clause_vectors = np.load(path / "clauses.npy", mmap_mode="r")
         bridge = Bridge.from_json(json.loads((path / "bridge.json").read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as err:
         raise IndexNotReady(f"{path} cannot be read ({err}): {rebuild}") from None
-    clauses = [Clause(r["doc"], r["start"], r["end"], r["sentence"]) for r in rows]
     if not (len(items) == len(item_tokens) == len(dense)) or len(clauses) != len(clause_vectors):
         raise IndexNotReady(f"{path} has files of different lengths: {rebuild}")
-    return StoredIndex(
-        manifest,
-        items,
-        item_tokens,
-        dense,
-        clauses,
-        [_interned(r["tokens"]) for r in rows],
-        clause_vectors,
-        bridge,
-    )
+    return StoredIndex(manifest, items, item_tokens, dense, clauses, clause_vectors, bridge)
 
 
 def _interned(tokens: list[str]) -> list[str]:
@@ -340,11 +362,11 @@ def staleness(manifest: dict, corpus: Corpus, corpus_dir: Path, config: Config) 
     return reasons
 
 
-def _text_key(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def _text_key(text: str) -> bytes:
+    return hashlib.sha256(text.encode("utf-8")).digest()
 
 
-def _known_vectors(previous: StoredIndex | None, config: Config) -> dict[str, np.ndarray]:
+def _known_vectors(previous: StoredIndex | None, config: Config) -> dict[bytes, np.ndarray]:
     """Content hash -> vector, from an index built with the same model (else nothing)."""
     if previous is None or previous.manifest.get("model", {}).get("name") != config.model:
         return {}
@@ -352,8 +374,8 @@ def _known_vectors(previous: StoredIndex | None, config: Config) -> dict[str, np
     items = previous.dense.vectors()
     for it, v in zip(previous.items, items, strict=True):
         known[_text_key(it.text)] = v
-    for c, v in zip(previous.clauses, previous.clause_vectors, strict=True):
-        known[_text_key(previous.items[c.doc].text[c.start : c.end])] = v
+    for (doc, start, end, _), v in zip(previous.clauses.rows, previous.clause_vectors, strict=True):
+        known[_text_key(previous.items[doc].text[start:end])] = v
     return known
 
 
