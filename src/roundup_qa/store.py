@@ -265,7 +265,7 @@ def save_index(index: StoredIndex, target: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
         index.manifest = manifest
         # from now on the index answers from its own files, not from a build's scratch file
-        index.clause_vectors = np.load(target / "clauses.npy", mmap_mode="r")
+        index.clause_vectors = _mapped(target / "clauses.npy")
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -328,14 +328,19 @@ def load_index(path: Path) -> StoredIndex:
         item_tokens = [_interned(row["tokens"]) for row in _read_jsonl(path / "lexical.jsonl")]
         dense = DenseIndex.load(path / "dense.faiss")
         clauses = ClauseTable(np.load(path / "clause_spans.npy"))
-        # mapped, not read: answering touches only the clauses of the items it reads
-        clause_vectors = np.load(path / "clauses.npy", mmap_mode="r")
+        clause_vectors = _mapped(path / "clauses.npy")
         bridge = Bridge.from_json(json.loads((path / "bridge.json").read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as err:
         raise IndexNotReady(f"{path} cannot be read ({err}): {rebuild}") from None
     if not (len(items) == len(item_tokens) == len(dense)) or len(clauses) != len(clause_vectors):
         raise IndexNotReady(f"{path} has files of different lengths: {rebuild}")
     return StoredIndex(manifest, items, item_tokens, dense, clauses, clause_vectors, bridge)
+
+
+def _mapped(path: Path) -> np.ndarray:
+    """A memory-mapped .npy: answering reads only the clauses of the items it looks at, and
+    the pages it maps are the kernel's page cache, not the process's own memory."""
+    return np.load(path, mmap_mode="r")
 
 
 def _interned(tokens: list[str]) -> list[str]:

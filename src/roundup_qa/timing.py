@@ -32,3 +32,18 @@ def peak_rss_mb() -> float:
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def memory_mb() -> dict[str, float]:
+    """Current resident memory, MB: all of it, the process's own (anonymous), and pages of
+    mapped files (page cache the kernel can drop, e.g. memory-mapped clause vectors)."""
+    out = {}
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                key = {"VmRSS:": "rss", "RssAnon:": "anon", "RssFile:": "file"}.get(line.split(maxsplit=1)[0])
+                if key:
+                    out[key] = round(int(line.split()[1]) / 1024)
+    except OSError:
+        pass
+    return out
