@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from roundup_qa import Config, RoundupQA, evaluate, load_corpus
+from roundup_qa.bench import CLI_WITH_PEAK_RSS
 from roundup_qa.dense import DenseIndex
 from roundup_qa.embedder import Embedder
 from roundup_qa.lexical import LexicalIndex, SparseLexicalIndex
@@ -224,7 +225,7 @@ def e2e_one(n: int, pool_size: int, work: Path) -> dict:
     questions = [json.loads(line)["question"] for p in E2E_QUESTIONS for line in open(p, encoding="utf-8")]
     t0 = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-c", PEAK_RSS, "ask", questions[0], "--index", str(index_dir),
+        [sys.executable, "-c", CLI_WITH_PEAK_RSS, "ask", questions[0], "--index", str(index_dir),
          "--corpus", str(corpus_dir), "--no-rebuild", "--json"],
         capture_output=True, text=True,
     )  # fmt: skip
@@ -265,18 +266,6 @@ def answering(index_dir: Path) -> dict:
     row["peak_rss_mb"] = _rss()
     row["memory_mb"] = memory_mb()
     return row
-
-
-# runs the CLI, then prints its own peak RSS (MB) on stderr
-PEAK_RSS = (
-    "import sys\n"
-    "from roundup_qa.cli import main\n"
-    "from roundup_qa.timing import memory_mb, peak_rss_mb\n"
-    "try:\n    code = main(sys.argv[1:])\n"
-    "finally:\n"
-    "    print(peak_rss_mb(), file=sys.stderr)\n"
-    "sys.exit(code)\n"
-)
 
 
 def _rss() -> int:

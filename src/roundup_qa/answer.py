@@ -48,13 +48,17 @@ class ClauseTable:
             raise ValueError("clauses must be stored item by item")
         self.rows = rows
 
-    @classmethod
-    def of(cls, clauses: list[Clause]) -> ClauseTable:
-        return cls(np.array([(c.doc, c.start, c.end, c.sentence) for c in clauses], dtype=np.int32))
+    def runs(self) -> tuple[np.ndarray, np.ndarray]:
+        """First row of each item's clauses, and that item."""
+        docs = self.rows[:, 0]
+        starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]]) if len(docs) else np.zeros(0, np.int64)
+        return starts, docs[starts].astype(np.int64)
 
-    @property
-    def docs(self) -> np.ndarray:
-        return self.rows[:, 0]
+    def by_doc(self) -> dict[int, slice]:
+        """Item -> the slice of rows holding its clauses."""
+        starts, docs = self.runs()
+        ends = [*starts[1:], len(self.rows)]
+        return {int(d): slice(int(a), int(b)) for d, a, b in zip(docs, starts, ends, strict=True)}
 
     def __len__(self) -> int:
         return len(self.rows)

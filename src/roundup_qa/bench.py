@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from . import evaluate
+from .embedder import QUERY_ENCODERS
 from .timing import peak_rss_mb
 
 STAGES = ("clean", "query", "bm25", "embed", "dense", "fusion", "span", "abstain")
@@ -28,7 +29,7 @@ def cold_start(index: Path, corpus: Path, question: str, encoder: str, runs: int
     for _ in range(runs):
         t0 = time.perf_counter()
         done = subprocess.run(
-            [sys.executable, "-c", _PEAK_RSS, "ask", question, "--json", "--index", str(index),
+            [sys.executable, "-c", CLI_WITH_PEAK_RSS, "ask", question, "--json", "--index", str(index),
              "--corpus", str(corpus), "--no-rebuild", "-o", f"query_encoder={encoder}"],
             check=True, capture_output=True, text=True,
         )  # fmt: skip
@@ -38,7 +39,7 @@ def cold_start(index: Path, corpus: Path, question: str, encoder: str, runs: int
 
 
 # the CLI, then its own peak RSS (MB) on stderr: one child's figure, not the benchmark's
-_PEAK_RSS = (
+CLI_WITH_PEAK_RSS = (
     "import sys\n"
     "from roundup_qa.cli import main\n"
     "from roundup_qa.timing import peak_rss_mb\n"
@@ -52,7 +53,7 @@ _PEAK_RSS = (
 
 def compare_query_encoders(qa, questions: list[str], repeats: int) -> dict:
     """Both question encoders on the same questions: latency, and how far their vectors differ."""
-    from .embedder import QUERY_ENCODERS, Embedder
+    from .embedder import Embedder
 
     out: dict = {}
     vectors = {}
@@ -78,7 +79,7 @@ def run_bench(qa, index: Path, corpus: Path, questions: list[str], repeats: int,
     report["cold_start"] = cold_start(index, corpus, questions[0], qa.config.query_encoder)
     report["query_encoder"] = qa.embedder.query_encoder
     report["query_encoders"] = compare_query_encoders(qa, questions, 1)
-    other = next(e for e in ("engine", "sentence-transformers") if e != qa.config.query_encoder)
+    other = next(e for e in QUERY_ENCODERS if e != qa.config.query_encoder)
     report["cold_start_" + other] = cold_start(index, corpus, questions[0], other)
     if build:
         from .pipeline import RoundupQA
@@ -130,7 +131,7 @@ def markdown(report: dict, command: str) -> str:
             "", "Question encoders, same questions (bare encoding, ms):", "",
             "| encoder | p50 | p95 | cold start s | cold start peak RSS MB |", "|---|---|---|---|---|",
         ]  # fmt: skip
-        for name in ("engine", "sentence-transformers"):
+        for name in QUERY_ENCODERS:
             cold = (
                 report["cold_start"]
                 if name == report["query_encoder"]

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from .convert import PACKAGED_MODEL
+from .embedder import QUERY_ENCODERS
 
 
 @dataclass(frozen=True)
@@ -106,9 +107,7 @@ class Config:
             raise ValueError(f"retrieval must be 'hybrid', 'bm25' or 'dense', not {self.retrieval!r}")
         if self.bm25_variant not in ("plus", "l", "okapi"):
             raise ValueError(f"bm25_variant must be 'plus', 'l' or 'okapi', not {self.bm25_variant!r}")
-        if self.query_encoder not in ("engine", "sentence-transformers"):
-            raise ValueError(
-                f"query_encoder must be 'engine' or 'sentence-transformers', not {self.query_encoder!r}"
-            )
+        if self.query_encoder not in QUERY_ENCODERS:
+            raise ValueError(f"query_encoder must be one of {QUERY_ENCODERS}, not {self.query_encoder!r}")
         if self.candidates < 1 or self.rrf_k < 0:
             raise ValueError("candidates must be >= 1 and rrf_k >= 0")

@@ -70,18 +70,9 @@ class RoundupQA:
         self._candidate_cache: dict[int, list[Candidate]] = {}
         self._unknown_idf = self.lexical.max_idf()  # a word the corpus never uses weighs most
         self._roundup_text = " ".join(index.manifest.get("corpus", {}).get("intro", {}).values())
-        clause_doc = index.clauses.docs.astype(np.int64)
         # clauses are stored item by item: each item's clauses are one run of rows
-        self._runs = (
-            np.flatnonzero(np.r_[True, clause_doc[1:] != clause_doc[:-1]]) if len(clause_doc) else clause_doc
-        )
-        self._run_doc = clause_doc[self._runs]
-        if len(np.unique(self._run_doc)) != len(self._run_doc):
-            raise ValueError("the index's clauses are not grouped by item: rebuild it")
-        self._clauses: dict[int, range] = {
-            int(d): range(int(a), int(b))
-            for d, a, b in zip(self._run_doc, self._runs, [*self._runs[1:], len(clause_doc)], strict=True)
-        }
+        self._runs, self._run_doc = index.clauses.runs()
+        self._clauses = index.clauses.by_doc()
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -284,15 +275,16 @@ class RoundupQA:
 
     def _read(self, doc: int, question: str, terms: list[str], qvec: np.ndarray, expected: str) -> Span:
         """The answer span in item `doc` (see answer.choose_span)."""
-        ids = self._clauses[doc]
-        clauses = self.index.clauses[ids.start : ids.stop]
+        rows = self._clauses[doc]
+        clauses = self.index.clauses[rows]
         text = self.index.items[doc].text
-        clause_terms = [self.tokenizer.tokenize(text[cl.start : cl.end]) for cl in clauses]
+        clause_texts = [text[cl.start : cl.end] for cl in clauses]
+        clause_terms = [self.tokenizer.tokenize(t) for t in clause_texts]
         scores, lexical = clause_scores(
             terms,
             qvec,
-            [text[cl.start : cl.end] for cl in clauses],
-            np.asarray(self.index.clause_vectors[ids.start : ids.stop]),
+            clause_texts,
+            np.asarray(self.index.clause_vectors[rows]),
             self.lexical.idf,
             self.config.span_lexical,
         )
@@ -342,10 +334,8 @@ class RoundupQA:
         else:  # HNSW: a generous candidate list, re-scored with its own clauses
             scored = []
             for h in self.index.dense.search(qvec, min(n, 5 * c.candidates), allowed):
-                ids = self._clauses.get(h.doc)
-                best_clause = (
-                    float((self.index.clause_vectors[ids.start : ids.stop] @ qvec).max()) if ids else -1.0
-                )
+                rows = self._clauses.get(h.doc)
+                best_clause = float((self.index.clause_vectors[rows] @ qvec).max()) if rows else -1.0
                 scored.append((h.doc, h.score + c.dense_clause_weight * best_clause))
         scored.sort(key=lambda x: (-x[1], x[0]))
         return [Hit(doc=d, score=s, rank=r) for r, (d, s) in enumerate(scored[: c.candidates], 1)]

@@ -85,7 +85,7 @@ def build_index(
     `profile`, when given, receives the seconds spent in each step. With `scratch` (a path
     prefix), the vectors are written to a file starting with it as they are embedded,
     instead of being held in memory: a million items have ~13 million passages, 20 GB of
-    vectors. `RoundupQA.build` uses `.INDEX-vectors-` beside the index; `save_index` removes it.
+    vectors. `RoundupQA.build` uses `scratch_prefix(index)` and `remove_scratch` afterwards.
     """
     watch = Stopwatch(profile)
     items = corpus.items

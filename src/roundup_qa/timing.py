@@ -19,16 +19,26 @@ class Stopwatch:
             self.last = now
 
 
-def peak_rss_mb() -> float:
-    """This process's peak resident memory, MB. Linux's VmHWM belongs to the running
-    program; `ru_maxrss` would also count a parent's peak, since it survives fork and exec."""
+def _status_mb() -> dict[str, float]:
+    """Memory lines of /proc/self/status (Linux), MB; empty elsewhere."""
+    out = {}
     try:
         with open("/proc/self/status", encoding="ascii") as f:
             for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
+                key, _, value = line.partition(":")
+                if key.startswith(("Vm", "Rss")) and value.strip().endswith("kB"):
+                    out[key] = int(value.split()[0]) / 1024
     except OSError:
         pass
+    return out
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory, MB. Linux's VmHWM belongs to the running
+    program; `ru_maxrss` would also count a parent's peak, since it survives fork and exec."""
+    peak = _status_mb().get("VmHWM")
+    if peak is not None:
+        return peak
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -37,13 +47,6 @@ def peak_rss_mb() -> float:
 def memory_mb() -> dict[str, float]:
     """Current resident memory, MB: all of it, the process's own (anonymous), and pages of
     mapped files (page cache the kernel can drop, e.g. memory-mapped clause vectors)."""
-    out = {}
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                key = {"VmRSS:": "rss", "RssAnon:": "anon", "RssFile:": "file"}.get(line.split(maxsplit=1)[0])
-                if key:
-                    out[key] = round(int(line.split()[1]) / 1024)
-    except OSError:
-        pass
-    return out
+    status = _status_mb()
+    names = {"VmRSS": "rss", "RssAnon": "anon", "RssFile": "file"}
+    return {short: round(status[key]) for key, short in names.items() if key in status}
