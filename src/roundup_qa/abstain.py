@@ -31,6 +31,8 @@ class Signals:
     missing_names: tuple[str, ...]  # places / organisations named in the question, not in the item
     bm25_rank: int | None
     dense_rank: int | None
+    reader_margin: float | None = None  # the reader's best span over its no-answer score
+    unknown_places: tuple[str, ...] = ()  # places named in the question, absent from the roundup
 
     def to_dict(self) -> dict:
         return {
@@ -41,7 +43,14 @@ class Signals:
             "missing_names": list(self.missing_names),
             "bm25_rank": self.bm25_rank,
             "dense_rank": self.dense_rank,
+            "reader_margin": self.reader_margin,
+            "unknown_places": list(self.unknown_places),
         }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Signals:
+        tuples = {"uncovered", "missing_names", "unknown_places"}
+        return cls(**{k: tuple(v) if k in tuples else v for k, v in d.items()})
 
 
 def coverage(
@@ -90,10 +99,30 @@ def missing_names(names: list[str], item_text: str, roundup_text: str) -> tuple[
     return tuple(n for n in names if n not in text)
 
 
-def decide(s: Signals, min_coverage: float) -> str | None:
-    """The reason to abstain, or None to answer."""
+def thresholds(config, lang: str) -> tuple[float, float]:
+    """(minimum coverage, minimum reader margin) for a question in `lang`."""
+    if lang == "zh":
+        return config.abstain_min_coverage, config.reader_min_margin
+    return config.abstain_min_coverage_en, config.reader_min_margin_en
+
+
+def decide(s: Signals, min_coverage: float, min_margin: float = 0.0) -> str | None:
+    """The reason to abstain, or None to answer.
+
+    With the trained reader (`reader_margin` set) its no-answer score decides, together with
+    the two signals that still help: a month and a place the roundup never mentions.
+    """
     if s.month_conflict:
         return "the question names a month the roundup does not cover"
+    if s.reader_margin is not None:
+        if s.unknown_places:
+            return f"the question names {'、'.join(s.unknown_places)}, which the roundup never mentions"
+        if s.reader_margin < min_margin:
+            return (
+                "the reader finds no answer in the best items "
+                f"(best span {s.reader_margin:+.2f} against no answer, needs {min_margin:+.2f})"
+            )
+        return None
     if s.missing_names:
         return f"the question names {'、'.join(s.missing_names)}, which the best item does not mention"
     if s.type_found is False:

@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     for noisy in ("sentence_transformers", "transformers", "httpx", "jieba"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
-        config = _config(args)
+        config = _config(args) if hasattr(args, "option") else Config()
         return args.run(args, config)
     except (CorpusError, IndexNotReady, EvalSetError, ValueError, RuntimeError) as err:
         print(f"roundup-qa: {err}", file=sys.stderr)
@@ -70,6 +70,11 @@ def _parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("eval", parents=[common], help="run an eval set and print its figures")
     e.add_argument("--set", dest="eval_set", default="eval/questions.jsonl", help="eval set (JSON lines)")
+    e.add_argument(
+        "--mrc", metavar="DIR",
+        help="instead of --set: the MRC held-out slice of DIR (e.g. ../shared/mrc), its paragraphs "
+        "indexed as a corpus in the cache; figures by question word under by_type",
+    )  # fmt: skip
     e.add_argument("--json", action="store_true", help="print the full report as JSON")
     e.add_argument("--out", help="also write the full report (JSON) to this file")
     e.add_argument("--report", metavar="DIR", help="write report.json, summary.md and PNG plots into DIR")
@@ -83,6 +88,22 @@ def _parser() -> argparse.ArgumentParser:
     bn.add_argument("--build", action="store_true", help="also time an index build")
     bn.add_argument("--out", default="eval/results/bench", help="where bench.json and bench.md go")
     bn.set_defaults(run=_cmd_bench)
+
+    t = sub.add_parser(
+        "train-reader", help="fine-tune the span reader on the MRC data (CPU; says how long first)"
+    )
+    t.add_argument("--mrc", default="../shared/mrc", help="folder of CMRC 2018 / DRCD JSON files")
+    t.add_argument("--out", default="reader-run", help="checkpoints, log and the delta (default reader-run/)")
+    t.add_argument("--epochs", type=float, default=1.5)
+    t.add_argument("--train-layers", type=int, default=8, help="top layers to train (of 12)")
+    t.add_argument("--lr", type=float, default=6e-5)
+    t.add_argument("--batch-size", type=int, default=16)
+    t.add_argument("--seed", type=int, default=13)
+    t.add_argument("--limit", type=int, help="first N training questions only (smoke runs)")
+    t.add_argument("--max-steps", type=int, help="stop after N steps (smoke runs)")
+    t.add_argument("--resume", action="store_true", help="continue from <out>/checkpoint.pt")
+    t.add_argument("-v", "--verbose", action="store_true")
+    t.set_defaults(run=_cmd_train_reader)
 
     s = sub.add_parser("serve", parents=[common], help="start the web chat")
     s.add_argument(
@@ -184,7 +205,15 @@ def _cmd_eval(args: argparse.Namespace, config: Config) -> int:
     from . import evaluate, report
     from .pipeline import RoundupQA
 
-    qa = _load(args, config)
+    if args.mrc:
+        from .convert import cache_dir
+        from .reader.mrc import write_heldout_corpus
+
+        folder = cache_dir() / "mrc-heldout"
+        corpus_dir, args.eval_set = write_heldout_corpus(args.mrc, folder)
+        qa = RoundupQA.load(folder / "index", corpus=corpus_dir, config=config)
+    else:
+        qa = _load(args, config)
     questions = evaluate.load_eval_set(args.eval_set, qa.index.items)
     result = report.run_report(
         lambda c: RoundupQA(qa.index, c, qa.embedder), config, questions, args.ablations
@@ -220,6 +249,18 @@ def _cmd_bench(args: argparse.Namespace, config: Config) -> int:
     )
     bench.write(report, Path(args.out), command)
     print(bench.markdown(report, command))
+    return 0
+
+
+def _cmd_train_reader(args: argparse.Namespace, config: Config) -> int:
+    from .reader.train import TrainConfig, train
+
+    cfg = TrainConfig(
+        mrc_dir=args.mrc, out=args.out, epochs=args.epochs, train_layers=args.train_layers, lr=args.lr,
+        batch_size=args.batch_size, seed=args.seed, limit=args.limit, max_steps=args.max_steps,
+    )  # fmt: skip
+    path = train(cfg, resume=args.resume, progress=sys.stderr.isatty())
+    print(f"wrote {path}: copy it to src/roundup_qa/reader/weights/ to ship it (see the model card)")
     return 0
 
 

@@ -70,10 +70,29 @@ class Config:
     # answers it was 0.152 / 0.166 / 0.169 (eval/results/spine-baseline.md). Kept at 0.5.
     span_lexical: float = 0.5
 
-    # items read for a span of the expected type, best first (1: only the top item);
+    # items read, best first (1: only the top item). The trained reader reads the next item
+    # while its margin is below reader_min_margin and keeps the best-margin span. The rules
+    # read on for a span of the expected type;
     # depth 2 vs 1: EM 0.814 vs 0.794, abstention P 1.00 vs 0.88, R 0.54 vs 0.63, answerable
     # refused 0% vs 2.1%; depth 3 = depth 2 (eval/results/answers-types.md)
     reader_depth: int = 2
+
+    # --- the trained reader (reader/, issue 12) ---
+    # "model": the span reader trained on CMRC 2018 + DRCD (reader/MODEL_CARD.md) picks the
+    # span and its no-answer score drives refusal; "rules": the typed-candidate span picker
+    # (answer.py) and the coverage rules (abstain.py), kept for comparison
+    reader: str = "model"
+    # ONNX Runtime weights: "int8" (dynamic quantisation) or "fp32"
+    reader_precision: str = "int8"
+    # the reader answers when its best span's score beats its no-answer score by this much
+    # (start+end logits), per language; calibrated on the even half of eval/questions.jsonl
+    reader_min_margin: float = 0.0
+    reader_min_margin_en: float = 0.0
+    # English questions reach the reader with the bridge's Chinese terms appended
+    reader_bridge_terms: bool = True
+    # a reader span overlapping a candidate of the asked-for type (date, amount, count …)
+    # becomes that candidate (reader/span.py)
+    reader_snap: bool = True
 
     # --- abstention ("the roundup does not say") ---
     abstain: bool = True
@@ -109,5 +128,9 @@ class Config:
             raise ValueError(f"bm25_variant must be 'plus', 'l' or 'okapi', not {self.bm25_variant!r}")
         if self.query_encoder not in QUERY_ENCODERS:
             raise ValueError(f"query_encoder must be one of {QUERY_ENCODERS}, not {self.query_encoder!r}")
+        if self.reader not in ("model", "rules"):
+            raise ValueError(f"reader must be 'model' or 'rules', not {self.reader!r}")
+        if self.reader_precision not in ("int8", "fp32"):
+            raise ValueError(f"reader_precision must be 'int8' or 'fp32', not {self.reader_precision!r}")
         if self.candidates < 1 or self.rrf_k < 0:
             raise ValueError("candidates must be >= 1 and rrf_k >= 0")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .abstain import Signals, coverage, decide, missing_names, month_conflict
+from .abstain import Signals, coverage, decide, missing_names, month_conflict, thresholds
 from .answer import ACCEPTS, Span, choose_span, clause_scores
 from .candidates import Candidate, extract
 from .config import Config
@@ -19,6 +19,8 @@ from .embedder import Embedder
 from .fusion import reciprocal_rank_fusion, weighted_score_fusion
 from .lexical import LexicalIndex, SparseLexicalIndex
 from .question import analyze
+from .reader.model import shared_reader
+from .reader.span import shape
 from .records import Answer, Citation, FusedHit, Hit, Passage
 from .render import render
 from .store import (
@@ -39,6 +41,7 @@ log = logging.getLogger(__name__)
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _CONTENT = re.compile(r"[\w\u3400-\u9fff]")
+_ORDINAL = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}
 
 
 @dataclass(frozen=True)
@@ -67,8 +70,12 @@ class RoundupQA:
             self.lexical = SparseLexicalIndex(index.item_tokens, c.bm25_k1, c.bm25_b, c.bm25_delta)
         else:
             self.lexical = LexicalIndex(index.item_tokens, c.bm25_variant, c.bm25_k1, c.bm25_b, c.bm25_delta)
+        self.reader = (
+            shared_reader(self.config.reader_precision).prefetch() if self.config.reader == "model" else None
+        )
         self._candidate_cache: dict[int, list[Candidate]] = {}
         self._unknown_idf = self.lexical.max_idf()  # a word the corpus never uses weighs most
+        self._all_text_cache: str | None = None
         self._roundup_text = " ".join(index.manifest.get("corpus", {}).get("intro", {}).values())
         # clauses are stored item by item: each item's clauses are one run of rows
         self._runs, self._run_doc = index.clauses.runs()
@@ -165,6 +172,8 @@ class RoundupQA:
         """Load the query encoder and jieba now rather than on the first question."""
         self.embedder.load_query_encoder()
         self.tokenizer.tokenize("预热")
+        if self.reader is not None:
+            self.reader.load()
         return self
 
     @property
@@ -230,33 +239,31 @@ class RoundupQA:
                 question=text, answer=None, citation=None, passages=passages, lang=lang, searched_for=searched,
                 reason="no item of the roundup shares a word with the question", notes=notes,
             )  # fmt: skip
-        # read the best item; when it holds no span of the expected type, the next ones
-        # (up to reader_depth) may: a retrieval near-miss is then still answered
-        readings = []
-        for hit in fused[: max(1, c.reader_depth)]:
-            readings.append((hit, self._read(hit.doc, text, terms, qvec, analysis.type)))
-            if analysis.type not in ACCEPTS or readings[-1][1].type != "clause":
-                break
-        top, span = next(((h, sp) for h, sp in readings if sp.type != "clause"), readings[0])
+        margin = None
+        if self.reader is not None:
+            top, span, margin = self._read_model(fused, text, lang, searched, analysis.type)
+        else:
+            top, span = self._read_rules(fused, text, terms, qvec, analysis.type)
         item = self.index.items[top.doc]
         watch.lap("span")
         cov, uncovered = coverage(query.groups, item.text, self.lexical.idf, self._unknown_idf)
         signals = Signals(
             coverage=cov,
             uncovered=uncovered,
-            type_found=None if analysis.type not in ACCEPTS else span.type != "clause",
+            type_found=None if margin is not None or analysis.type not in ACCEPTS else span.type != "clause",
             month_conflict=month_conflict(analysis.months, item.text, self._roundup_text),
             missing_names=missing_names(self.tokenizer.names(text), item.text, self._roundup_text)
             + tuple(self.index.bridge.unknown_names(text) if c.bridge else ()),
             bm25_rank=top.ranks.get("bm25"),
             dense_rank=top.ranks.get("dense"),
+            reader_margin=margin,
+            unknown_places=self._unknown_places(text) if margin is not None else (),
         )
         common = dict(
             question=text, passages=passages, lang=lang, searched_for=searched, notes=notes,
             expected_type=analysis.type, why=analysis.why, signals=signals.to_dict(),
         )  # fmt: skip
-        threshold = c.abstain_min_coverage if lang == "zh" else c.abstain_min_coverage_en
-        refusal = decide(signals, threshold) if c.abstain else None
+        refusal = decide(signals, *thresholds(c, lang)) if c.abstain else None
         watch.lap("abstain")
         if refusal:
             return Answer(answer=None, citation=None, reason=refusal, **common)
@@ -268,10 +275,63 @@ class RoundupQA:
             citation=citation,
             reason=span.reason,
             answer_type=span.type,
-            answer_en=render(answer, span.type, districts_en),
+            answer_en=render(answer, analysis.type if span.type == "span" else span.type, districts_en),
             district_en=districts_en.get(item.district),
             **common,
         )
+
+    def _read_rules(self, fused: list[FusedHit], text: str, terms: list[str], qvec, expected: str):
+        """The rule-based picker: the best item; when it holds no span of the expected type,
+        the next ones (up to reader_depth) may, so a retrieval near-miss is still answered."""
+        readings = []
+        for hit in fused[: max(1, self.config.reader_depth)]:
+            readings.append((hit, self._read(hit.doc, text, terms, qvec, expected)))
+            if expected not in ACCEPTS or readings[-1][1].type != "clause":
+                break
+        return next(((h, sp) for h, sp in readings if sp.type != "clause"), readings[0])
+
+    def _read_model(self, fused: list[FusedHit], text: str, lang: str, searched: list[str], expected: str):
+        """The trained reader on the best item, and on the next ones (up to reader_depth) while
+        it is not confident; the span with the largest margin over "no answer" wins."""
+        c = self.config
+        question = text
+        if lang == "en" and c.reader_bridge_terms:
+            chinese = [t for t in searched if _CJK.search(t)]
+            if chinese:
+                question = f"{text} ({' '.join(chinese)})"
+        floor = thresholds(c, lang)[1]
+        best = None
+        for k, hit in enumerate(fused[: max(1, c.reader_depth)], 1):
+            reading = self.reader.read(question, self.index.items[hit.doc].text)
+            if best is None or reading.margin > best[1].margin:
+                best = (hit, reading, k)
+            if reading.margin >= floor:
+                break
+        hit, reading, k = best
+        item_text = self.index.items[hit.doc].text
+        shaped = shape(
+            item_text, reading.start, reading.end, expected, self._candidates(hit.doc), c.reader_snap
+        )
+        reason = (
+            f"reader: span over no answer by {reading.margin:.2f} (p={reading.confidence:.2f}) in the "
+            f"{_ORDINAL[k]} item read"
+            + ("; snapped to the " + shaped.type + " it overlaps" if shaped.snapped else "")
+        )
+        span = Span(shaped.start, shaped.end, reason, shaped.type)
+        return hit, span, round(float(reading.margin), 4)
+
+    def _unknown_places(self, text: str) -> tuple[str, ...]:
+        """Places the question names that the roundup never mentions (青岛市, Japan)."""
+        names = missing_names(self.tokenizer.names(text, ("ns",)), "", self._all_text)
+        if self.config.bridge:
+            names += tuple(self.index.bridge.unknown_names(text))
+        return names
+
+    @property
+    def _all_text(self) -> str:
+        if self._all_text_cache is None:
+            self._all_text_cache = self._roundup_text + " ".join(it.text for it in self.index.items)
+        return self._all_text_cache
 
     def _read(self, doc: int, question: str, terms: list[str], qvec: np.ndarray, expected: str) -> Span:
         """The answer span in item `doc` (see answer.choose_span)."""

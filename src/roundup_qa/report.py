@@ -17,8 +17,13 @@ from .abstain import Signals, decide
 from .config import Config
 from .evaluate import Outcome, Question
 
-THRESHOLDS = [round(0.05 * k, 2) for k in range(0, 19)]
+THRESHOLDS = [round(0.05 * k, 2) for k in range(0, 19)]  # minimum coverage (rules)
+MARGINS = [round(0.5 * k, 1) for k in range(-8, 17)]  # minimum reader margin (start+end logits)
 ABLATIONS: dict[str, dict] = {
+    "rules (no trained reader)": {"reader": "rules"},
+    "reader, no typed prior": {"reader": "model", "reader_snap": False},
+    "reader, English without bridge terms": {"reader": "model", "reader_bridge_terms": False},
+    "reader, fp32 weights": {"reader": "model", "reader_precision": "fp32"},
     "BM25 only (with bridge)": {"retrieval": "bm25"},
     "dense only": {"retrieval": "dense"},
     "hybrid, weighted scores": {"retrieval": "hybrid", "fusion": "weighted"},
@@ -29,12 +34,13 @@ ABLATIONS: dict[str, dict] = {
 
 
 def refused(o: Outcome, zh: float, en: float) -> Outcome:
-    """The outcome under a refusal rule with these minimum coverages."""
+    """The outcome under a refusal rule with these thresholds: minimum coverages for the rules,
+    minimum margins for the reader."""
     if o.answer.answer is None or not o.answer.signals:
         return o
-    s = dict(o.answer.signals)
-    s["uncovered"] = tuple(s["uncovered"])
-    reason = decide(Signals(**s), zh if o.answer.lang == "zh" else en)
+    s = Signals.from_dict(o.answer.signals)
+    t = zh if o.answer.lang == "zh" else en
+    reason = decide(s, t, t) if s.reader_margin is not None else decide(s, t)
     if reason is None:
         return o
     answer = dataclasses.replace(o.answer, answer=None, citation=None, reason=reason)
@@ -46,18 +52,15 @@ def run_report(
 ) -> dict:
     """Figures for `config`, the abstention curve, and optionally the ablations."""
     raw = _ask_all(make_qa(dataclasses.replace(config, abstain=False)), questions)
-    if config.abstain:
-        final = [refused(o, config.abstain_min_coverage, config.abstain_min_coverage_en) for o in raw]
-    else:
-        final = raw
+    zh, en, axis, name = refusal_axis(config)
+    final = [refused(o, zh, en) for o in raw] if config.abstain else raw
     report = evaluate.summarize(final)
     report["config"] = config.to_dict()
     report["recall_at_k"] = {
         lang: [_recall(final, lang, k) for k in range(1, evaluate.MRR_DEPTH + 1)] for lang in ("zh", "en")
     }
-    report["abstention_curve"] = [
-        {"min_coverage": t, **_abstention([refused(o, t, t) for o in raw])} for t in THRESHOLDS
-    ]
+    report["abstention_axis"] = name
+    report["abstention_curve"] = [{name: t, **_abstention([refused(o, t, t) for o in raw])} for t in axis]
     report["latencies_ms"] = [round(1000 * o.seconds, 2) for o in final]
     if ablations:
         report["ablations"] = {}
@@ -71,6 +74,13 @@ def run_report(
             figures = evaluate.summarize(outcomes)
             report["ablations"][name] = {"all": figures["all"], **figures["by_lang"]}
     return report
+
+
+def refusal_axis(config: Config) -> tuple[float, float, list[float], str]:
+    """The configured thresholds (zh, en) and the axis the trade-off curve sweeps."""
+    if config.reader == "model":
+        return config.reader_min_margin, config.reader_min_margin_en, MARGINS, "min_margin"
+    return config.abstain_min_coverage, config.abstain_min_coverage_en, THRESHOLDS, "min_coverage"
 
 
 def _ask_all(qa, questions: list[Question]) -> list[Outcome]:
@@ -203,11 +213,13 @@ def _plots(report: dict, out: Path) -> list[Path]:
 
     curve = report["abstention_curve"]
     fig, ax = plt.subplots(figsize=(5, 3.2))
-    xs = [c["min_coverage"] for c in curve]
+    axis = report.get("abstention_axis", "min_coverage")
+    xs = [c[axis] for c in curve]
     for key, label in (("abstain_precision", "abstention precision"), ("abstain_recall", "abstention recall"),
                        ("wrongly_refused", "answerable refused"), ("f1", "answer F1")):  # fmt: skip
         ax.plot(xs, [c[key] if c[key] is not None else float("nan") for c in curve], label=label)
-    ax.set(xlabel="minimum coverage (both languages)", title="Abstention trade-off", ylim=(0, 1.02))
+    label = "minimum reader margin" if axis == "min_margin" else "minimum coverage"
+    ax.set(xlabel=f"{label} (both languages)", title="Abstention trade-off", ylim=(0, 1.02))
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
     files.append(_save(fig, out / "abstention_tradeoff.png"))

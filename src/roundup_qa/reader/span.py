@@ -1,0 +1,62 @@
+"""From the reader's output to an answer span of an item: edges trimmed, a typed prior, a type.
+
+The reader's span is cut at token edges. Two light steps follow, each a config switch with
+its measured effect (config.py):
+- trim: white space and punctuation at either edge go (the span stays a substring);
+- snap (the typed prior): when the question asks for a date, amount, count, percentage or
+  rank and the span overlaps a candidate of that type (candidates.py), the span becomes that
+  candidate: "1.7万名" rather than "受训党员1.7万".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..answer import ACCEPTS
+from ..candidates import Candidate
+
+SNAP_TYPES = frozenset({"date", "money", "count", "quantity", "percentage", "rank"})
+
+
+@dataclass(frozen=True)
+class ReaderSpan:
+    start: int
+    end: int
+    type: str  # the candidate type the span is, or "span"
+    snapped: bool
+
+
+def trim(text: str, start: int, end: int) -> tuple[int, int]:
+    piece = text[start:end]
+    lead = len(piece) - len(piece.lstrip(" \t\n\u3000,，。、;；:：!！?？)）”’》"))
+    core = piece[lead:]
+    tail = len(core) - len(core.rstrip(" \t\n\u3000,，。、;；:：!！?？(（“‘《"))
+    a, b = start + lead, end - tail
+    return (a, b) if b > a else (start, end)
+
+
+def _balanced(text: str) -> bool:
+    return all(text.count(o) == text.count(c) for o, c in ("（）", "()", "“”", "《》"))
+
+
+def shape(
+    text: str, start: int, end: int, expected: str, candidates: list[Candidate], snap: bool
+) -> ReaderSpan:
+    """The final span for the reader's [start, end) in `text`."""
+    start, end = trim(text, start, end)
+    if not _balanced(text[start:end]):
+        # a quoted name cut in half: keep its closing mark
+        for o, c in ("（）", "()", "“”", "《》"):
+            if text[start:end].count(o) > text[start:end].count(c) and text.find(c, end) == end:
+                end += 1
+    accepts = ACCEPTS.get(expected, {})
+    overlapping = [c for c in candidates if c.start < end and c.end > start]
+    if snap and expected in SNAP_TYPES:
+        typed = [c for c in overlapping if accepts.get(c.type, 0) >= 1.0]
+        if typed:
+            best = max(typed, key=lambda c: (min(c.end, end) - max(c.start, start), -c.start))
+            if (best.start, best.end) != (start, end):
+                return ReaderSpan(best.start, best.end, best.type, True)
+            return ReaderSpan(start, end, best.type, False)
+    exact = [c for c in overlapping if (c.start, c.end) == (start, end)]
+    return ReaderSpan(start, end, exact[0].type if exact else "span", False)
