@@ -53,7 +53,9 @@ def main() -> None:
     lines = [
         "# Reader on the MRC held-out slice, given the right paragraph",
         "",
-        f"`python eval/reader_heldout.py --precision {args.precision}`: {len(rows)} questions, "
+        f"`python eval/reader_heldout.py --precision {args.precision}"
+        + (f" --limit {args.limit}" if args.limit else "")
+        + f"`: {len(rows)} questions, "
         f"{seconds / len(rows) * 1000:.0f} ms a question; refused = margin below {margin:+.2f} "
         "(all these questions are answerable).",
         "",

@@ -9,7 +9,7 @@ Runs the eval set once with abstention off (the records still carry the signals)
 replays the refusal rule (roundup_qa.report.refused) for each pair of thresholds (Chinese,
 English questions): minimum reader margins with the trained reader (the default), minimum
 coverages with `-o reader=rules`. Tuned on one half of the set (even lines), reported on both
-halves: the pair with the largest abstention F1 with at most 3% (reader; 5% for the rules)
+halves: the pair with the largest abstention F1 with at most 5%
 of the tuning half's answerable questions refused, in each language.
 """
 
@@ -23,7 +23,7 @@ from roundup_qa import Config, RoundupQA, evaluate
 from roundup_qa.evaluate import Outcome
 from roundup_qa.report import refusal_axis, refused
 
-MAX_WRONGLY_REFUSED = {"model": 0.03, "rules": 0.05}
+MAX_WRONGLY_REFUSED = {"model": 0.05, "rules": 0.05}
 KEYS = ("abstain_precision", "abstain_recall", "abstain_f1", "wrongly_refused", "f1")
 
 

@@ -22,6 +22,7 @@ from .corpus import GLOSSARY_FILE
 from .tokenizer import STOPWORDS_EN, Tokenizer
 
 MAX_PHRASE = 5
+_QUESTION_PHRASES = frozenset({"how many", "how much", "when", "where", "which", "who", "what", "why", "how"})
 _WORD = re.compile(r"[a-z0-9]+(?:[.'-][a-z0-9]+)*")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _ADMIN = ("经济技术开发区", "经济开发区", "开发区", "街道", "区", "县", "市", "镇", "省")
@@ -75,6 +76,21 @@ class Bridge:
                     unknown.append(words[i])
                 i += 1
         return groups, unknown
+
+    def code_switch(self, text: str, min_weight: float = 0.5) -> str:
+        """`text` with each translated English phrase replaced in place by its most confident
+        Chinese term (when that weighs at least `min_weight`): "What is the brand value of
+        Huasheng Rubber?" -> "What is the 品牌价值 of 华盛 橡胶?". Question words stay English,
+        as in the reader's code-switched training questions."""
+        groups, _ = self.translate(text)
+        out = text
+        for phrase, alternatives in groups:
+            term, weight = max(alternatives, key=lambda a: a[1])
+            if weight < min_weight or phrase in _QUESTION_PHRASES:
+                continue
+            pattern = r"\b" + r"[\s'-]+".join(map(re.escape, phrase.split())) + r"(?:'s)?\b"
+            out = re.sub(pattern, f" {term} ", out, count=1, flags=re.IGNORECASE)
+        return re.sub(r"\s+", " ", out).replace(" ?", "?").strip()
 
     def unknown_names(self, text: str) -> list[str]:
         """Capitalised words that neither the bridge nor the corpus knows (Binzhou, Japanese):

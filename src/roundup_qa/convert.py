@@ -208,6 +208,15 @@ def convert(src: Path, folder: Path) -> None:
             shutil.rmtree(tmp)
 
 
+# the engine's short tensor names in a layer -> BertModel's (the reader uses the short ones)
+LAYER_NAMES = {
+    "q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
+    "ao": "attention.output.dense", "fi": "intermediate.dense", "fo": "output.dense",
+    "aln": "attention.output.LayerNorm", "oln": "output.LayerNorm",
+}  # fmt: skip
+_NORMS = ("aln", "oln")
+
+
 def _state_dict(m: _E5Bin) -> dict[str, np.ndarray]:
     h, t = m.hidden, m.tensors
     sd = {
@@ -222,18 +231,14 @@ def _state_dict(m: _E5Bin) -> dict[str, np.ndarray]:
         "pooler.dense.weight": np.zeros((h, h), np.float32),
         "pooler.dense.bias": np.zeros(h, np.float32),
     }
-    names = {
-        "q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
-        "ao": "attention.output.dense", "fi": "intermediate.dense", "fo": "output.dense",
-    }  # fmt: skip
     for i in range(m.layers):
-        for short, long in names.items():
+        for short, long in LAYER_NAMES.items():
             bias = t[f"l{i}.{short}.b"]
-            sd[f"encoder.layer.{i}.{long}.weight"] = t[f"l{i}.{short}.w"].reshape(bias.size, -1)
+            weight = t[f"l{i}.{short}.w"]
+            sd[f"encoder.layer.{i}.{long}.weight"] = (
+                weight if short in _NORMS else weight.reshape(bias.size, -1)
+            )
             sd[f"encoder.layer.{i}.{long}.bias"] = bias
-        for short, long in {"aln": "attention.output.LayerNorm", "oln": "output.LayerNorm"}.items():
-            sd[f"encoder.layer.{i}.{long}.weight"] = t[f"l{i}.{short}.w"]
-            sd[f"encoder.layer.{i}.{long}.bias"] = t[f"l{i}.{short}.b"]
     return {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in sd.items()}
 
 

@@ -75,7 +75,6 @@ class RoundupQA:
         )
         self._candidate_cache: dict[int, list[Candidate]] = {}
         self._unknown_idf = self.lexical.max_idf()  # a word the corpus never uses weighs most
-        self._all_text_cache: str | None = None
         self._roundup_text = " ".join(index.manifest.get("corpus", {}).get("intro", {}).values())
         # clauses are stored item by item: each item's clauses are one run of rows
         self._runs, self._run_doc = index.clauses.runs()
@@ -250,14 +249,15 @@ class RoundupQA:
         signals = Signals(
             coverage=cov,
             uncovered=uncovered,
-            type_found=None if margin is not None or analysis.type not in ACCEPTS else span.type != "clause",
+            type_found=None
+            if analysis.type not in ACCEPTS
+            else self._holds_type(top.doc, analysis.type, span),
             month_conflict=month_conflict(analysis.months, item.text, self._roundup_text),
             missing_names=missing_names(self.tokenizer.names(text), item.text, self._roundup_text)
             + tuple(self.index.bridge.unknown_names(text) if c.bridge else ()),
             bm25_rank=top.ranks.get("bm25"),
             dense_rank=top.ranks.get("dense"),
             reader_margin=margin,
-            unknown_places=self._unknown_places(text) if margin is not None else (),
         )
         common = dict(
             question=text, passages=passages, lang=lang, searched_for=searched, notes=notes,
@@ -295,7 +295,9 @@ class RoundupQA:
         it is not confident; the span with the largest margin over "no answer" wins."""
         c = self.config
         question = text
-        if lang == "en" and c.reader_bridge_terms:
+        if lang == "en" and c.bridge and c.reader_question_en == "switched":
+            question = self.index.bridge.code_switch(text)
+        elif lang == "en" and c.reader_question_en == "appended":
             chinese = [t for t in searched if _CJK.search(t)]
             if chinese:
                 question = f"{text} ({' '.join(chinese)})"
@@ -312,26 +314,21 @@ class RoundupQA:
         shaped = shape(
             item_text, reading.start, reading.end, expected, self._candidates(hit.doc), c.reader_snap
         )
+        kind = "a span" if shaped.type == "span" else f"the {shaped.type}"
         reason = (
-            f"reader: span over no answer by {reading.margin:.2f} (p={reading.confidence:.2f}) in the "
+            f"reader: {kind} scoring {reading.margin:+.2f} over no answer (p={reading.confidence:.2f}) in the "
             f"{_ORDINAL[k]} item read"
-            + ("; snapped to the " + shaped.type + " it overlaps" if shaped.snapped else "")
+            + (f"; the reader's span snapped to the {shaped.type} it overlaps" if shaped.snapped else "")
         )
         span = Span(shaped.start, shaped.end, reason, shaped.type)
         return hit, span, round(float(reading.margin), 4)
 
-    def _unknown_places(self, text: str) -> tuple[str, ...]:
-        """Places the question names that the roundup never mentions (青岛市, Japan)."""
-        names = missing_names(self.tokenizer.names(text, ("ns",)), "", self._all_text)
-        if self.config.bridge:
-            names += tuple(self.index.bridge.unknown_names(text))
-        return names
-
-    @property
-    def _all_text(self) -> str:
-        if self._all_text_cache is None:
-            self._all_text_cache = self._roundup_text + " ".join(it.text for it in self.index.items)
-        return self._all_text_cache
+    def _holds_type(self, doc: int, expected: str, span: Span) -> bool:
+        """Whether the answer can be of the expected type: the rules' span is a candidate of
+        it; for the reader, the item holds a candidate the expected type accepts."""
+        if self.reader is None:
+            return span.type != "clause"
+        return any(ACCEPTS[expected].get(cand.type, 0) > 0 for cand in self._candidates(doc))
 
     def _read(self, doc: int, question: str, terms: list[str], qvec: np.ndarray, expected: str) -> Span:
         """The answer span in item `doc` (see answer.choose_span)."""

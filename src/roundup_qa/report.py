@@ -13,16 +13,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import evaluate
-from .abstain import Signals, decide
+from .abstain import Signals, decide, thresholds
 from .config import Config
 from .evaluate import Outcome, Question
 
 THRESHOLDS = [round(0.05 * k, 2) for k in range(0, 19)]  # minimum coverage (rules)
-MARGINS = [round(0.5 * k, 1) for k in range(-8, 17)]  # minimum reader margin (start+end logits)
+MARGINS = [round(0.5 * k, 1) for k in range(-24, 17)]  # minimum reader margin (start+end logits)
 ABLATIONS: dict[str, dict] = {
     "rules (no trained reader)": {"reader": "rules"},
     "reader, no typed prior": {"reader": "model", "reader_snap": False},
-    "reader, English without bridge terms": {"reader": "model", "reader_bridge_terms": False},
+    "reader, English question as asked": {"reader": "model", "reader_question_en": "plain"},
+    "reader, English + bridge terms appended": {"reader": "model", "reader_question_en": "appended"},
     "reader, fp32 weights": {"reader": "model", "reader_precision": "fp32"},
     "BM25 only (with bridge)": {"retrieval": "bm25"},
     "dense only": {"retrieval": "dense"},
@@ -33,14 +34,17 @@ ABLATIONS: dict[str, dict] = {
 }
 
 
-def refused(o: Outcome, zh: float, en: float) -> Outcome:
-    """The outcome under a refusal rule with these thresholds: minimum coverages for the rules,
-    minimum margins for the reader."""
+def refused(o: Outcome, zh: float, en: float, config: Config | None = None) -> Outcome:
+    """The outcome under a refusal rule with these thresholds: minimum coverages for the rules;
+    for the reader minimum margins, with the coverages of `config` (default: the defaults)."""
     if o.answer.answer is None or not o.answer.signals:
         return o
     s = Signals.from_dict(o.answer.signals)
     t = zh if o.answer.lang == "zh" else en
-    reason = decide(s, t, t) if s.reader_margin is not None else decide(s, t)
+    if s.reader_margin is not None:
+        reason = decide(s, thresholds(config or Config(), o.answer.lang)[0], t)
+    else:
+        reason = decide(s, t)
     if reason is None:
         return o
     answer = dataclasses.replace(o.answer, answer=None, citation=None, reason=reason)
@@ -53,14 +57,16 @@ def run_report(
     """Figures for `config`, the abstention curve, and optionally the ablations."""
     raw = _ask_all(make_qa(dataclasses.replace(config, abstain=False)), questions)
     zh, en, axis, name = refusal_axis(config)
-    final = [refused(o, zh, en) for o in raw] if config.abstain else raw
+    final = [refused(o, zh, en, config) for o in raw] if config.abstain else raw
     report = evaluate.summarize(final)
     report["config"] = config.to_dict()
     report["recall_at_k"] = {
         lang: [_recall(final, lang, k) for k in range(1, evaluate.MRR_DEPTH + 1)] for lang in ("zh", "en")
     }
     report["abstention_axis"] = name
-    report["abstention_curve"] = [{name: t, **_abstention([refused(o, t, t) for o in raw])} for t in axis]
+    report["abstention_curve"] = [
+        {name: t, **_abstention([refused(o, t, t, config) for o in raw])} for t in axis
+    ]
     report["latencies_ms"] = [round(1000 * o.seconds, 2) for o in final]
     if ablations:
         report["ablations"] = {}

@@ -4,7 +4,8 @@ Run once (first use, or `roundup-qa build`); imports torch, like the index build
 folder holds:
 - `encoder.onnx`: position/type embeddings, the 12 layers and the span head; input is the
   question+passage windows' word embeddings and attention mask;
-- `encoder.int8.onnx`: the same, weights quantised to int8 (ONNX Runtime dynamic quantisation);
+- `encoder.int8.onnx`: the same, weights quantised to int8 per output channel (ONNX Runtime
+  dynamic quantisation);
 - `word_embeddings.npy`: the vocabulary's vectors, memory-mapped and gathered in numpy, so the
   250,002-row matrix is neither in the graph nor read at start;
 - `tokenizer.json`, `reader.json` (the delta's metadata and the source file sizes).
@@ -25,7 +26,7 @@ from .delta import apply_delta, base_weights, load_delta
 
 log = logging.getLogger(__name__)
 
-ASSEMBLER_VERSION = 1
+ASSEMBLER_VERSION = 2  # 2: int8 weights quantised per output channel
 DELTA = Path(__file__).parent / "weights" / "reader-delta.safetensors"
 
 
@@ -82,9 +83,12 @@ def assemble(delta: Path, folder: Path) -> None:
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         logging.getLogger().setLevel(logging.WARNING)  # the quantiser logs every tensor at INFO
+        # per output channel: one scale per tensor took the recorded English case's start logits
+        # to a correlation of 0.85 with fp32, per channel 0.94 (tests/test_reader.py's cases)
         quantize_dynamic(
-            str(tmp / "encoder.onnx"), str(tmp / "encoder.int8.onnx"), weight_type=QuantType.QInt8
-        )
+            str(tmp / "encoder.onnx"), str(tmp / "encoder.int8.onnx"),
+            weight_type=QuantType.QInt8, per_channel=True,
+        )  # fmt: skip
         (tmp / "reader.json").write_text(
             json.dumps(
                 {"assembler": ASSEMBLER_VERSION, "delta": meta, "hidden": config["hidden_size"]}, indent=1

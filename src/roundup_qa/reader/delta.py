@@ -81,6 +81,8 @@ def base_weights(folder: Path) -> dict[str, np.ndarray]:
     """The packaged model's encoder weights under the reader's names (see net.SpanReader)."""
     from safetensors.numpy import load_file
 
+    from ..convert import LAYER_NAMES
+
     st = load_file(str(folder / "model.safetensors"))
     out = {
         "word.weight": st["embeddings.word_embeddings.weight"],
@@ -94,10 +96,3 @@ def base_weights(folder: Path) -> dict[str, np.ndarray]:
             for p in ("weight", "bias"):
                 out[f"layers.{i}.{short}.{p}"] = st[f"encoder.layer.{i}.{long}.{p}"]
     return out
-
-
-LAYER_NAMES = {
-    "q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
-    "ao": "attention.output.dense", "fi": "intermediate.dense", "fo": "output.dense",
-    "aln": "attention.output.LayerNorm", "oln": "output.LayerNorm",
-}  # fmt: skip

@@ -59,4 +59,7 @@ def shape(
                 return ReaderSpan(best.start, best.end, best.type, True)
             return ReaderSpan(start, end, best.type, False)
     exact = [c for c in overlapping if (c.start, c.end) == (start, end)]
-    return ReaderSpan(start, end, exact[0].type if exact else "span", False)
+    if not exact:
+        return ReaderSpan(start, end, "span", False)
+    # the kind the question asks for first (a town is a place and, after 在, a venue)
+    return ReaderSpan(start, end, max(exact, key=lambda c: accepts.get(c.type, 0)).type, False)
