@@ -259,7 +259,7 @@ def _cmd_train_reader(args: argparse.Namespace, config: Config) -> int:
         mrc_dir=args.mrc, out=args.out, epochs=args.epochs, train_layers=args.train_layers, lr=args.lr,
         batch_size=args.batch_size, seed=args.seed, limit=args.limit, max_steps=args.max_steps,
     )  # fmt: skip
-    path = train(cfg, resume=args.resume, progress=sys.stderr.isatty())
+    path = train(cfg, resume=args.resume)
     print(f"wrote {path}: copy it to src/roundup_qa/reader/weights/ to ship it (see the model card)")
     return 0
 
