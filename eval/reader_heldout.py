@@ -25,7 +25,7 @@ from roundup_qa.reader.mrc import load_mrc, question_word, split
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mrc", default="../shared/mrc")
-    ap.add_argument("--precision", default="int8", choices=("int8", "fp32"))
+    ap.add_argument("--precision", default="fp32", choices=("int8", "fp32"))
     ap.add_argument("--limit", type=int, help="first N held-out questions only")
     ap.add_argument("--out", default="eval/results/reader-heldout.md")
     args = ap.parse_args()

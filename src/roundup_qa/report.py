@@ -24,7 +24,7 @@ ABLATIONS: dict[str, dict] = {
     "reader, no typed prior": {"reader": "model", "reader_snap": False},
     "reader, English question as asked": {"reader": "model", "reader_question_en": "plain"},
     "reader, English + bridge terms appended": {"reader": "model", "reader_question_en": "appended"},
-    "reader, fp32 weights": {"reader": "model", "reader_precision": "fp32"},
+    "reader, int8 weights": {"reader": "model", "reader_precision": "int8"},
     "BM25 only (with bridge)": {"retrieval": "bm25"},
     "dense only": {"retrieval": "dense"},
     "hybrid, weighted scores": {"retrieval": "hybrid", "fusion": "weighted"},

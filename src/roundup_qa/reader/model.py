@@ -33,9 +33,9 @@ class Reading:
 
 
 class Reader:
-    """Loads lazily; `precision` "int8" (default) or "fp32"."""
+    """Loads lazily; `precision` "fp32" (default) or "int8"."""
 
-    def __init__(self, folder: str | Path | None = None, precision: str = "int8", threads: int = 1) -> None:
+    def __init__(self, folder: str | Path | None = None, precision: str = "fp32", threads: int = 1) -> None:
         if precision not in ("int8", "fp32"):
             raise ValueError(f"precision must be 'int8' or 'fp32', not {precision!r}")
         self._folder = Path(folder) if folder else None
@@ -117,7 +117,7 @@ class Reader:
 _shared: dict[str, Reader] = {}
 
 
-def shared_reader(precision: str = "int8") -> Reader:
+def shared_reader(precision: str = "fp32") -> Reader:
     """One reader per precision for the whole process (pipelines built for ablations share it)."""
     if precision not in _shared:
         _shared[precision] = Reader(precision=precision)
