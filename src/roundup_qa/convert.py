@@ -17,6 +17,8 @@ import shutil
 import struct
 import tempfile
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,14 +151,28 @@ def dequantize_q4_0(buf: bytes, offset: int, count: int) -> np.ndarray:
     return (q * blocks["d"].astype(np.float32)[:, None]).reshape(-1)
 
 
+@contextmanager
+def written_atomically(folder: Path, prefix: str) -> Iterator[Path]:
+    """A scratch folder beside `folder` that replaces it when the block succeeds and is
+    removed when it fails: a half-written cache folder is never seen."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=folder.parent))
+    try:
+        yield tmp
+        if folder.exists():
+            shutil.rmtree(folder)
+        tmp.rename(folder)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+
+
 def convert(src: Path, folder: Path) -> None:
     """Write a sentence-transformers folder for `src` atomically into `folder`."""
     from safetensors.numpy import save_file
 
     model = read_bin(src)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".convert-", dir=folder.parent))
-    try:
+    with written_atomically(folder, ".convert-") as tmp:
         save_file(_state_dict(model), str(tmp / "model.safetensors"))
         _write_json(tmp / "config.json", _bert_config(model))
         _write_json(tmp / "tokenizer.json", _tokenizer_json(model))
@@ -200,12 +216,6 @@ def convert(src: Path, folder: Path) -> None:
             tmp / "roundup_qa_convert.json",
             {"converter": _CONVERTER_VERSION, "source": str(src), "source_size": src.stat().st_size},
         )
-        if folder.exists():
-            shutil.rmtree(folder)
-        tmp.rename(folder)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
 
 
 # the engine's short tensor names in a layer -> BertModel's (the reader uses the short ones)

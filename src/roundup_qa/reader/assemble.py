@@ -16,12 +16,11 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from ..convert import cache_dir, ensure_packaged_model
+from ..convert import cache_dir, ensure_packaged_model, written_atomically
 from .delta import apply_delta, base_weights, load_delta
 
 log = logging.getLogger(__name__)
@@ -74,9 +73,7 @@ def assemble(delta: Path, folder: Path) -> None:
     model = SpanReader(config)
     model.load_weights(weights)
     model.eval()
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".reader-", dir=folder.parent))
-    try:
+    with written_atomically(folder, ".reader-") as tmp:
         np.save(tmp / "word_embeddings.npy", weights["word.weight"].astype(np.float32))
         shutil.copy(model_dir / "tokenizer.json", tmp / "tokenizer.json")
         _export(model, tmp / "encoder.onnx")
@@ -94,12 +91,6 @@ def assemble(delta: Path, folder: Path) -> None:
                 {"assembler": ASSEMBLER_VERSION, "delta": meta, "hidden": config["hidden_size"]}, indent=1
             )
         )
-        if folder.exists():
-            shutil.rmtree(folder)
-        tmp.rename(folder)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
 
 
 def _export(model, path: Path) -> None:
