@@ -37,11 +37,12 @@ from pathlib import Path
 
 import numpy as np
 
-from roundup_qa import Config, RoundupQA, evaluate, load_corpus
-from roundup_qa.bench import CLI_WITH_PEAK_RSS
-from roundup_qa.dense import DenseIndex
-from roundup_qa.embedder import Embedder
-from roundup_qa.lexical import LexicalIndex, SparseLexicalIndex
+from roundup_qa import Config, RoundupQA, load_corpus
+from roundup_qa.evaluation import evaluate
+from roundup_qa.evaluation.bench import CLI_WITH_PEAK_RSS
+from roundup_qa.retrieval.dense import DenseIndex
+from roundup_qa.retrieval.embedder import Embedder
+from roundup_qa.retrieval.lexical import LexicalIndex, SparseLexicalIndex
 from roundup_qa.store import build_index, load_index, remove_scratch, save_index, scratch_prefix
 from roundup_qa.timing import memory_mb, peak_rss_mb
 
@@ -160,7 +161,7 @@ def write_corpus(qa: RoundupQA, n: int, target: Path) -> None:
 def pool_vectors(qa: RoundupQA, size: int) -> tuple[np.ndarray, float]:
     """`size` synthetic passages (whole items and single clauses) embedded with the real
     model, and the seconds per passage it took; cached beside the converted model."""
-    from roundup_qa.convert import cache_dir
+    from roundup_qa.retrieval.packaged import cache_dir
 
     cache = cache_dir() / f"bench-pool-{size}.npz"
     if cache.exists():

@@ -17,7 +17,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from roundup_qa import Config
-from roundup_qa.evaluate import char_f1, normalize_answer
+from roundup_qa.evaluation.evaluate import char_f1, normalize_answer
 from roundup_qa.reader.model import Reader
 from roundup_qa.reader.mrc import load_mrc, question_word, split
 

@@ -6,7 +6,7 @@ wrongly refusing answerable ones.
     python eval/sweep_abstention.py -o reader=rules     # the rule-based reader's coverages
 
 Runs the eval set once with abstention off (the records still carry the signals), then
-replays the refusal rule (roundup_qa.report.refused) for each pair of thresholds (Chinese,
+replays the refusal rule (roundup_qa.evaluation.report.refused) for each pair of thresholds (Chinese,
 English questions): minimum reader margins with the trained reader (the default), minimum
 coverages with `-o reader=rules`. Tuned on one half of the set (even lines), reported on both
 halves: the pair with the largest abstention F1 with at most 5%
@@ -19,9 +19,10 @@ import argparse
 import json
 from pathlib import Path
 
-from roundup_qa import Config, RoundupQA, evaluate
-from roundup_qa.evaluate import Outcome
-from roundup_qa.report import refusal_axis, refused
+from roundup_qa import Config, RoundupQA
+from roundup_qa.evaluation import evaluate
+from roundup_qa.evaluation.evaluate import Outcome
+from roundup_qa.evaluation.report import refusal_axis, refused
 
 MAX_WRONGLY_REFUSED = {"model": 0.05, "rules": 0.05}
 KEYS = ("abstain_precision", "abstain_recall", "abstain_f1", "wrongly_refused", "f1")

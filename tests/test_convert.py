@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from roundup_qa.convert import dequantize_q4_0, ensure_packaged_model, packaged_bin, read_bin
+from roundup_qa.retrieval.packaged import dequantize_q4_0, ensure_packaged_model, packaged_bin, read_bin
 
 STRINGS = [
     "渤中海上风电产业基地项目和谁签约?",

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from roundup_qa import CorpusError, load_corpus, parse_roundup
-from roundup_qa.districts import Gazetteer
+from roundup_qa.corpus.districts import Gazetteer
 
 from .conftest import CORPUS
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from roundup_qa import Config, RoundupQA
-from roundup_qa.embedder import ENGINE_MAX_TOKENS, Embedder
+from roundup_qa.retrieval.embedder import ENGINE_MAX_TOKENS, Embedder
 
 from .conftest import CORPUS, ROOT
 

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from roundup_qa import evaluate
 from roundup_qa.cli import main
+from roundup_qa.evaluation import evaluate
 from roundup_qa.store import save_index
 
 from .conftest import CORPUS, ROOT
@@ -113,6 +113,21 @@ def test_cli_reports_bad_input_without_a_traceback(tmp_path, capsys):
     assert "bad option" in capsys.readouterr().err
 
 
+def test_cli_verbose_shows_the_traceback(tmp_path, capsys):
+    assert (
+        main(["ask", "hi", "-v", "--corpus", str(tmp_path / "missing"), "--index", str(tmp_path / "i")]) == 2
+    )
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "does not exist" in err
+
+
+def test_cli_help_does_not_load_faiss():
+    """`roundup-qa --help` and errors before any index is read stay light."""
+    code = "import sys; from roundup_qa.cli import main; print('faiss' in sys.modules)"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "False"
+
+
 SMALL_SET = [
     {
         "id": "a",
@@ -169,7 +184,7 @@ def test_eval_report_writes_summary_json_and_plots(real_qa, tmp_path):
 
 
 def test_profile_reports_every_stage(real_qa):
-    from roundup_qa.bench import STAGES
+    from roundup_qa.evaluation.bench import STAGES
 
     profile: dict[str, float] = {}
     real_qa.ask("利津县老旧小区改造项目获批中央预算内投资多少?", profile=profile)

@@ -31,7 +31,7 @@ def int8() -> Reader:
 
 
 def _item(number: int) -> str:
-    from roundup_qa.corpus import load_corpus
+    from roundup_qa.corpus.parse import load_corpus
 
     items = [it for r in load_corpus(CORPUS).roundups for it in r.items]
     return items[number - 1].text

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from roundup_qa.dense import DenseIndex
-from roundup_qa.fusion import reciprocal_rank_fusion, weighted_score_fusion
-from roundup_qa.lexical import LexicalIndex, SparseLexicalIndex
 from roundup_qa.records import Hit
+from roundup_qa.retrieval.dense import DenseIndex
+from roundup_qa.retrieval.fusion import reciprocal_rank_fusion, weighted_score_fusion
+from roundup_qa.retrieval.lexical import LexicalIndex, SparseLexicalIndex
 
 
 def test_dense_search_matches_numpy_brute_force(tmp_path):

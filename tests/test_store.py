@@ -99,7 +99,7 @@ def test_failed_write_leaves_the_previous_index_intact(built, embedder, monkeypa
         Path(path).write_bytes(b"partial")
         raise OSError("disk full")
 
-    monkeypatch.setattr("roundup_qa.dense.DenseIndex.save", half_written)
+    monkeypatch.setattr("roundup_qa.retrieval.dense.DenseIndex.save", half_written)
     with pytest.raises(OSError, match="disk full"):
         RoundupQA.build(corpus, index, embedder=embedder, progress=False)
     assert {p.name: p.read_bytes() for p in index.iterdir()} == before

@@ -1,4 +1,4 @@
-from roundup_qa.tokenizer import Tokenizer
+from roundup_qa.retrieval.tokenizer import Tokenizer
 
 
 def test_domain_words_fix_known_missegmentation():
@@ -37,7 +37,7 @@ def test_settings_round_trip_gives_the_same_tokens():
 def test_tokenizing_in_worker_processes_gives_the_same_terms_and_names(monkeypatch):
     """Large corpora are tokenised on every core; the result must not depend on it."""
     from roundup_qa import load_corpus
-    from roundup_qa.tokenizer import tokenize_many
+    from roundup_qa.retrieval.tokenizer import tokenize_many
 
     from .conftest import CORPUS
 
@@ -46,8 +46,8 @@ def test_tokenizing_in_worker_processes_gives_the_same_terms_and_names(monkeypat
     texts = [it.text for it in items] * 3
     serial = tokenize_many(tok, texts, workers=1)
     names = tokenize_many(tok, texts, ("ns", "nt"), workers=1)
-    monkeypatch.setattr("roundup_qa.tokenizer.PARALLEL_FROM", 10)
-    monkeypatch.setattr("roundup_qa.tokenizer._CHUNK", 40)
+    monkeypatch.setattr("roundup_qa.retrieval.tokenizer.PARALLEL_FROM", 10)
+    monkeypatch.setattr("roundup_qa.retrieval.tokenizer._CHUNK", 40)
     assert tokenize_many(tok, texts, workers=2) == serial == [tok.tokenize(t) for t in texts]
     assert tokenize_many(tok, texts, ("ns", "nt"), workers=2) == names
     assert any("东营港经济开发区" in doc for doc in serial)  # the domain word reached the workers

@@ -1,12 +1,11 @@
 """roundup-qa: extractive, cited answers about a Chinese news roundup (Chinese or English questions)."""
 
-__version__ = "0.1.0"
-
-from .config import Config  # noqa: E402
-from .corpus import CorpusError, load_corpus, parse_roundup  # noqa: E402
-from .pipeline import RoundupQA  # noqa: E402
-from .records import Answer, Citation, Item, Passage  # noqa: E402
-from .store import IndexNotReady  # noqa: E402
+from .config import Config
+from .corpus.parse import CorpusError, load_corpus, parse_roundup
+from .pipeline import RoundupQA
+from .records import Answer, Citation, Item, Passage
+from .store import IndexNotReady
+from .version import __version__
 
 __all__ = [
     "Answer", "Citation", "Config", "CorpusError", "IndexNotReady", "Item", "Passage",

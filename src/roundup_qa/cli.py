@@ -7,11 +7,12 @@ import json
 import logging
 import sys
 import time
+import traceback
 from pathlib import Path
 
 from .config import Config
-from .corpus import CorpusError
-from .evaluate import EvalSetError
+from .corpus.parse import CorpusError
+from .evaluation.evaluate import EvalSetError
 from .records import Answer
 from .store import IndexNotReady
 
@@ -26,12 +27,14 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
     )
     # the libraries' own chatter is not the user's business
-    for noisy in ("sentence_transformers", "transformers", "httpx", "jieba"):
+    for noisy in ("sentence_transformers", "transformers", "httpx", "jieba", "faiss"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         config = _config(args) if hasattr(args, "option") else Config()
         return args.run(args, config)
     except (CorpusError, IndexNotReady, EvalSetError, ValueError, RuntimeError) as err:
+        if getattr(args, "verbose", False):  # -v: the whole story, for a bug report
+            traceback.print_exc()
         print(f"roundup-qa: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -202,12 +205,12 @@ def format_answer(answer: Answer) -> str:
 
 
 def _cmd_eval(args: argparse.Namespace, config: Config) -> int:
-    from . import evaluate, report
+    from .evaluation import evaluate, report
     from .pipeline import RoundupQA
 
     if args.mrc:
-        from .convert import cache_dir
         from .reader.mrc import write_heldout_corpus
+        from .retrieval.packaged import cache_dir
 
         folder = cache_dir() / "mrc-heldout"
         corpus_dir, args.eval_set = write_heldout_corpus(args.mrc, folder)
@@ -238,7 +241,7 @@ def _cmd_eval(args: argparse.Namespace, config: Config) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace, config: Config) -> int:
-    from . import bench
+    from .evaluation import bench
 
     qa = _load(args, config)
     sets = [Path("eval/questions.jsonl"), Path("eval/questions-heldout-en.jsonl")]

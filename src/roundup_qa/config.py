@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from .convert import PACKAGED_MODEL
-from .embedder import QUERY_ENCODERS
+from .retrieval.embedder import QUERY_ENCODERS
+from .retrieval.packaged import PACKAGED_MODEL
 
 
 @dataclass(frozen=True)

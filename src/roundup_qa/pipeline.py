@@ -10,19 +10,20 @@ from pathlib import Path
 
 import numpy as np
 
-from .abstain import Signals, coverage, decide, missing_names, month_conflict, thresholds
-from .answer import ACCEPTS, Span, choose_span, clause_scores
-from .candidates import Candidate, extract
 from .config import Config
-from .corpus import Corpus, load_corpus
-from .embedder import Embedder
-from .fusion import reciprocal_rank_fusion, weighted_score_fusion
-from .lexical import LexicalIndex, SparseLexicalIndex
-from .question import analyze
+from .corpus.parse import Corpus, load_corpus
+from .reader.abstain import Signals, coverage, decide, missing_names, month_conflict, thresholds
+from .reader.candidates import Candidate, extract
+from .reader.choice import Span, choose_span, clause_scores
 from .reader.model import shared_reader
+from .reader.question import analyze
+from .reader.render import render
 from .reader.span import SNAP_TYPES, shape
+from .reader.types import ACCEPTS
 from .records import Answer, Citation, FusedHit, Hit, Passage
-from .render import render
+from .retrieval.embedder import Embedder
+from .retrieval.fusion import reciprocal_rank_fusion, weighted_score_fusion
+from .retrieval.lexical import LexicalIndex, SparseLexicalIndex
 from .store import (
     IndexNotReady,
     StoredIndex,

@@ -29,16 +29,16 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
-from .answer import ClauseTable, split_clauses
-from .bridge import Bridge, build_bridge
 from .config import Config
-from .corpus import Corpus
-from .dense import DenseIndex
-from .embedder import Embedder
+from .corpus.clauses import ClauseTable, split_clauses
+from .corpus.parse import Corpus
 from .records import Item
+from .retrieval.bridge import Bridge, build_bridge
+from .retrieval.dense import DenseIndex
+from .retrieval.embedder import Embedder
+from .retrieval.tokenizer import Tokenizer, tokenize_many
 from .timing import Stopwatch
-from .tokenizer import Tokenizer, tokenize_many
+from .version import __version__
 
 log = logging.getLogger(__name__)
 

@@ -1,1 +1,3 @@
-"""The trained extractive reader: span and "no answer" from one model (see README, "The reader")."""
+"""Stage 4, the reader: question analysis, answer types, candidates, the trained span model
+(model, span), the rule-based baseline (choice), abstention and rendering (see README,
+"The reader")."""

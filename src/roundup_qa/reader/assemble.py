@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..convert import cache_dir, ensure_packaged_model, written_atomically
+from ..retrieval.packaged import cache_dir, ensure_packaged_model, written_atomically
 from .delta import apply_delta, base_weights, load_delta
 
 log = logging.getLogger(__name__)

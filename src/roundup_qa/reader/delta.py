@@ -81,7 +81,7 @@ def base_weights(folder: Path) -> dict[str, np.ndarray]:
     """The packaged model's encoder weights under the reader's names (see net.SpanReader)."""
     from safetensors.numpy import load_file
 
-    from ..convert import LAYER_NAMES
+    from ..retrieval.packaged import LAYER_NAMES
 
     st = load_file(str(folder / "model.safetensors"))
     out = {

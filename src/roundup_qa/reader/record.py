@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from ..corpus import load_corpus
+from ..corpus.parse import load_corpus
 from .assemble import DELTA, trained_weights
 from .windows import PAD, ReaderTokenizer, WindowSpec
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..answer import ACCEPTS
-from ..candidates import Candidate
+from .candidates import Candidate
+from .types import ACCEPTS
 
 SNAP_TYPES = frozenset({"date", "money", "count", "quantity", "percentage", "rank"})
 

@@ -155,7 +155,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> Path
     import torch
     from tqdm import tqdm
 
-    from ..convert import ensure_packaged_model
+    from ..retrieval.packaged import ensure_packaged_model
     from .delta import base_weights
     from .net import SpanReader
 

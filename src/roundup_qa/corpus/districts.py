@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .records import Item
+from ..records import Item
 
 GAZETTEER_FILE = "districts.json"
 _CJK = re.compile(r"[\u4e00-\u9fff]+")

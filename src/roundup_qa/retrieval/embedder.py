@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .convert import PACKAGED_MODEL, ensure_packaged_model
+from .packaged import PACKAGED_MODEL, ensure_packaged_model
 
 log = logging.getLogger(__name__)
 

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import faiss
 import numpy as np
 
-from .records import Hit
+from ..records import Hit
+
+if TYPE_CHECKING:
+    import faiss
 
 # HNSW graph: 32 links per node, FAISS's usual build and search breadths
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 64
+
+
+@cache
+def _faiss():
+    """FAISS is imported on first use, so the CLI answers `--help` and reports a missing
+    index without loading it."""
+    import faiss
+
+    return faiss
 
 
 class DenseIndex:
@@ -27,6 +40,7 @@ class DenseIndex:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or len(vectors) == 0:
             raise ValueError(f"need a non-empty (n, dim) matrix, got shape {vectors.shape}")
+        faiss = _faiss()
         if approximate:
             index = faiss.IndexHNSWFlat(vectors.shape[1], HNSW_M, faiss.METRIC_INNER_PRODUCT)
             index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
@@ -37,7 +51,7 @@ class DenseIndex:
 
     @property
     def approximate(self) -> bool:
-        return isinstance(self._index, faiss.IndexHNSWFlat)
+        return isinstance(self._index, _faiss().IndexHNSWFlat)
 
     @property
     def dim(self) -> int:
@@ -66,15 +80,15 @@ class DenseIndex:
         if self.approximate:
             raise ValueError("scores of every row need the exact (flat) index")
         q = np.ascontiguousarray(query, dtype=np.float32).reshape(-1)
-        stored = faiss.rev_swig_ptr(self._index.get_xb(), len(self) * self.dim)
+        stored = _faiss().rev_swig_ptr(self._index.get_xb(), len(self) * self.dim)
         return np.asarray(stored).reshape(len(self), self.dim) @ q
 
     def vectors(self) -> np.ndarray:
         return self._index.reconstruct_n(0, len(self))
 
     def save(self, path: Path) -> None:
-        faiss.write_index(self._index, str(path))
+        _faiss().write_index(self._index, str(path))
 
     @classmethod
     def load(cls, path: Path) -> DenseIndex:
-        return cls(faiss.read_index(str(path)))
+        return cls(_faiss().read_index(str(path)))

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .records import Answer, Item
-from .tokenizer import compact
+from ..records import Answer, Item
+from ..retrieval.tokenizer import compact
 
 MRR_DEPTH = 10
 

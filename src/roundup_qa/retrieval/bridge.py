@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .corpus import GLOSSARY_FILE
+from ..corpus.parse import GLOSSARY_FILE
 from .tokenizer import STOPWORDS_EN, Tokenizer
 
 MAX_PHRASE = 5

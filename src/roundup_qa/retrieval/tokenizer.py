@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .records import Item
+from ..records import Item
 
 # Function words of news prose and of questions; they carry no content for BM25.
 STOPWORDS_ZH = frozenset(

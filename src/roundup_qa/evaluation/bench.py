@@ -11,9 +11,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import evaluate
-from .embedder import QUERY_ENCODERS
-from .timing import peak_rss_mb
+from ..evaluation import evaluate
+from ..retrieval.embedder import QUERY_ENCODERS
+from ..timing import peak_rss_mb
 
 STAGES = ("clean", "query", "bm25", "embed", "dense", "fusion", "span", "abstain")
 
@@ -53,7 +53,7 @@ CLI_WITH_PEAK_RSS = (
 
 def compare_query_encoders(qa, questions: list[str], repeats: int) -> dict:
     """Both question encoders on the same questions: latency, and how far their vectors differ."""
-    from .embedder import Embedder
+    from ..retrieval.embedder import Embedder
 
     out: dict = {}
     vectors = {}
@@ -82,7 +82,7 @@ def run_bench(qa, index: Path, corpus: Path, questions: list[str], repeats: int,
     other = next(e for e in QUERY_ENCODERS if e != qa.config.query_encoder)
     report["cold_start_" + other] = cold_start(index, corpus, questions[0], other)
     if build:
-        from .pipeline import RoundupQA
+        from ..pipeline import RoundupQA
 
         with tempfile.TemporaryDirectory() as tmp:
             t0 = time.perf_counter()

@@ -12,9 +12,9 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from . import evaluate
-from .abstain import Signals, decide, thresholds
-from .config import Config
+from ..config import Config
+from ..evaluation import evaluate
+from ..reader.abstain import Signals, decide, thresholds
 from .evaluate import Outcome, Question
 
 THRESHOLDS = [round(0.05 * k, 2) for k in range(0, 19)]  # minimum coverage (rules)

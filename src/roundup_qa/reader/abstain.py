@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .tokenizer import normalize
+from ..retrieval.tokenizer import normalize
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _MONTH = re.compile(r"(\d{1,2})月")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .records import FusedHit, Hit
+from ..records import FusedHit, Hit
 
 
 def reciprocal_rank_fusion(

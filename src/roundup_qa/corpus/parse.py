@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ..records import Item
 from .districts import GAZETTEER_FILE, Gazetteer
-from .records import Item
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from array import array
 import numpy as np
 from rank_bm25 import BM25L, BM25Okapi, BM25Plus
 
-from .records import Hit
+from ..records import Hit
 
 _VARIANTS = {"plus": BM25Plus, "l": BM25L, "okapi": BM25Okapi}
 

@@ -1,0 +1,11 @@
+"""Stage 1, the corpus: roundup files -> typed items (parse), the district gazetteer
+(districts), the English glossary file, and the clauses an answer span is cut from."""
+
+from .clauses import Clause, ClauseTable, split_clauses
+from .districts import GAZETTEER_FILE, Gazetteer
+from .parse import GLOSSARY_FILE, Corpus, CorpusError, load_corpus, parse_roundup
+
+__all__ = [
+    "GAZETTEER_FILE", "GLOSSARY_FILE", "Clause", "ClauseTable", "Corpus", "CorpusError",
+    "Gazetteer", "load_corpus", "parse_roundup", "split_clauses",
+]  # fmt: skip

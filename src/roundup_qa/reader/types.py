@@ -1,0 +1,22 @@
+"""Answer types: which candidate kinds can answer each expected type, with a preference weight.
+
+The expected type comes from `question.analyze`, the candidate kinds from
+`candidates.extract`; the rule-based span choice and the reader's typed prior both read
+this table.
+"""
+
+from __future__ import annotations
+
+ACCEPTS: dict[str, dict[str, float]] = {
+    "date": {"date": 1.0},
+    "count": {"count": 1.0, "quantity": 0.7},
+    "quantity": {"quantity": 1.0, "count": 0.8},
+    "money": {"money": 1.0},
+    "percentage": {"percentage": 1.0},
+    "rank": {"rank": 1.0},
+    "organisation": {"organisation": 1.0, "list": 1.0},
+    "list": {"list": 1.0, "enumeration": 0.85, "organisation": 0.6, "place": 0.4},
+    "place": {"venue": 1.0, "place": 0.85, "organisation": 0.5},
+    "person": {"person": 1.0, "organisation": 0.8, "list": 0.8},
+    "name": {"name": 1.0},
+}
