@@ -38,12 +38,13 @@ from pathlib import Path
 import numpy as np
 
 from roundup_qa import Config, RoundupQA, load_corpus
+from roundup_qa.build import build_index, remove_scratch, scratch_prefix
 from roundup_qa.evaluation import evaluate
 from roundup_qa.evaluation.bench import CLI_WITH_PEAK_RSS
 from roundup_qa.retrieval.dense import DenseIndex
 from roundup_qa.retrieval.embedder import Embedder
 from roundup_qa.retrieval.lexical import LexicalIndex, SparseLexicalIndex
-from roundup_qa.store import build_index, load_index, remove_scratch, save_index, scratch_prefix
+from roundup_qa.store import load_index, save_index
 from roundup_qa.timing import memory_mb, peak_rss_mb
 
 _SENT = re.compile(r"[^。;!?]+[。;!?]?")
@@ -202,7 +203,7 @@ def e2e_one(n: int, pool_size: int, work: Path) -> dict:
     stored = build_index(corpus, corpus_dir, config, PooledPassages(pool), True, None, build, scratch)
     row["build_s_without_embedding"] = round(time.perf_counter() - t0 - build["embed"], 1)
     row["build_stages_s"] = {k: round(v, 1) for k, v in build.items() if k != "embed"}
-    row["passages"] = stored.manifest["embedded"]["passages"]
+    row["passages"] = stored.manifest.embedded.passages
     row["clauses"] = len(stored.clauses)
     row["embedding_s_extrapolated"] = round(row["passages"] * rate)
     row["seconds_per_passage"] = round(rate, 4)

@@ -3,10 +3,11 @@ English renderings, abstention rules."""
 
 import pytest
 
-from roundup_qa.reader.abstain import Signals, coverage, decide, missing_names, month_conflict
+from roundup_qa.reader.abstain import coverage, decide, missing_names, month_conflict
 from roundup_qa.reader.candidates import extract
 from roundup_qa.reader.question import analyze, mentioned_months
 from roundup_qa.reader.render import render
+from roundup_qa.records import Signals
 
 
 @pytest.mark.parametrize(
@@ -169,3 +170,12 @@ def test_month_and_name_checks():
     assert month_conflict((6,), "5月20日举行", "2021年5月份") is True
     assert month_conflict((5,), "近日举行", "2021年5月份") is False
     assert missing_names(["日本", "东营"], "垦利区与上海海洋大学签订协议", "东营各县区") == ("日本",)
+
+
+@pytest.mark.parametrize(
+    "text, value", [("7", 7), ("五", 5), ("两", 2), ("十", 10), ("十二", 12), ("二十三", 23), ("月", 0)]
+)
+def test_one_numeral_parser_for_months_ranks_and_counts(text, value):
+    from roundup_qa.chinese import parse_number
+
+    assert parse_number(text) == value

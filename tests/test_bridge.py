@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from roundup_qa.retrieval.bridge import Bridge, build_bridge, read_glossary
+from roundup_qa.corpus import CorpusError, read_glossary
+from roundup_qa.retrieval.bridge import Bridge, build_bridge
 from roundup_qa.retrieval.tokenizer import Tokenizer
 
 from .conftest import CORPUS
@@ -69,7 +70,7 @@ def test_round_trip_json(bridge):
 
 def test_bad_glossary_line_names_the_file_and_line(tmp_path):
     (tmp_path / "glossary.tsv").write_text("good\t好\nno tab here\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"glossary.tsv:2"):
+    with pytest.raises(CorpusError, match=r"glossary.tsv:2"):
         read_glossary(tmp_path)
 
 

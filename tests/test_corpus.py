@@ -101,6 +101,35 @@ def test_bad_files_are_clear_errors_naming_the_file(tmp_path: Path, content: byt
     assert "bad.txt" in str(err.value)
 
 
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("districts.json", '{"districts": [\n  {"name": "河口区",}\n]}', r"districts.json:2: not valid JSON"),
+        (
+            "districts.json",
+            '{"districts": [{"en": "Hekou District"}]}',
+            r"districts.json: district 1 .* has no name",
+        ),
+        (
+            "districts.json",
+            '{"districts": [{"name": "河口区", "aliases": "河口"}]}',
+            r"district 1 \(河口区\): aliases",
+        ),
+        ("districts.json", '["河口区"]', r'districts.json: no "districts" list'),
+        ("glossary.tsv", "Hekou\t河口\nno tab here\n", r"glossary.tsv:2: expected"),
+    ],
+)
+def test_bad_gazetteer_or_glossary_names_file_and_place(
+    tmp_path: Path, name: str, content: str, message: str
+):
+    """A broken data file beside the texts stops `load_corpus` (so `build` too, before any
+    embedding) with a CorpusError that says which file and where."""
+    (tmp_path / "a.txt").write_text("导语\n●河口区新闻\n河口区举行活动。\n", encoding="utf-8")
+    (tmp_path / name).write_text(content, encoding="utf-8")
+    with pytest.raises(CorpusError, match=message):
+        load_corpus(tmp_path)
+
+
 def test_missing_corpus_directory_is_a_clear_error(tmp_path: Path):
     with pytest.raises(CorpusError, match="does not exist"):
         load_corpus(tmp_path / "nope")

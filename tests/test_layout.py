@@ -10,11 +10,11 @@ import roundup_qa
 PKG = Path(roundup_qa.__file__).parent
 # stage of each top-level module or subpackage; a module may import from stages <= its own
 STAGES = {
-    "version": 0, "records": 0, "timing": 0,
+    "version": 0, "records": 0, "timing": 0, "chinese": 0,
     "corpus": 1,
     "retrieval": 2,
     "config": 3,
-    "store": 4,
+    "store": 4, "build": 4,
     "reader": 5,
     "pipeline": 6,
     "evaluation": 7,

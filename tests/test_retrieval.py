@@ -108,7 +108,7 @@ def test_scale_path_gives_the_same_answers_on_the_real_corpus(real_qa):
     import json
 
     from roundup_qa import Config, RoundupQA, load_corpus
-    from roundup_qa.store import build_index
+    from roundup_qa.build import build_index
 
     from .conftest import CORPUS, ROOT
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from roundup_qa import Config, IndexNotReady, RoundupQA
-from roundup_qa.store import load_index
+from roundup_qa.store import Embedded, load_index
 
 pytestmark = pytest.mark.slow
 
@@ -47,6 +47,22 @@ def test_save_load_round_trip(built, embedder):
     q = "河口区樱花节吸引了多少游客?"
     assert again.ask(q).to_dict() == qa.ask(q).to_dict()
     assert qa.ask(q).citation.item == 3
+
+
+def test_manifest_is_typed_and_checked(built, embedder):
+    qa, corpus, index = built
+    again = load_index(index)
+    assert again.manifest == qa.index.manifest  # the JSON round trip keeps every field
+    assert again.manifest.places.districts_en["河口区"] == "Hekou District"
+    raw = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
+    del raw["districts_en"]
+    (index / "manifest.json").write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(IndexNotReady, match="districts_en.*roundup-qa build"):
+        load_index(index)
+    raw["districts_en"], raw["format_version"] = {}, 3
+    (index / "manifest.json").write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(IndexNotReady, match="index format 3, this version reads 4"):
+        RoundupQA.load(index, corpus=corpus, embedder=embedder, rebuild=False)
 
 
 def test_changed_corpus_is_stale(built, embedder):
@@ -133,7 +149,7 @@ def test_adding_a_file_embeds_only_its_passages(built, embedder):
     new_clauses = sum(c.doc == 8 for c in qa.index.clauses)
     assert counting.passages == 1 + new_clauses  # the new item and its clauses, nothing else
     assert np.allclose(qa.index.dense.vectors()[:8], before.dense.vectors())
-    assert qa.index.manifest["embedded"] == {"passages": 9 + len(qa.index.clauses), "new": 1 + new_clauses}
+    assert qa.index.manifest.embedded == Embedded(passages=9 + len(qa.index.clauses), new=1 + new_clauses)
     fresh = RoundupQA.build(corpus, index.parent / "fresh", embedder=embedder, progress=False)
     assert np.allclose(fresh.index.dense.vectors(), qa.index.dense.vectors(), atol=1e-5)
 

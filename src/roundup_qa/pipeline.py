@@ -10,9 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .build import build_index, remove_scratch, scratch_prefix
 from .config import Config
 from .corpus.parse import Corpus, load_corpus
-from .reader.abstain import Signals, coverage, decide, missing_names, month_conflict, thresholds
+from .reader.abstain import coverage, decide, missing_names, month_conflict, thresholds
 from .reader.candidates import Candidate, extract
 from .reader.choice import Span, choose_span, clause_scores
 from .reader.model import shared_reader
@@ -20,21 +21,11 @@ from .reader.question import analyze
 from .reader.render import render
 from .reader.span import SNAP_TYPES, shape
 from .reader.types import ACCEPTS
-from .records import Answer, Citation, FusedHit, Hit, Passage
+from .records import Answer, Citation, FusedHit, Hit, Passage, Signals
 from .retrieval.embedder import Embedder
 from .retrieval.fusion import reciprocal_rank_fusion, weighted_score_fusion
 from .retrieval.lexical import LexicalIndex, SparseLexicalIndex
-from .store import (
-    IndexNotReady,
-    StoredIndex,
-    build_index,
-    load_index,
-    read_manifest,
-    remove_scratch,
-    save_index,
-    scratch_prefix,
-    staleness,
-)
+from .store import IndexNotReady, StoredIndex, load_index, read_manifest, save_index, staleness
 from .timing import Stopwatch
 
 log = logging.getLogger(__name__)
@@ -76,7 +67,7 @@ class RoundupQA:
         )
         self._candidate_cache: dict[int, list[Candidate]] = {}
         self._unknown_idf = self.lexical.max_idf()  # a word the corpus never uses weighs most
-        self._roundup_text = " ".join(index.manifest.get("corpus", {}).get("intro", {}).values())
+        self._roundup_text = " ".join(index.manifest.corpus.intro.values())
         # clauses are stored item by item: each item's clauses are one run of rows
         self._runs, self._run_doc = index.clauses.runs()
         self._clauses = index.clauses.by_doc()
@@ -145,7 +136,7 @@ class RoundupQA:
             log.warning("no usable index at %s: building it from %s", index_dir, corpus_dir)
             return cls.build(corpus_dir, index_dir, config, embedder, progress)
         if corpus_dir is None:
-            corpus_dir = Path(manifest.get("corpus", {}).get("path", "corpus"))
+            corpus_dir = Path(manifest.corpus.path)
         if corpus_dir.is_dir():
             corpus_now = load_corpus(corpus_dir)
             reasons = staleness(manifest, corpus_now, corpus_dir, config)
@@ -262,7 +253,7 @@ class RoundupQA:
         )
         common = dict(
             question=text, passages=passages, lang=lang, searched_for=searched, notes=notes,
-            expected_type=analysis.type, why=analysis.why, signals=signals.to_dict(),
+            expected_type=analysis.type, why=analysis.why, signals=signals,
         )  # fmt: skip
         refusal = decide(signals, *thresholds(c, lang)) if c.abstain else None
         watch.lap("abstain")
@@ -270,7 +261,7 @@ class RoundupQA:
             return Answer(answer=None, citation=None, reason=refusal, **common)
         citation = Citation(item.source, item.number, item.title, item.district, span.start, span.end)
         answer = item.text[span.start : span.end]
-        districts_en = self.index.manifest.get("districts_en", {})
+        districts_en = self.index.manifest.places.districts_en
         return Answer(
             answer=answer,
             citation=citation,
@@ -357,8 +348,8 @@ class RoundupQA:
 
     def _candidates(self, doc: int) -> list[Candidate]:
         if doc not in self._candidate_cache:
-            m = self.index.manifest
-            places, blocked = tuple(m.get("places", ())), tuple(m.get("places_not", ()))
+            places = self.index.manifest.places
+            places, blocked = tuple(places.names), tuple(places.blocked)
             self._candidate_cache[doc] = extract(self.index.items[doc].text, places, blocked)
         return self._candidate_cache[doc]
 

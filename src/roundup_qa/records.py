@@ -89,6 +89,37 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Signals:
+    """What the abstention decision saw (`reader.abstain.decide`), carried by the answer."""
+
+    coverage: float | None  # idf-weighted share of the question's Chinese terms in the item
+    uncovered: tuple[str, ...]  # Chinese terms the item does not contain
+    type_found: bool | None  # a span of the expected type exists (None: no specific type)
+    month_conflict: bool  # the question names months the item and roundup never mention
+    missing_names: tuple[str, ...]  # places / organisations named in the question, not in the item
+    bm25_rank: int | None
+    dense_rank: int | None
+    reader_margin: float | None = None  # the reader's best span over its no-answer score
+
+    def to_dict(self) -> dict:
+        return {
+            "coverage": None if self.coverage is None else round(self.coverage, 3),
+            "uncovered": list(self.uncovered),
+            "type_found": self.type_found,
+            "month_conflict": self.month_conflict,
+            "missing_names": list(self.missing_names),
+            "bm25_rank": self.bm25_rank,
+            "dense_rank": self.dense_rank,
+            "reader_margin": self.reader_margin,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Signals:
+        tuples = {"uncovered", "missing_names"}
+        return cls(**{k: tuple(v) if k in tuples else v for k, v in d.items()})
+
+
+@dataclass(frozen=True)
 class Answer:
     """The answer record returned by `RoundupQA.ask`.
 
@@ -109,7 +140,7 @@ class Answer:
     why: str = ""  # how the expected type was read from the question
     answer_en: str | None = None  # English rendering of the span, for display only
     district_en: str | None = None  # the cited district in English
-    signals: dict = field(default_factory=dict)  # what the abstention decision saw
+    signals: Signals | None = None  # what the abstention decision saw
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -126,5 +157,5 @@ class Answer:
             "why": self.why,
             "answer_en": self.answer_en,
             "district_en": self.district_en,
-            "signals": dict(self.signals),
+            "signals": self.signals.to_dict() if self.signals else {},
         }

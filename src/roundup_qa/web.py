@@ -99,7 +99,7 @@ def build_demo(qa: RoundupQA, compact: bool = False, concurrency: int = CONCURRE
     import gradio as gr
 
     districts = qa.districts
-    english = qa.index.manifest.get("districts_en", {})
+    english = qa.index.manifest.places.districts_en
     choices = [ALL_DISTRICTS] + [f"{d} · {english[d]}" if d in english else d for d in districts]
 
     def respond(message: str, history: list, district: str = ALL_DISTRICTS):

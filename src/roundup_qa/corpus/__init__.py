@@ -3,9 +3,11 @@
 
 from .clauses import Clause, ClauseTable, split_clauses
 from .districts import GAZETTEER_FILE, Gazetteer
-from .parse import GLOSSARY_FILE, Corpus, CorpusError, load_corpus, parse_roundup
+from .errors import CorpusError
+from .glossary import GLOSSARY_FILE, read_glossary
+from .parse import Corpus, load_corpus, parse_roundup
 
 __all__ = [
     "GAZETTEER_FILE", "GLOSSARY_FILE", "Clause", "ClauseTable", "Corpus", "CorpusError",
-    "Gazetteer", "load_corpus", "parse_roundup", "split_clauses",
+    "Gazetteer", "load_corpus", "parse_roundup", "read_glossary", "split_clauses",
 ]  # fmt: skip

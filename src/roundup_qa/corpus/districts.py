@@ -16,10 +16,11 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..chinese import CJK_RUN
 from ..records import Item
+from .errors import CorpusError
 
 GAZETTEER_FILE = "districts.json"
-_CJK = re.compile(r"[\u4e00-\u9fff]+")
 # A shared rare phrase counts far less than naming a district outright.
 _AFFINITY_WEIGHT = 0.05
 _TITLE_WEIGHT = 2.0
@@ -45,17 +46,25 @@ class Gazetteer:
         path = Path(corpus_dir) / GAZETTEER_FILE
         if not path.exists():
             return None
+        shape = '{"districts": [{"name": ..., "en": ..., "aliases": [...]}]}'
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            districts = tuple(
-                District(d["name"], d.get("en", d["name"]), tuple(d.get("aliases") or [d["name"]]))
-                for d in data["districts"]
-            )
-        except (ValueError, KeyError, TypeError) as err:
-            raise ValueError(
-                f"{path} is not a valid gazetteer ({err}): it needs "
-                '{"districts": [{"name": ..., "en": ..., "aliases": [...]}]}'
-            ) from None
+        except json.JSONDecodeError as err:
+            raise CorpusError(f"{path}:{err.lineno}: not valid JSON ({err.msg}); it needs {shape}") from None
+        except UnicodeDecodeError as err:
+            raise CorpusError(f"{path} is not UTF-8 (byte {err.start})") from None
+        entries = data.get("districts") if isinstance(data, dict) else None
+        if not isinstance(entries, list):
+            raise CorpusError(f'{path}: no "districts" list; it needs {shape}')
+        districts = []
+        for n, d in enumerate(entries, 1):
+            if not (isinstance(d, dict) and isinstance(d.get("name"), str) and d["name"]):
+                raise CorpusError(f"{path}: district {n} ({d!r}) has no name; it needs {shape}")
+            aliases = d.get("aliases") or [d["name"]]
+            if not (isinstance(aliases, list) and all(isinstance(a, str) and a for a in aliases)):
+                raise CorpusError(f"{path}: district {n} ({d['name']}): aliases must be a list of names")
+            districts.append(District(d["name"], str(d.get("en", d["name"])), tuple(aliases)))
+        districts = tuple(districts)
         return cls(districts=districts, blocked=tuple(data.get("not", [])), path=path)
 
     def names(self) -> list[str]:
@@ -116,7 +125,7 @@ class Gazetteer:
 
 
 def _grams(text: str, n: int = 4) -> set[str]:
-    return {run[k : k + n] for run in _CJK.findall(text) for k in range(len(run) - n + 1)}
+    return {run[k : k + n] for run in CJK_RUN.findall(text) for k in range(len(run) - n + 1)}
 
 
 def _monotone_best(scores: list[list[float]]) -> list[int]:

@@ -15,17 +15,14 @@ from pathlib import Path
 
 from ..records import Item
 from .districts import GAZETTEER_FILE, Gazetteer
+from .errors import CorpusError
+from .glossary import GLOSSARY_FILE, read_glossary
 
 log = logging.getLogger(__name__)
 
 BULLET = "●"
-GLOSSARY_FILE = "glossary.tsv"  # read by bridge.py; hashed here with the texts
 # A trailing "(记者 … 通讯员 …)" or "来源:" line credits the reporters; it is not news.
 _CREDIT = re.compile(r"^\s*[((\[【]?\s*(记者|通讯员|来源|编辑|作者|责编|供稿)")
-
-
-class CorpusError(ValueError):
-    """A corpus file or directory cannot be used; the message says which and what to do."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +111,7 @@ def load_corpus(directory: str | Path) -> Corpus:
         raise CorpusError(f"no .txt roundup files in {root}: put roundup texts there")
     digest = hashlib.sha256()
     gazetteer = Gazetteer.from_dir(root)
+    read_glossary(root)  # a bad line is reported now, not halfway through a build
     for extra in (GAZETTEER_FILE, GLOSSARY_FILE):  # data files that shape the index too
         if (root / extra).exists():
             digest.update(extra.encode() + b"\0" + (root / extra).read_bytes())

@@ -11,9 +11,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from ..evaluation import evaluate
 from ..retrieval.embedder import QUERY_ENCODERS
 from ..timing import peak_rss_mb
+from . import evaluate
 
 STAGES = ("clean", "query", "bm25", "embed", "dense", "fusion", "span", "abstain")
 

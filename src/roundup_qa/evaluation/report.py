@@ -13,8 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..config import Config
-from ..evaluation import evaluate
-from ..reader.abstain import Signals, decide, thresholds
+from ..reader.abstain import decide, thresholds
+from . import evaluate
 from .evaluate import Outcome, Question
 
 THRESHOLDS = [round(0.05 * k, 2) for k in range(0, 19)]  # minimum coverage (rules)
@@ -37,9 +37,9 @@ ABLATIONS: dict[str, dict] = {
 def refused(o: Outcome, zh: float, en: float, config: Config | None = None) -> Outcome:
     """The outcome under a refusal rule with these thresholds: minimum coverages for the rules;
     for the reader minimum margins, with the coverages of `config` (default: the defaults)."""
-    if o.answer.answer is None or not o.answer.signals:
+    if o.answer.answer is None or o.answer.signals is None:
         return o
-    s = Signals.from_dict(o.answer.signals)
+    s = o.answer.signals
     t = zh if o.answer.lang == "zh" else en
     if s.reader_margin is not None:
         reason = decide(s, thresholds(config or Config(), o.answer.lang)[0], t)

@@ -14,41 +14,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from ..chinese import CJK
+from ..records import Signals
 from ..retrieval.tokenizer import normalize
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 _MONTH = re.compile(r"(\d{1,2})月")
-
-
-@dataclass(frozen=True)
-class Signals:
-    coverage: float | None  # idf-weighted share of the question's Chinese terms in the item
-    uncovered: tuple[str, ...]  # Chinese terms the item does not contain
-    type_found: bool | None  # a span of the expected type exists (None: no specific type)
-    month_conflict: bool  # the question names months the item and roundup never mention
-    missing_names: tuple[str, ...]  # places / organisations named in the question, not in the item
-    bm25_rank: int | None
-    dense_rank: int | None
-    reader_margin: float | None = None  # the reader's best span over its no-answer score
-
-    def to_dict(self) -> dict:
-        return {
-            "coverage": None if self.coverage is None else round(self.coverage, 3),
-            "uncovered": list(self.uncovered),
-            "type_found": self.type_found,
-            "month_conflict": self.month_conflict,
-            "missing_names": list(self.missing_names),
-            "bm25_rank": self.bm25_rank,
-            "dense_rank": self.dense_rank,
-            "reader_margin": self.reader_margin,
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict) -> Signals:
-        tuples = {"uncovered", "missing_names"}
-        return cls(**{k: tuple(v) if k in tuples else v for k, v in d.items()})
 
 
 def coverage(
@@ -79,7 +50,7 @@ def coverage(
             got += w
             continue
         uncovered.append(group[0])
-        if len(group) == 1 and _CJK.search(group[0]):
+        if len(group) == 1 and CJK.search(group[0]):
             got += w * 0.5 * sum(ch in text for ch in group[0]) / len(group[0])
     return got / total, tuple(uncovered)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..chinese import CJK_CHARS
+
 _NUM = r"\d+(?:\.\d+)?"
 _CN_NUM = r"[一二两三四五六七八九十百千]+"
 _MULT = r"(?:余|多)?(?:万|亿|千|百)?(?:余|多)?"
@@ -33,13 +35,13 @@ _ORG_SUFFIX = (
     r"股份有限公司|有限责任公司|有限公司|分公司|集团|研究院|研究中心|大学|学院|医院|保健院|服务中心|"
     r"协调中心|中心|协会|联合社|合作社|政府|委员会|管委会|工会|宣传部|局|厅|剧团|学校|幼儿园|总公司"
 )
-_ORG = re.compile(rf"[\u4e00-\u9fff()()]{{2,30}}?(?:{_ORG_SUFFIX})")
+_ORG = re.compile(rf"[{CJK_CHARS}()()]{{2,30}}?(?:{_ORG_SUFFIX})")
 # a name goes on when another suffix follows at once: 山东大学|软件学院, 集团|有限公司
 _ORG_MORE = re.compile(rf"[^\W\d_由与和及在对向被让经据把将是为的了等于从即]{{0,8}}?(?:{_ORG_SUFFIX})")
 # named spots; bare 区/县/市 suffixes are left to the gazetteer (they match too much prose)
 _PLACE = re.compile(
-    r"[\u4e00-\u9fff]{2,20}?(?:湿地公园|旅游区|广场|剧场|公园|校区|明德楼|体育中心|图书馆|农高区|产业园)"
-    r"|[\u4e00-\u9fff]{2}(?:镇|街道)"
+    rf"[{CJK_CHARS}]{{2,20}}?(?:湿地公园|旅游区|广场|剧场|公园|校区|明德楼|体育中心|图书馆|农高区|产业园)"
+    rf"|[{CJK_CHARS}]{{2}}(?:镇|街道)"
 )
 _NOT_ORG = ("格局", "布局", "结局", "大局", "全局", "开局", "新局", "当局")
 # "在X举行/开幕/召开…": the venue of an event is the clearest place phrase in news prose
@@ -47,7 +49,7 @@ _VENUE = re.compile(
     r"在([^,,。;;:“”]{2,30}?)(?:盛大|隆重|成功|正式|精彩)?(?:举行|开幕|召开|揭牌|签订|成立|进行|首演|启用|举办)"
 )
 _QUOTED = re.compile(r"[“《\"]([^”》\"]{2,40})[”》\"]")
-_PERSON = re.compile(r"[\u4e00-\u9fff]{0,6}(?:师生|专家教授|专家|党员|干部|群众|游客|市民|学生|老兵|工人)")
+_PERSON = re.compile(rf"[{CJK_CHARS}]{{0,6}}(?:师生|专家教授|专家|党员|干部|群众|游客|市民|学生|老兵|工人)")
 # characters that end a phrase before a name starts ("由X公司", "与Y大学")
 _BREAK = set("由与和及在对向被让经据把将是为的了等于从即")
 # words that introduce an enumeration: its first element starts after them

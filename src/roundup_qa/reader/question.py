@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..chinese import parse_number
+
 # (pattern, type, why): first match wins, so specific forms come before general ones.
 _ZH_RULES: list[tuple[str, str, str]] = [
     (r"什么时候|何时|哪天|哪一天|几月几日|几号|哪年|什么时间|日期|哪个月", "date", "asks when (时间)"),
@@ -89,7 +91,6 @@ _EN_MONTHS = {
     )
 }  # fmt: skip
 _ZH_MONTH = re.compile(r"(\d{1,2}|[一二三四五六七八九十]{1,2})月")
-_ZH_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九十", 1)}
 
 
 @dataclass(frozen=True)
@@ -119,13 +120,7 @@ def mentioned_months(text: str) -> tuple[int, ...]:
     out = []
     for m in _ZH_MONTH.finditer(text):
         v = m.group(1)
-        n = (
-            int(v)
-            if v.isdigit()
-            else (
-                10 + _ZH_DIGITS.get(v[-1], 0) if v.startswith("十") and len(v) > 1 else _ZH_DIGITS.get(v, 0)
-            )
-        )
+        n = parse_number(v)
         if 1 <= n <= 12:
             out.append(n)
     for m in re.finditer(r"[A-Za-z]+", text):

@@ -10,8 +10,9 @@ import re
 from collections.abc import Mapping
 from decimal import Decimal
 
+from ..chinese import CJK, parse_number
+
 _MONTHS = "January February March April May June July August September October November December".split()
-_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九", 0)} | {"两": 2}
 _PART_OF_DAY = {"上午": "morning", "下午": "afternoon", "晚": "evening", "晚上": "evening"}
 _UNITS = {
     "名": "people", "人": "people", "人次": "person-visits", "家": "organisations", "项": "items",
@@ -43,12 +44,12 @@ def render(span: str, kind: str, districts_en: Mapping[str, str] | None = None) 
         return span if span.endswith("%") else None
     if kind == "rank":
         m = _RANK.match(span)
-        return _ordinal(_number(m.group("n"))) if m else None
+        return _ordinal(parse_number(m.group("n"))) if m else None
     if districts_en:
         out = span
         for name in sorted(districts_en, key=len, reverse=True):
             out = out.replace(name, districts_en[name])
-        return out if out != span and not re.search(r"[\u4e00-\u9fff]", out) else None
+        return out if out != span and not CJK.search(out) else None
     return None
 
 
@@ -80,7 +81,7 @@ def render_date(span: str) -> str | None:
 def render_amount(span: str) -> str | None:
     lead = re.match(r"^[一二两三四五六七八九十]+", span)
     if lead:  # 九天 -> 9天
-        span = str(_number(lead.group())) + span[lead.end() :]
+        span = str(parse_number(lead.group())) + span[lead.end() :]
     m = _AMOUNT.match(span)
     if not m:
         return None
@@ -114,17 +115,6 @@ def _plain(value: Decimal) -> str:
 
 def _trim(value: Decimal) -> str:
     return format(value.normalize(), "f")
-
-
-def _number(s: str) -> int:
-    if s.isdigit():
-        return int(s)
-    if s.startswith("十"):
-        return 10 + (_CN_DIGITS.get(s[1], 0) if len(s) > 1 else 0)
-    if "十" in s:
-        tens, _, ones = s.partition("十")
-        return _CN_DIGITS[tens] * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0)
-    return _CN_DIGITS.get(s, 0)
 
 
 def _ordinal(n: int) -> str:

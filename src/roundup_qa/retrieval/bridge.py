@@ -18,13 +18,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..corpus.parse import GLOSSARY_FILE
+from ..chinese import CJK
+from ..corpus.glossary import read_glossary
 from .tokenizer import STOPWORDS_EN, Tokenizer
 
 MAX_PHRASE = 5
 _QUESTION_PHRASES = frozenset({"how many", "how much", "when", "where", "which", "who", "what", "why", "how"})
 _WORD = re.compile(r"[a-z0-9]+(?:[.'-][a-z0-9]+)*")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 _ADMIN = ("经济技术开发区", "经济开发区", "开发区", "街道", "区", "县", "市", "镇", "省")
 _CALENDAR = set(
     "january february march april may june july august september october november december "
@@ -193,23 +193,6 @@ def build_bridge(
     return Bridge(table, known)
 
 
-def read_glossary(corpus_dir: Path) -> list[tuple[str, str]]:
-    """(English, Chinese) pairs from glossary.tsv; '#' starts a comment."""
-    path = Path(corpus_dir) / GLOSSARY_FILE
-    if not path.exists():
-        return []
-    pairs = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        line = line.split("#", 1)[0].rstrip()
-        if not line.strip():
-            continue
-        english, sep, chinese = line.partition("\t")
-        if not sep or not english.strip() or not _CJK.search(chinese):
-            raise ValueError(f"{path}:{n}: expected 'English phrase<TAB>中文', got {line!r}")
-        pairs.append((english.strip(), chinese.strip()))
-    return pairs
-
-
 def _pinyin_keys(names: Iterable[str]) -> dict[str, list[str]]:
     """'hekou' -> [河口区, 河口, …]: a name's pinyin, without its administrative suffix, and of
     its first two characters."""
@@ -217,7 +200,7 @@ def _pinyin_keys(names: Iterable[str]) -> dict[str, list[str]]:
 
     keys: dict[str, set[str]] = defaultdict(set)
     for name in names:
-        if not _CJK.search(name) or len(name) < 2:
+        if not CJK.search(name) or len(name) < 2:
             continue
         keys["".join(lazy_pinyin(name))].add(name)
         if len(name) >= 4:  # a long name is also asked for by its first two characters (仙河红大妈: Xianhe)

@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from ..chinese import CJK_CHARS, CJK_RUN
 from ..records import Item
 
 # Function words of news prose and of questions; they carry no content for BM25.
@@ -37,7 +38,7 @@ RULES_VERSION = 1
 # Domain words whose pieces jieba gets wrong on this kind of text (FIELD-NOTES).
 BASE_DOMAIN_WORDS = ("老旧小区", "党史学习教育", "我为群众办实事", "高标准农田", "双招双引")
 _PUNCT = re.compile(r"[\s\W_]+")
-_KEEP = re.compile(r"[\w\u4e00-\u9fff]")
+_KEEP = re.compile(rf"[\w{CJK_CHARS}]")
 # Town names: two characters, not an administrative word, then 镇 or 街道 (龙居镇, 辛店街道).
 _TOWN = re.compile(r"[^\W\d_区县市省乡镇村建在对出动]{2}(?:镇|街道)")
 # Short quoted names (brands, slogans) stay whole; long ones are left to jieba so that a
@@ -195,5 +196,5 @@ def find_domain_words(items: Iterable[Item]) -> set[str]:
     for item in items:
         text = item.text
         words.update(_TOWN.findall(text))
-        words.update(q for q in _QUOTED.findall(text) if re.fullmatch(r"[\u4e00-\u9fff]+", q))
+        words.update(q for q in _QUOTED.findall(text) if CJK_RUN.fullmatch(q))
     return {w for w in words if len(w) >= 2}

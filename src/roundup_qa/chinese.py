@@ -1,0 +1,21 @@
+"""Chinese script: the one definition of a CJK character that every stage uses."""
+
+import re
+
+CJK_CHARS = "\u4e00-\u9fff"  # CJK Unified Ideographs, for use inside a character class
+CJK = re.compile(f"[{CJK_CHARS}]")
+CJK_RUN = re.compile(f"[{CJK_CHARS}]+")
+
+DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2}
+
+
+def parse_number(s: str) -> int:
+    """The value of Arabic digits or a Chinese numeral up to 99 (五, 十二, 二十三); 0 if neither."""
+    if s.isdigit():
+        return int(s)
+    if s.startswith("十"):
+        return 10 + (DIGITS.get(s[1], 0) if len(s) > 1 else 0)
+    if "十" in s:
+        tens, _, ones = s.partition("十")
+        return DIGITS.get(tens, 0) * 10 + (DIGITS.get(ones, 0) if ones else 0)
+    return DIGITS.get(s, 0)
