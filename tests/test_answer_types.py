@@ -179,3 +179,11 @@ def test_one_numeral_parser_for_months_ranks_and_counts(text, value):
     from roundup_qa.chinese import parse_number
 
     assert parse_number(text) == value
+
+
+def test_corpus_venues_end_a_place_answer():
+    """A venue name from the corpus's domain.json (not from code) makes a place candidate."""
+    text = "研究院项目在北方大学中心馆明德楼进行现场签约。"
+    places = lambda **kw: [c.text for c in extract(text, **kw) if c.type == "place"]  # noqa: E731
+    assert not any(p.endswith("明德楼") for p in places())
+    assert "北方大学中心馆明德楼" in places(venues=("明德楼",))

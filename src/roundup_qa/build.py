@@ -25,6 +25,7 @@ from .retrieval.tokenizer import tokenize_many
 from .store import (
     FORMAT_VERSION,
     BridgeInfo,
+    ChatInfo,
     CorpusInfo,
     Embedded,
     Manifest,
@@ -109,6 +110,7 @@ def build_index(
             ),
             blocked=list(gazetteer.blocked) if gazetteer else [],
             districts_en=gazetteer.english() if gazetteer else {},
+            venues=list(corpus.domain.venues),
         ),
         corpus=CorpusInfo(
             path=str(corpus_dir.resolve()),
@@ -129,6 +131,7 @@ def build_index(
         built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         embedded=Embedded(passages=len(item_texts) + len(clauses), new=new),
         dense_index="hnsw" if approximate else "flat",
+        chat=ChatInfo(title=corpus.domain.title, examples=list(corpus.domain.examples)),
     )
     return StoredIndex(
         manifest=manifest,

@@ -348,9 +348,9 @@ class RoundupQA:
 
     def _candidates(self, doc: int) -> list[Candidate]:
         if doc not in self._candidate_cache:
-            places = self.index.manifest.places
-            places, blocked = tuple(places.names), tuple(places.blocked)
-            self._candidate_cache[doc] = extract(self.index.items[doc].text, places, blocked)
+            p = self.index.manifest.places
+            text = self.index.items[doc].text
+            self._candidate_cache[doc] = extract(text, tuple(p.names), tuple(p.blocked), tuple(p.venues))
         return self._candidate_cache[doc]
 
     def _lexical_query(self, text: str) -> LexicalQuery:

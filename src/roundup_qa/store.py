@@ -30,6 +30,7 @@ import numpy as np
 
 from .config import Config
 from .corpus.clauses import ClauseTable
+from .corpus.domain import DEFAULT_TITLE
 from .corpus.parse import Corpus
 from .records import Item
 from .retrieval.bridge import Bridge
@@ -61,6 +62,15 @@ class Places:
     names: list[str]
     blocked: list[str]
     districts_en: dict[str, str]
+    venues: list[str] = field(default_factory=list)  # domain.json: names that end a place answer
+
+
+@dataclass(frozen=True)
+class ChatInfo:
+    """What the chat shows about this corpus (domain.json)."""
+
+    title: str
+    examples: list[str]
 
 
 @dataclass(frozen=True)
@@ -100,6 +110,7 @@ class Manifest:
     built_at: str
     embedded: Embedded
     dense_index: str  # "flat" (exact) or "hnsw"
+    chat: ChatInfo = field(default_factory=lambda: ChatInfo(DEFAULT_TITLE, []))
     files: dict[str, str] = field(default_factory=dict)  # file name -> sha256
 
     def to_json(self) -> dict:
@@ -110,7 +121,11 @@ class Manifest:
             "places": places["names"],
             "places_not": places["blocked"],
             "districts_en": places["districts_en"],
-            **{k: out[k] for k in ("corpus", "bridge", "built_at", "embedded", "dense_index", "files")},
+            "venues": places["venues"],
+            **{
+                k: out[k]
+                for k in ("corpus", "bridge", "built_at", "embedded", "dense_index", "chat", "files")
+            },
         }
 
     @classmethod
@@ -121,12 +136,18 @@ class Manifest:
             package_version=raw["package_version"],
             model=ModelInfo(**raw["model"]),
             tokenizer=dict(raw["tokenizer"]),
-            places=Places(list(raw["places"]), list(raw["places_not"]), dict(raw["districts_en"])),
+            places=Places(
+                list(raw["places"]),
+                list(raw["places_not"]),
+                dict(raw["districts_en"]),
+                list(raw.get("venues", [])),
+            ),
             corpus=CorpusInfo(**raw["corpus"]),
             bridge=BridgeInfo(**raw["bridge"]),
             built_at=raw["built_at"],
             embedded=Embedded(**raw["embedded"]),
             dense_index=raw["dense_index"],
+            chat=ChatInfo(**raw["chat"]) if "chat" in raw else ChatInfo(DEFAULT_TITLE, []),
             files=dict(raw.get("files", {})),
         )
 
@@ -270,8 +291,10 @@ def staleness(manifest: Manifest, corpus: Corpus, corpus_dir: Path, config: Conf
 
 
 def corpus_tokenizer(corpus: Corpus) -> Tokenizer:
-    """The corpus's tokenizer: its towns and quoted names, and its districts' names."""
-    return Tokenizer.for_items(corpus.items, extra=corpus.gazetteer.names() if corpus.gazetteer else ())
+    """The corpus's tokenizer: its towns and quoted names, its districts' names and the
+    words its domain file keeps whole."""
+    districts = corpus.gazetteer.names() if corpus.gazetteer else []
+    return Tokenizer.for_items(corpus.items, extra=[*districts, *corpus.domain.words])
 
 
 def _sha256(path: Path) -> str:

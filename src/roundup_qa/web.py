@@ -24,12 +24,6 @@ from .records import Answer
 
 log = logging.getLogger(__name__)
 
-EXAMPLES = [
-    "渤中海上风电产业基地项目和谁签约?",
-    "利津县老旧小区改造项目获批中央预算内投资多少?",
-    "Which companies signed the offshore wind power base project in Hekou?",
-    "What is the brand value of Yellow River Estuary hairy crabs?",
-]
 ALL_DISTRICTS = "全部 · All"
 # ask() is CPU-bound (~20 ms); one per core on these 2-core machines. Queue concurrency
 # 1, 2 and 4 gave the same throughput under 50 clients (README, Robustness), the Gradio
@@ -100,6 +94,7 @@ def build_demo(qa: RoundupQA, compact: bool = False, concurrency: int = CONCURRE
 
     districts = qa.districts
     english = qa.index.manifest.places.districts_en
+    chat = qa.index.manifest.chat
     choices = [ALL_DISTRICTS] + [f"{d} · {english[d]}" if d in english else d for d in districts]
 
     def respond(message: str, history: list, district: str = ALL_DISTRICTS):
@@ -117,7 +112,7 @@ def build_demo(qa: RoundupQA, compact: bool = False, concurrency: int = CONCURRE
 
     with gr.Blocks(title="roundup-qa", analytics_enabled=False, fill_height=compact) as demo:
         if not compact:
-            gr.Markdown("## 东营县区五月亮点问答 · Dongying May 2021 roundup Q&A")
+            gr.Markdown(f"## {text(chat.title)}")
         chatbot = gr.Chatbot(label="Chat · 对话", height=360 if compact else 460, elem_id="chat")
         box = gr.Textbox(
             placeholder="用中文或英文提问 · Ask in Chinese or English",
@@ -128,7 +123,8 @@ def build_demo(qa: RoundupQA, compact: bool = False, concurrency: int = CONCURRE
         district = gr.Dropdown(
             choices, value=ALL_DISTRICTS, label="District · 县区", elem_id="district", visible=not compact
         )
-        gr.Examples(EXAMPLES if not compact else EXAMPLES[::2], inputs=box)
+        if chat.examples:  # the corpus's domain.json
+            gr.Examples(chat.examples if not compact else chat.examples[::2], inputs=box)
         with gr.Accordion("Evidence · 证据", open=False, elem_id="evidence-panel"):
             evidence = gr.Markdown(elem_id="evidence")
         box.submit(respond, [box, chatbot, district], [chatbot, box, evidence], api_visibility="private")

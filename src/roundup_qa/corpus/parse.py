@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..records import Item
 from .districts import GAZETTEER_FILE, Gazetteer
+from .domain import DOMAIN_FILE, Domain
 from .errors import CorpusError
 from .glossary import GLOSSARY_FILE, read_glossary
 
@@ -40,8 +41,9 @@ class Corpus:
     """All roundups of a corpus directory, items in file-name order."""
 
     roundups: list[Roundup]
-    sha256: str  # over every file that shapes the index (texts, gazetteer, glossary)
+    sha256: str  # over every file that shapes the index (texts, gazetteer, glossary, domain)
     gazetteer: Gazetteer | None = None  # districts.json, when the corpus has one
+    domain: Domain = field(default_factory=Domain)  # domain.json: title, examples, words, venues
 
     @property
     def items(self) -> list[Item]:
@@ -112,7 +114,8 @@ def load_corpus(directory: str | Path) -> Corpus:
     digest = hashlib.sha256()
     gazetteer = Gazetteer.from_dir(root)
     read_glossary(root)  # a bad line is reported now, not halfway through a build
-    for extra in (GAZETTEER_FILE, GLOSSARY_FILE):  # data files that shape the index too
+    domain = Domain.from_dir(root)
+    for extra in (GAZETTEER_FILE, GLOSSARY_FILE, DOMAIN_FILE):  # data files that shape the index too
         if (root / extra).exists():
             digest.update(extra.encode() + b"\0" + (root / extra).read_bytes())
     roundups = []
@@ -133,7 +136,7 @@ def load_corpus(directory: str | Path) -> Corpus:
             roundup = replace(roundup, items=items)
         roundups.append(roundup)
     roundups = _without_repeats(roundups)
-    return Corpus(roundups=roundups, sha256=digest.hexdigest(), gazetteer=gazetteer)
+    return Corpus(roundups=roundups, sha256=digest.hexdigest(), gazetteer=gazetteer, domain=domain)
 
 
 def _without_repeats(roundups: list[Roundup]) -> list[Roundup]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from ..chinese import CJK_CHARS
 
@@ -39,10 +40,16 @@ _ORG = re.compile(rf"[{CJK_CHARS}()()]{{2,30}}?(?:{_ORG_SUFFIX})")
 # a name goes on when another suffix follows at once: 山东大学|软件学院, 集团|有限公司
 _ORG_MORE = re.compile(rf"[^\W\d_由与和及在对向被让经据把将是为的了等于从即]{{0,8}}?(?:{_ORG_SUFFIX})")
 # named spots; bare 区/县/市 suffixes are left to the gazetteer (they match too much prose)
-_PLACE = re.compile(
-    rf"[{CJK_CHARS}]{{2,20}}?(?:湿地公园|旅游区|广场|剧场|公园|校区|明德楼|体育中心|图书馆|农高区|产业园)"
-    rf"|[{CJK_CHARS}]{{2}}(?:镇|街道)"
-)
+_PLACE_SUFFIXES = ("湿地公园", "旅游区", "广场", "剧场", "公园", "校区", "体育中心", "图书馆", "产业园")
+
+
+@cache
+def _place_pattern(venues: tuple[str, ...]) -> re.Pattern[str]:
+    """Named spots: a generic place suffix, or one of the corpus's venue names (domain.json)."""
+    ends = "|".join(re.escape(s) for s in (*_PLACE_SUFFIXES, *venues))
+    return re.compile(rf"[{CJK_CHARS}]{{2,20}}?(?:{ends})|[{CJK_CHARS}]{{2}}(?:镇|街道)")
+
+
 _NOT_ORG = ("格局", "布局", "结局", "大局", "全局", "开局", "新局", "当局")
 # "在X举行/开幕/召开…": the venue of an event is the clearest place phrase in news prose
 _VENUE = re.compile(
@@ -65,11 +72,14 @@ class Candidate:
     text: str
 
 
-def extract(text: str, places: tuple[str, ...] = (), blocked: tuple[str, ...] = ()) -> list[Candidate]:
+def extract(
+    text: str, places: tuple[str, ...] = (), blocked: tuple[str, ...] = (), venues: tuple[str, ...] = ()
+) -> list[Candidate]:
     """All typed candidates in `text`, sorted by position.
 
     `places` are known place names (districts, towns); `blocked` are longer names that
-    contain one but mean something else (黄河口 is not 河口).
+    contain one but mean something else (黄河口 is not 河口); `venues` are names that end a
+    place (the corpus's domain.json).
     """
     found: list[Candidate] = []
 
@@ -93,7 +103,7 @@ def extract(text: str, places: tuple[str, ...] = (), blocked: tuple[str, ...] = 
                 add("place", m.start(), m.end())
     for m in _VENUE.finditer(text):
         add("venue", *_trim_name(text, m.start(1), m.end(1)))
-    for kind, pattern in (("organisation", _ORG), ("place", _PLACE)):
+    for kind, pattern in (("organisation", _ORG), ("place", _place_pattern(tuple(venues)))):
         for segment in _segments(text):
             for m in pattern.finditer(text, segment[0], segment[1]):
                 a, b = _trim_name(text, m.start(), m.end())

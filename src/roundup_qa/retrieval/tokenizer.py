@@ -36,7 +36,6 @@ STOPWORDS_EN = frozenset(
 # Bump when the filtering rules below change: indexes built with other rules are stale.
 RULES_VERSION = 1
 # Domain words whose pieces jieba gets wrong on this kind of text (FIELD-NOTES).
-BASE_DOMAIN_WORDS = ("老旧小区", "党史学习教育", "我为群众办实事", "高标准农田", "双招双引")
 _PUNCT = re.compile(r"[\s\W_]+")
 _KEEP = re.compile(rf"[\w{CJK_CHARS}]")
 # Town names: two characters, not an administrative word, then 镇 or 街道 (龙居镇, 辛店街道).
@@ -60,7 +59,7 @@ class Tokenizer:
     Cheap to construct; jieba's dictionary loads on the first `tokenize` call.
     """
 
-    domain_words: list[str] = field(default_factory=lambda: list(BASE_DOMAIN_WORDS))
+    domain_words: list[str] = field(default_factory=list)  # kept whole (the corpus's domain.json words)
     hmm: bool = True  # jieba's HMM finds names not in its dictionary
     rules: int = 0  # RULES_VERSION the index was built with (checked, not used)
 
@@ -71,7 +70,7 @@ class Tokenizer:
     @classmethod
     def for_items(cls, items: Iterable[Item], extra: Iterable[str] = ()) -> Tokenizer:
         """A tokenizer knowing the corpus's towns and short quoted names, plus `extra`."""
-        return cls(domain_words=sorted(set(BASE_DOMAIN_WORDS) | set(extra) | find_domain_words(items)))
+        return cls(domain_words=sorted(set(extra) | find_domain_words(items)))
 
     def settings(self) -> dict:
         """What the manifest records; `Tokenizer(**settings)` rebuilds this tokenizer."""
