@@ -117,6 +117,13 @@ def test_bad_files_are_clear_errors_naming_the_file(tmp_path: Path, content: byt
         ),
         ("districts.json", '["河口区"]', r'districts.json: no "districts" list'),
         ("glossary.tsv", "Hekou\t河口\nno tab here\n", r"glossary.tsv:2: expected"),
+        ("domain.json", '{"title": "Q&A",\n "examples": "one"}', r'domain.json: "examples" must be a list'),
+        (
+            "domain.json",
+            '{"title": "Q&A",\n "exampels": []}',
+            r"domain.json: unknown field\(s\) \['exampels'\]",
+        ),
+        ("domain.json", '{"title": "Q&A",\n "words": [}', r"domain.json:2: not valid JSON"),
     ],
 )
 def test_bad_gazetteer_or_glossary_names_file_and_place(
@@ -128,6 +135,18 @@ def test_bad_gazetteer_or_glossary_names_file_and_place(
     (tmp_path / name).write_text(content, encoding="utf-8")
     with pytest.raises(CorpusError, match=message):
         load_corpus(tmp_path)
+
+
+def test_domain_file_is_optional_and_read_when_present(tmp_path: Path):
+    (tmp_path / "a.txt").write_text("导语\n●河口区新闻\n河口区举行活动。\n", encoding="utf-8")
+    plain = load_corpus(tmp_path)
+    assert plain.domain.title == "Roundup Q&A" and plain.domain.examples == ()
+    (tmp_path / "domain.json").write_text(
+        '{"title": "河口问答", "words": ["我为群众办实事"]}', encoding="utf-8"
+    )
+    told = load_corpus(tmp_path)
+    assert told.domain.title == "河口问答" and told.domain.words == ("我为群众办实事",)
+    assert told.sha256 != plain.sha256  # the index is rebuilt when the file changes
 
 
 def test_missing_corpus_directory_is_a_clear_error(tmp_path: Path):
