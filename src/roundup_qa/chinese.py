@@ -2,7 +2,9 @@
 
 import re
 
-CJK_CHARS = "\u4e00-\u9fff"  # CJK Unified Ideographs, for use inside a character class
+CJK_CHARS = (
+    "\u3400-\u9fff\uf900-\ufaff"  # CJK ideographs (+ extension A, compatibility), for a character class
+)
 CJK = re.compile(f"[{CJK_CHARS}]")
 CJK_RUN = re.compile(f"[{CJK_CHARS}]+")
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .build import build_index, remove_scratch, scratch_prefix
+from .chinese import CJK, CJK_CHARS
 from .config import Config
 from .corpus.parse import Corpus, load_corpus
 from .reader.abstain import coverage, decide, missing_names, month_conflict, thresholds
@@ -23,24 +23,15 @@ from .reader.span import SNAP_TYPES, shape
 from .reader.types import ACCEPTS
 from .records import Answer, Citation, FusedHit, Hit, Passage, Signals
 from .retrieval.embedder import Embedder
-from .retrieval.fusion import reciprocal_rank_fusion, weighted_score_fusion
-from .retrieval.lexical import LexicalIndex, SparseLexicalIndex
+from .retrieval.hybrid import HybridRetriever, RetrievalSettings
 from .store import IndexNotReady, StoredIndex, load_index, read_manifest, save_index, staleness
 from .timing import Stopwatch
 
 log = logging.getLogger(__name__)
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
-_CONTENT = re.compile(r"[\w\u3400-\u9fff]")
+_CONTENT = re.compile(rf"[\w{CJK_CHARS}]")
 _ORDINAL = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}
-
-
-@dataclass(frozen=True)
-class LexicalQuery:
-    terms: list[str]  # what BM25 searches for (shown as "searched for")
-    weights: dict[str, float]
-    groups: list[list[str]]  # alternatives per question word or phrase, for coverage
 
 
 class RoundupQA:
@@ -58,19 +49,28 @@ class RoundupQA:
         self.embedder = embedder or _embedder(self.config)
         self.tokenizer = index.tokenizer
         c = self.config
-        if c.bm25_variant == "plus" and len(index.items) >= min(c.sparse_bm25_from_items, c.scale_from_items):
-            self.lexical = SparseLexicalIndex(index.item_tokens, c.bm25_k1, c.bm25_b, c.bm25_delta)
-        else:
-            self.lexical = LexicalIndex(index.item_tokens, c.bm25_variant, c.bm25_k1, c.bm25_b, c.bm25_delta)
+        settings = RetrievalSettings(
+            candidates=c.candidates, dense_clause_weight=c.dense_clause_weight, bridge=c.bridge,
+            fusion=c.fusion, rrf_k=c.rrf_k, weight_bm25=c.weight_bm25, weight_dense=c.weight_dense,
+            bm25_variant=c.bm25_variant, bm25_k1=c.bm25_k1, bm25_b=c.bm25_b, bm25_delta=c.bm25_delta,
+            sparse_bm25_from=min(c.sparse_bm25_from_items, c.scale_from_items),
+        )  # fmt: skip
+        self.retriever = HybridRetriever(
+            self.tokenizer,
+            index.item_tokens,
+            index.dense,
+            index.clauses,
+            index.clause_vectors,
+            index.bridge,
+            settings,
+        )
+        self.lexical = self.retriever.lexical
         self.reader = (
             shared_reader(self.config.reader_precision).prefetch() if self.config.reader == "model" else None
         )
         self._candidate_cache: dict[int, list[Candidate]] = {}
         self._unknown_idf = self.lexical.max_idf()  # a word the corpus never uses weighs most
         self._roundup_text = " ".join(index.manifest.corpus.intro.values())
-        # clauses are stored item by item: each item's clauses are one run of rows
-        self._runs, self._run_doc = index.clauses.runs()
-        self._clauses = index.clauses.by_doc()
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -207,22 +207,21 @@ class RoundupQA:
                 allowed = None
 
         watch.lap("clean")
-        query = self._lexical_query(text)
+        query = self.retriever.lexical_query(text)
         terms = query.terms
-        # shown to the user: Chinese terms, and Latin ones only where the corpus has them (GW)
-        searched = [t for t in terms if _CJK.search(t) or self.lexical.knows(t)]
+        searched = self.retriever.shown_terms(query)
         analysis = analyze(text, lang)
         rankings: dict[str, list[Hit]] = {}
         watch.lap("query")  # tokenise, English bridge, question type
         if c.retrieval in ("hybrid", "bm25"):
-            rankings["bm25"] = self.lexical.search(terms, c.candidates, allowed, query.weights)
+            rankings["bm25"] = self.retriever.bm25(query, allowed)
         watch.lap("bm25")
         qvec = self.embedder.encode_queries([text])[0]  # the span scorer uses it in every mode
         watch.lap("embed")
         if c.retrieval in ("hybrid", "dense"):
-            rankings["dense"] = self._dense_search(qvec, allowed)
+            rankings["dense"] = self.retriever.dense_search(qvec, allowed)
         watch.lap("dense")
-        fused = self._fuse(rankings)
+        fused = self.retriever.fuse(rankings)
         watch.lap("fusion")
         passages = [self._passage(h) for h in fused[:top_k]]
         if not fused:
@@ -290,7 +289,7 @@ class RoundupQA:
         if lang == "en" and c.bridge and c.reader_question_en == "switched":
             question = self.index.bridge.code_switch(text)
         elif lang == "en" and c.reader_question_en == "appended":
-            chinese = [t for t in searched if _CJK.search(t)]
+            chinese = [t for t in searched if CJK.search(t)]
             if chinese:
                 question = f"{text} ({' '.join(chinese)})"
         floor = thresholds(c, lang)[1]
@@ -329,7 +328,7 @@ class RoundupQA:
 
     def _read(self, doc: int, question: str, terms: list[str], qvec: np.ndarray, expected: str) -> Span:
         """The answer span in item `doc` (see answer.choose_span)."""
-        rows = self._clauses[doc]
+        rows = self.retriever.clause_rows[doc]
         clauses = self.index.clauses[rows]
         text = self.index.items[doc].text
         clause_texts = [text[cl.start : cl.end] for cl in clauses]
@@ -352,54 +351,6 @@ class RoundupQA:
             text = self.index.items[doc].text
             self._candidate_cache[doc] = extract(text, tuple(p.names), tuple(p.blocked), tuple(p.venues))
         return self._candidate_cache[doc]
-
-    def _lexical_query(self, text: str) -> LexicalQuery:
-        """BM25 terms for a question: its own tokens (Chinese, numbers, acronyms such as GW)
-        plus, when it has English words and the bridge is on, their Chinese translations,
-        each weighted by its confidence."""
-        own = self.tokenizer.tokenize(text)
-        weights = dict.fromkeys(own, 1.0)
-        groups = [[t] for t in own if _CJK.search(t)]
-        if self.config.bridge and _LATIN.search(text):
-            translated, _ = self.index.bridge.translate(text)
-            for _, alternatives in translated:
-                groups.append([t for t, _ in alternatives])
-                for term, w in alternatives:
-                    weights[term] = max(weights.get(term, 0.0), w)
-        return LexicalQuery(list(weights), weights, groups)
-
-    def _dense_search(self, qvec, allowed: set[int] | None) -> list[Hit]:
-        """Items by similarity to the question plus `dense_clause_weight` x their best clause.
-
-        A long item's single vector blurs the one sentence a question is about; its best
-        clause keeps it. The clause vectors are the ones the span scorer uses.
-        """
-        c, n = self.config, len(self.index.items)
-        if not self.index.dense.approximate:  # exact: every item, every clause in one product
-            best = np.full(n, -1.0, dtype=np.float32)
-            if len(self._runs):
-                best[self._run_doc] = np.maximum.reduceat(self.index.clause_vectors @ qvec, self._runs)
-            total = self.index.dense.scores(qvec) + c.dense_clause_weight * best
-            docs = np.arange(n) if allowed is None else np.fromiter(sorted(allowed), dtype=np.int64)
-            if len(docs) > c.candidates:  # the best few, ties at the edge kept for the tie-break
-                kth = np.partition(total[docs], len(docs) - c.candidates)[len(docs) - c.candidates]
-                docs = docs[total[docs] >= kth]
-            scored = [(int(d), float(total[d])) for d in docs]
-        else:  # HNSW: a generous candidate list, re-scored with its own clauses
-            scored = []
-            for h in self.index.dense.search(qvec, min(n, 5 * c.candidates), allowed):
-                rows = self._clauses.get(h.doc)
-                best_clause = float((self.index.clause_vectors[rows] @ qvec).max()) if rows else -1.0
-                scored.append((h.doc, h.score + c.dense_clause_weight * best_clause))
-        scored.sort(key=lambda x: (-x[1], x[0]))
-        return [Hit(doc=d, score=s, rank=r) for r, (d, s) in enumerate(scored[: c.candidates], 1)]
-
-    def _fuse(self, rankings: dict[str, list[Hit]]) -> list[FusedHit]:
-        c = self.config
-        weights = {"bm25": c.weight_bm25, "dense": c.weight_dense}
-        if c.fusion == "weighted":
-            return weighted_score_fusion(rankings, weights)
-        return reciprocal_rank_fusion(rankings, c.rrf_k, weights)
 
     def _passage(self, hit: FusedHit) -> Passage:
         it = self.index.items[hit.doc]
@@ -442,5 +393,5 @@ def clean_question(question: object, limit: int) -> tuple[str, list[str]]:
 
 def detect_language(text: str) -> str:
     """ "zh" when the question has Chinese characters and few Latin letters, else "en"."""
-    cjk, latin = len(_CJK.findall(text)), len(_LATIN.findall(text))
+    cjk, latin = len(CJK.findall(text)), len(_LATIN.findall(text))
     return "zh" if cjk and cjk * 3 >= latin else ("en" if latin else "zh")
