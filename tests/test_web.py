@@ -116,6 +116,20 @@ def test_headers_limit_framing_and_cross_origin_calls(chat, host_port):
         assert r.headers.get("Access-Control-Allow-Origin") == allowed
 
 
+def test_api_docs_page_renders_offline(chat, browser):
+    """/api/docs is Swagger UI served from the package: it renders every endpoint with no
+    network beyond the server."""
+    page = browser.new_page()
+    outside = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(chat.url) else None)
+    page.goto(chat.url + "/api/docs")
+    page.wait_for_selector(".opblock-summary-path", timeout=30_000)
+    paths = [e.inner_text() for e in page.query_selector_all(".opblock-summary-path")]
+    assert paths == ["/api/ask", "/api/items", "/api/items/{number}", "/api/health"]
+    assert outside == []
+    page.close()
+
+
 def test_frame_policy_rejects_non_origins():
     assert frame_policy([]) == "frame-ancestors 'self'"
     with pytest.raises(ValueError):

@@ -19,8 +19,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .api import install as install_api
 from .pipeline import RoundupQA
 from .records import Answer
+from .version import __version__
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +156,13 @@ def create_app(qa: RoundupQA, frame_ancestors: Sequence[str] = (), concurrency: 
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     policy = frame_policy(frame_ancestors)
-    app = FastAPI()
+    app = FastAPI(
+        title="roundup-qa",
+        version=__version__,
+        openapi_url="/api/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
     app.add_middleware(CORSMiddleware, allow_origins=list(frame_ancestors), allow_methods=["GET", "POST"])
 
     @app.middleware("http")
@@ -165,6 +173,7 @@ def create_app(qa: RoundupQA, frame_ancestors: Sequence[str] = (), concurrency: 
         response.headers["Referrer-Policy"] = "no-referrer"
         return response
 
+    install_api(app, qa)  # /api/...: before the chat, which is mounted at the root
     theme = gr.themes.Default()  # local fonts only: nothing is fetched from a CDN
     widget, chat = build_demo(qa, True, concurrency), build_demo(qa, False, concurrency)
     app = gr.mount_gradio_app(app, widget, path="/widget", theme=theme, footer_links=[])
