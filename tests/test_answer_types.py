@@ -147,6 +147,8 @@ def test_abstention_rules():
     assert "no answer of the kind" in decide(_signals(type_found=False), 0.5)
     assert "too little" in decide(_signals(coverage=0.3, uncovered=("冠军",)), 0.5)
     assert decide(_signals(coverage=None, type_found=None), 0.5) is None
+    # nothing of the question is in the roundup's vocabulary: only the dense side ranked an item
+    assert "no word of the question" in decide(_signals(coverage=None, type_found=None, bm25_rank=None), 0.5)
 
 
 def test_coverage_weighs_unknown_words_most():

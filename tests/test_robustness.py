@@ -52,6 +52,15 @@ def test_hostile_questions_get_a_record(real_qa, question):
     r.to_dict()  # serialisable
 
 
+@pytest.mark.parametrize("question", ["asdkjh qwpoeiru zxmcnv", "hello", "qwerty?", "是什么?"])
+def test_nonsense_gets_the_roundup_does_not_say(real_qa, question):
+    """Words the roundup never uses, in no language it reads, get no span (the dense side
+    alone always ranks some item first)."""
+    r = real_qa.ask(question)
+    assert r.answer is None and r.citation is None
+    assert r.reason == "no word of the question occurs in the roundup"
+
+
 def test_huge_question_is_truncated_with_a_note(real_qa):
     r = real_qa.ask("利津县老旧小区改造项目获批中央预算内投资多少?" + "啊" * 100_000)
     assert any("truncated" in n for n in r.notes)

@@ -175,6 +175,21 @@ def test_not_in_the_roundup_reply_lists_closest_items(chat, browser):
     page.close()
 
 
+def test_blank_question_adds_no_bubble_and_nonsense_is_refused(chat, browser):
+    page = browser.new_page()
+    page.goto(chat.url + "/")
+    _ask(page, "   ")
+    page.wait_for_timeout(3000)  # the blank submit has come back (it changes nothing)
+    _ask(page, "asdkjh qwpoeiru zxmcnv")
+    chat_box = page.locator("#chat")
+    chat_box.get_by_text("The roundup does not say.", exact=False).wait_for(timeout=30000)
+    users = [b.inner_text().strip() for b in chat_box.locator('[data-testid="user"]').all()]
+    bots = [b.inner_text().strip() for b in chat_box.locator('[data-testid="bot"]').all()]
+    assert users == ["asdkjh qwpoeiru zxmcnv"]  # no bubble, empty or not, for the blank question
+    assert len(bots) == 1 and bots[0].startswith("The roundup does not say.")
+    page.close()
+
+
 def test_injected_markup_is_shown_as_text_and_never_runs(chat, browser):
     page = browser.new_page()
     dialogs: list[str] = []

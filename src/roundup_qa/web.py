@@ -100,6 +100,8 @@ def build_demo(qa: RoundupQA, compact: bool = False, concurrency: int = CONCURRE
     choices = [ALL_DISTRICTS] + [f"{d} · {english[d]}" if d in english else d for d in districts]
 
     def respond(message: str, history: list, district: str = ALL_DISTRICTS):
+        if not (message or "").strip():  # nothing asked: no empty bubble, no reply
+            return list(history or []), "", gr.skip()
         chosen = None if not district or district == ALL_DISTRICTS else district.split(" · ")[0]
         answer = qa.ask(message, district=chosen)
         history = list(history or []) + [

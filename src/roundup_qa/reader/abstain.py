@@ -82,6 +82,10 @@ def decide(s: Signals, min_coverage: float, min_margin: float = 0.0) -> str | No
     on the roundup eval sets it does not separate answerable from unanswerable questions on
     its own (eval/results/abstention-sweep-reader.md), the coverage rules still do most of it.
     """
+    if s.coverage is None and s.bm25_rank is None:
+        # no Chinese word, no English word the bridge knows, nothing BM25 matched: only the
+        # dense side ranked anything, and it always ranks something ("asdkjh qwpoeiru", "hello")
+        return "no word of the question occurs in the roundup"
     if s.month_conflict:
         return "the question names a month the roundup does not cover"
     if s.missing_names:
