@@ -149,6 +149,10 @@ def test_abstention_rules():
     assert decide(_signals(coverage=None, type_found=None), 0.5) is None
     # nothing of the question is in the roundup's vocabulary: only the dense side ranked an item
     assert "no word of the question" in decide(_signals(coverage=None, type_found=None, bm25_rank=None), 0.5)
+    # unless the reader is sure of a span (a word the bridge lacks, the item found by meaning)
+    assert (
+        decide(_signals(coverage=None, type_found=None, bm25_rank=None, reader_margin=6.3), 0.5, -12) is None
+    )
 
 
 def test_coverage_weighs_unknown_words_most():
