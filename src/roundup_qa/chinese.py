@@ -7,6 +7,7 @@ CJK_CHARS = (
 )
 CJK = re.compile(f"[{CJK_CHARS}]")
 CJK_RUN = re.compile(f"[{CJK_CHARS}]+")
+LATIN = re.compile(r"[A-Za-z]")  # an English (or other Latin-script) letter
 
 DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2}
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from .build import build_index, remove_scratch, scratch_prefix
-from .chinese import CJK, CJK_CHARS
+from .chinese import CJK, CJK_CHARS, LATIN
 from .config import Config
 from .corpus.parse import Corpus, load_corpus
 from .reader.abstain import coverage, decide, missing_names, month_conflict, thresholds
@@ -29,7 +29,6 @@ from .timing import Stopwatch
 
 log = logging.getLogger(__name__)
 
-_LATIN = re.compile(r"[A-Za-z]")
 _CONTENT = re.compile(rf"[\w{CJK_CHARS}]")
 _ORDINAL = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}
 
@@ -393,5 +392,5 @@ def clean_question(question: object, limit: int) -> tuple[str, list[str]]:
 
 def detect_language(text: str) -> str:
     """ "zh" when the question has Chinese characters and few Latin letters, else "en"."""
-    cjk, latin = len(CJK.findall(text)), len(_LATIN.findall(text))
+    cjk, latin = len(CJK.findall(text)), len(LATIN.findall(text))
     return "zh" if cjk and cjk * 3 >= latin else ("en" if latin else "zh")

@@ -10,7 +10,6 @@ failing that, stays in the section that is running.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from pathlib import Path
 
 from ..chinese import CJK_RUN
 from ..records import Item
-from .errors import CorpusError
+from .errors import CorpusError, read_json
 
 GAZETTEER_FILE = "districts.json"
 # A shared rare phrase counts far less than naming a district outright.
@@ -47,12 +46,7 @@ class Gazetteer:
         if not path.exists():
             return None
         shape = '{"districts": [{"name": ..., "en": ..., "aliases": [...]}]}'
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as err:
-            raise CorpusError(f"{path}:{err.lineno}: not valid JSON ({err.msg}); it needs {shape}") from None
-        except UnicodeDecodeError as err:
-            raise CorpusError(f"{path} is not UTF-8 (byte {err.start})") from None
+        data = read_json(path, f"; it needs {shape}")
         entries = data.get("districts") if isinstance(data, dict) else None
         if not isinstance(entries, list):
             raise CorpusError(f'{path}: no "districts" list; it needs {shape}')

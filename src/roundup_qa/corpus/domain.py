@@ -12,11 +12,10 @@ rebuilds the index.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import CorpusError
+from .errors import CorpusError, read_json
 
 DOMAIN_FILE = "domain.json"
 DEFAULT_TITLE = "Roundup Q&A"
@@ -34,12 +33,7 @@ class Domain:
         path = Path(corpus_dir) / DOMAIN_FILE
         if not path.exists():
             return cls()
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as err:
-            raise CorpusError(f"{path}:{err.lineno}: not valid JSON ({err.msg})") from None
-        except UnicodeDecodeError as err:
-            raise CorpusError(f"{path} is not UTF-8 (byte {err.start})") from None
+        data = read_json(path)
         if not isinstance(data, dict):
             raise CorpusError(f'{path}: expected an object like {{"title": ..., "examples": [...]}}')
         unknown = set(data) - {"title", "examples", "words", "venues"}

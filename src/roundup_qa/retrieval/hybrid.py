@@ -7,12 +7,11 @@ the pipeline builds it from both and times each step.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..chinese import CJK
+from ..chinese import CJK, LATIN
 from ..corpus.clauses import ClauseTable
 from ..records import FusedHit, Hit
 from .bridge import Bridge
@@ -20,8 +19,6 @@ from .dense import DenseIndex
 from .fusion import reciprocal_rank_fusion, weighted_score_fusion
 from .lexical import LexicalIndex, SparseLexicalIndex
 from .tokenizer import Tokenizer
-
-_LATIN = re.compile(r"[A-Za-z]")
 
 
 @dataclass(frozen=True)
@@ -79,7 +76,7 @@ class HybridRetriever:
         own = self.tokenizer.tokenize(text)
         weights = dict.fromkeys(own, 1.0)
         groups = [[t] for t in own if CJK.search(t)]
-        if self.settings.bridge and _LATIN.search(text):
+        if self.settings.bridge and LATIN.search(text):
             translated, _ = self.bridge.translate(text)
             for _, alternatives in translated:
                 groups.append([t for t, _ in alternatives])
