@@ -17,6 +17,7 @@ import numpy as np
 
 from .config import Config
 from .corpus.clauses import ClauseTable, split_clauses
+from .corpus.districts import TOWN_SUFFIXES
 from .corpus.parse import Corpus
 from .retrieval.bridge import build_bridge
 from .retrieval.dense import DenseIndex
@@ -104,7 +105,7 @@ def build_index(
             names=sorted(
                 {
                     *(gazetteer.names() if gazetteer else ()),
-                    *(w for w in tokenizer.domain_words if w.endswith(("镇", "街道"))),
+                    *(w for w in tokenizer.domain_words if w.endswith(TOWN_SUFFIXES)),
                 },
                 key=lambda w: (-len(w), w),
             ),

@@ -67,7 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--file", help="one question per line; - reads standard input")
     a.add_argument("--json", action="store_true", help="print the answer record as one JSON line")
     a.add_argument("--top-k", type=int, default=5, help="passages to return (default 5)")
-    a.add_argument("--district", help="only search items of this district, e.g. 河口区")
+    a.add_argument(
+        "--district", help="only search items of this district, Chinese or English name from districts.json"
+    )
     a.add_argument("--no-rebuild", action="store_true", help="fail instead of rebuilding a stale index")
     a.set_defaults(run=_cmd_ask)
 
@@ -102,6 +104,10 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--lr", type=float, default=6e-5)
     t.add_argument("--batch-size", type=int, default=16)
     t.add_argument("--seed", type=int, default=13)
+    t.add_argument("--negatives", type=float, default=0.35, help="no-answer windows per answerable one")
+    t.add_argument("--codeswitch", type=float, default=0.3, help="share of code-switched questions")
+    t.add_argument("--warmup", type=float, default=0.06, help="share of steps warming up")
+    t.add_argument("--init", help="a reader delta to continue from (default: the packaged model)")
     t.add_argument("--limit", type=int, help="first N training questions only (smoke runs)")
     t.add_argument("--max-steps", type=int, help="stop after N steps (smoke runs)")
     t.add_argument("--resume", action="store_true", help="continue from <out>/checkpoint.pt")
@@ -261,6 +267,7 @@ def _cmd_train_reader(args: argparse.Namespace, config: Config) -> int:
     cfg = TrainConfig(
         mrc_dir=args.mrc, out=args.out, epochs=args.epochs, train_layers=args.train_layers, lr=args.lr,
         batch_size=args.batch_size, seed=args.seed, limit=args.limit, max_steps=args.max_steps,
+        negatives=args.negatives, codeswitch=args.codeswitch, warmup=args.warmup, init=args.init,
     )  # fmt: skip
     path = train(cfg, resume=args.resume)
     print(f"wrote {path}: copy it to src/roundup_qa/reader/weights/ to ship it (see the model card)")

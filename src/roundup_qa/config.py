@@ -29,7 +29,7 @@ class Config:
 
     # --- lexical retrieval ---
     # BM25Plus, not BM25Okapi: Okapi's idf is 0 for a term in half the items and floors
-    # commoner terms (FIELD-NOTES), which silently drops words like 河口区 on a 52-item
+    # commoner terms (FIELD-NOTES), which silently drops words like a district name on a 52-item
     # corpus; Plus keeps every idf positive. zh R@1: Plus 0.983, Okapi 0.983, L 0.967
     # (eval/results/spine-baseline.md): Okapi ties here, Plus is chosen for the reason above.
     bm25_variant: str = "plus"

@@ -7,21 +7,15 @@ import re
 import unicodedata
 from pathlib import Path
 
-import numpy as np
-
 from .build import build_index, remove_scratch, scratch_prefix
 from .chinese import CJK, CJK_CHARS, LATIN
 from .config import Config
 from .corpus.parse import Corpus, load_corpus
-from .reader.abstain import coverage, decide, missing_names, month_conflict, thresholds
-from .reader.candidates import Candidate, extract
-from .reader.choice import Span, choose_span, clause_scores
+from .reader.answerer import Answerer
 from .reader.model import shared_reader
 from .reader.question import analyze
 from .reader.render import render
-from .reader.span import SNAP_TYPES, shape
-from .reader.types import ACCEPTS
-from .records import Answer, Citation, FusedHit, Hit, Passage, Signals
+from .records import Answer, Citation, FusedHit, Hit, Passage
 from .retrieval.embedder import Embedder
 from .retrieval.hybrid import HybridRetriever, RetrievalSettings
 from .store import IndexNotReady, StoredIndex, load_index, read_manifest, save_index, staleness
@@ -30,7 +24,6 @@ from .timing import Stopwatch
 log = logging.getLogger(__name__)
 
 _CONTENT = re.compile(rf"[\w{CJK_CHARS}]")
-_ORDINAL = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}
 
 
 class RoundupQA:
@@ -67,9 +60,7 @@ class RoundupQA:
         self.reader = (
             shared_reader(self.config.reader_precision).prefetch() if self.config.reader == "model" else None
         )
-        self._candidate_cache: dict[int, list[Candidate]] = {}
-        self._unknown_idf = self.lexical.max_idf()  # a word the corpus never uses weighs most
-        self._roundup_text = " ".join(index.manifest.corpus.intro.values())
+        self.answerer = Answerer(index, self.retriever, self.config, self.reader)
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -207,7 +198,6 @@ class RoundupQA:
 
         watch.lap("clean")
         query = self.retriever.lexical_query(text)
-        terms = query.terms
         searched = self.retriever.shown_terms(query)
         analysis = analyze(text, lang)
         rankings: dict[str, list[Hit]] = {}
@@ -228,35 +218,19 @@ class RoundupQA:
                 question=text, answer=None, citation=None, passages=passages, lang=lang, searched_for=searched,
                 reason="no item of the roundup shares a word with the question", notes=notes,
             )  # fmt: skip
-        margin = None
-        if self.reader is not None:
-            top, span, margin = self._read_model(fused, text, lang, searched, analysis.type)
-        else:
-            top, span = self._read_rules(fused, text, terms, qvec, analysis.type)
-        item = self.index.items[top.doc]
+        read = self.answerer.read(fused, text, lang, query, searched, analysis, qvec)
+        item = self.index.items[read.hit.doc]
         watch.lap("span")
-        cov, uncovered = coverage(query.groups, item.text, self.lexical.idf, self._unknown_idf)
-        signals = Signals(
-            coverage=cov,
-            uncovered=uncovered,
-            type_found=None
-            if analysis.type not in ACCEPTS
-            else self._holds_type(top.doc, analysis.type, span),
-            month_conflict=month_conflict(analysis.months, item.text, self._roundup_text),
-            missing_names=missing_names(self.tokenizer.names(text), item.text, self._roundup_text)
-            + tuple(self.index.bridge.unknown_names(text) if c.bridge else ()),
-            bm25_rank=top.ranks.get("bm25"),
-            dense_rank=top.ranks.get("dense"),
-            reader_margin=margin,
-        )
+        signals = self.answerer.signals(read, text, query, analysis)
         common = dict(
             question=text, passages=passages, lang=lang, searched_for=searched, notes=notes,
             expected_type=analysis.type, why=analysis.why, signals=signals,
         )  # fmt: skip
-        refusal = decide(signals, *thresholds(c, lang)) if c.abstain else None
+        refusal = self.answerer.refusal(signals, lang)
         watch.lap("abstain")
         if refusal:
             return Answer(answer=None, citation=None, reason=refusal, **common)
+        span = read.span
         citation = Citation(item.source, item.number, item.title, item.district, span.start, span.end)
         answer = item.text[span.start : span.end]
         districts_en = self.index.manifest.places.districts_en
@@ -269,87 +243,6 @@ class RoundupQA:
             district_en=districts_en.get(item.district),
             **common,
         )
-
-    def _read_rules(self, fused: list[FusedHit], text: str, terms: list[str], qvec, expected: str):
-        """The rule-based picker: the best item; when it holds no span of the expected type,
-        the next ones (up to reader_depth) may, so a retrieval near-miss is still answered."""
-        readings = []
-        for hit in fused[: max(1, self.config.reader_depth)]:
-            readings.append((hit, self._read(hit.doc, text, terms, qvec, expected)))
-            if expected not in ACCEPTS or readings[-1][1].type != "clause":
-                break
-        return next(((h, sp) for h, sp in readings if sp.type != "clause"), readings[0])
-
-    def _read_model(self, fused: list[FusedHit], text: str, lang: str, searched: list[str], expected: str):
-        """The trained reader on the best item, and on the next ones (up to reader_depth) while
-        it is not confident; the span with the largest margin over "no answer" wins."""
-        c = self.config
-        question = text
-        if lang == "en" and c.bridge and c.reader_question_en == "switched":
-            question = self.index.bridge.code_switch(text)
-        elif lang == "en" and c.reader_question_en == "appended":
-            chinese = [t for t in searched if CJK.search(t)]
-            if chinese:
-                question = f"{text} ({' '.join(chinese)})"
-        floor = thresholds(c, lang)[1]
-        best = None
-        for k, hit in enumerate(fused[: max(1, c.reader_depth)], 1):
-            reading = self.reader.read(question, self.index.items[hit.doc].text)
-            if best is None or reading.margin > best[1].margin:
-                best = (hit, reading, k)
-            if reading.margin >= floor:
-                break
-        hit, reading, k = best
-        item_text = self.index.items[hit.doc].text
-        shaped = shape(
-            item_text, reading.start, reading.end, expected, self._candidates(hit.doc), c.reader_snap
-        )
-        kind = "a span" if shaped.type == "span" else f"the {shaped.type}"
-        reason = (
-            f"reader: {kind} scoring {reading.margin:+.2f} over no answer (p={reading.confidence:.2f}) in the "
-            f"{_ORDINAL[k]} item read"
-            + (f"; the reader's span snapped to the {shaped.type} it overlaps" if shaped.snapped else "")
-        )
-        span = Span(shaped.start, shaped.end, reason, shaped.type)
-        return hit, span, round(float(reading.margin), 4)
-
-    def _holds_type(self, doc: int, expected: str, span: Span) -> bool | None:
-        """Whether the answer can be of the expected type: the rules' span is a candidate of
-        it; for the reader, the item holds a candidate the expected type accepts, judged only
-        for dates and numbers. Names have no reliable pattern: on the MRC held-out slice the
-        rule refused 39 of 293 answerable questions, most of them 谁/哪/什么; on
-        eval/questions.jsonl keeping it for numbers only lost one refusal (issue 12 notes)."""
-        if self.reader is None:
-            return span.type != "clause"
-        if expected not in SNAP_TYPES:
-            return None
-        return any(ACCEPTS[expected].get(cand.type, 0) > 0 for cand in self._candidates(doc))
-
-    def _read(self, doc: int, question: str, terms: list[str], qvec: np.ndarray, expected: str) -> Span:
-        """The answer span in item `doc` (see answer.choose_span)."""
-        rows = self.retriever.clause_rows[doc]
-        clauses = self.index.clauses[rows]
-        text = self.index.items[doc].text
-        clause_texts = [text[cl.start : cl.end] for cl in clauses]
-        clause_terms = [self.tokenizer.tokenize(t) for t in clause_texts]
-        scores, lexical = clause_scores(
-            terms,
-            qvec,
-            clause_texts,
-            np.asarray(self.index.clause_vectors[rows]),
-            self.lexical.idf,
-            self.config.span_lexical,
-        )
-        return choose_span(
-            text, question, terms, expected, self._candidates(doc), clauses, clause_terms, scores, lexical
-        )
-
-    def _candidates(self, doc: int) -> list[Candidate]:
-        if doc not in self._candidate_cache:
-            p = self.index.manifest.places
-            text = self.index.items[doc].text
-            self._candidate_cache[doc] = extract(text, tuple(p.names), tuple(p.blocked), tuple(p.venues))
-        return self._candidate_cache[doc]
 
     def _passage(self, hit: FusedHit) -> Passage:
         it = self.index.items[hit.doc]

@@ -50,7 +50,7 @@ def text(s: str) -> str:
 
 def reply_markdown(answer: Answer) -> str:
     """The chat reply: the answer in bold (with its English rendering for English
-    questions), then the citation as [#12 · 河口区] title."""
+    questions), then the citation as [#12 · 西山区] title."""
     lang = "en" if answer.lang == "en" else "zh"
     labels = _LABELS[lang]
     if answer.answer is None:

@@ -23,6 +23,10 @@ GAZETTEER_FILE = "districts.json"
 # A shared rare phrase counts far less than naming a district outright.
 _AFFINITY_WEIGHT = 0.05
 _TITLE_WEIGHT = 2.0
+# Towns and subdistricts, the one matcher for them (tokenizer words, answer candidates, the
+# index's place names): two characters, not an administrative word, then 镇 or 街道 (石桥镇, 南关街道).
+TOWN_SUFFIXES = ("镇", "街道")
+TOWN = re.compile(rf"[^\W\d_区县市省乡镇村建在对出动]{{2}}(?:{'|'.join(TOWN_SUFFIXES)})")
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 Not a cosine threshold: E5 scores are compressed (FIELD-NOTES), so the decision rests on
 what the question asks and what the top item holds:
 - a month the question names that neither the item nor the roundup mentions (false premise);
-- a place or organisation the question names that the item does not (日本, 北京大学: a false
+- a place or organisation the question names that the item does not (日本, 清华大学: a false
   premise or another subject);
 - an expected answer type (date, money, count …) of which the item has no candidate;
 - for questions with Chinese words, how much of their idf weight the item covers (a word
@@ -34,7 +34,7 @@ def coverage(
     bridge's translations of an English phrase (covered if any is present). A word the
     corpus never uses weighs `unknown_idf` (the largest idf): it is the strongest sign of a
     question about something else. A Chinese term absent as a whole whose characters mostly
-    appear (旧小区 vs 老旧小区) counts half its character share. English words the bridge
+    appear (旧厂区 vs 老旧厂区) counts half its character share. English words the bridge
     cannot translate are left out (weighting them changed nothing in the sweep); capitalised
     ones are judged as names instead (Bridge.unknown_names).
     """

@@ -12,19 +12,19 @@ from dataclasses import dataclass
 from functools import cache
 
 from ..chinese import CJK_CHARS
+from ..corpus.districts import TOWN
+from .units import AFTER_CHINESE_NUMERAL, COUNT, MONEY, QUANTITY, alternation
 
 _NUM = r"\d+(?:\.\d+)?"
 _CN_NUM = r"[一二两三四五六七八九十百千]+"
 _MULT = r"(?:余|多)?(?:万|亿|千|百)?(?:余|多)?"
-_MONEY = re.compile(rf"{_NUM}{_MULT}(?:元|美元|欧元)|{_NUM}(?:余|多)?(?:万|亿)(?=[购投建用资])")
+_MONEY = re.compile(rf"{_NUM}{_MULT}(?:{alternation(MONEY)})|{_NUM}(?:余|多)?(?:万|亿)(?=[购投建用资])")
 _PERCENT = re.compile(rf"{_NUM}%|百分之{_CN_NUM}")
-_QUANTITY_UNITS = r"万吨/年|吨/年|万吨|吨|万亩|亩|平方米|立方米|公里|千米|米|GW|MW|兆瓦|千瓦"
+_QUANTITY_UNITS = alternation(QUANTITY)
 _QUANTITY = re.compile(rf"{_NUM}{_MULT}(?:{_QUANTITY_UNITS})|(?:约){_NUM}{_MULT}(?:{_QUANTITY_UNITS})")
-_COUNT_UNITS = (
-    r"人次|场次|个|家|项|场|所|条|名|人|支|次|批|座|户|件|位|辆|只|天|届|类|种|期|台|套|款|份|篇|点"
-)
+_COUNT_UNITS = alternation(COUNT)
 _COUNT = re.compile(
-    rf"{_NUM}市{_NUM}县区|(?<!第)(?:{_NUM}{_MULT}(?:{_COUNT_UNITS})|{_CN_NUM}(?:个|家|项|天|名|条|所|大|篇|批))"
+    rf"{_NUM}市{_NUM}县区|(?<!第)(?:{_NUM}{_MULT}(?:{_COUNT_UNITS})|{_CN_NUM}(?:{alternation(AFTER_CHINESE_NUMERAL)}))"
 )
 # a rank, not an edition or batch: 第7位 / 第十, but not 第二届 / 第四批
 _RANK = re.compile(rf"第(?:{_NUM}|{_CN_NUM})(?:位|名)?(?![\d一二三四五六七八九十百届批期次轮个条])")
@@ -37,7 +37,7 @@ _ORG_SUFFIX = (
     r"协调中心|中心|协会|联合社|合作社|政府|委员会|管委会|工会|宣传部|局|厅|剧团|学校|幼儿园|总公司"
 )
 _ORG = re.compile(rf"[{CJK_CHARS}()()]{{2,30}}?(?:{_ORG_SUFFIX})")
-# a name goes on when another suffix follows at once: 山东大学|软件学院, 集团|有限公司
+# a name goes on when another suffix follows at once: 星海大学|软件学院, 集团|有限公司
 _ORG_MORE = re.compile(rf"[^\W\d_由与和及在对向被让经据把将是为的了等于从即]{{0,8}}?(?:{_ORG_SUFFIX})")
 # named spots; bare 区/县/市 suffixes are left to the gazetteer (they match too much prose)
 _PLACE_SUFFIXES = ("湿地公园", "旅游区", "广场", "剧场", "公园", "校区", "体育中心", "图书馆", "产业园")
@@ -47,7 +47,7 @@ _PLACE_SUFFIXES = ("湿地公园", "旅游区", "广场", "剧场", "公园", "�
 def _place_pattern(venues: tuple[str, ...]) -> re.Pattern[str]:
     """Named spots: a generic place suffix, or one of the corpus's venue names (domain.json)."""
     ends = "|".join(re.escape(s) for s in (*_PLACE_SUFFIXES, *venues))
-    return re.compile(rf"[{CJK_CHARS}]{{2,20}}?(?:{ends})|[{CJK_CHARS}]{{2}}(?:镇|街道)")
+    return re.compile(rf"[{CJK_CHARS}]{{2,20}}?(?:{ends})|{TOWN.pattern}")
 
 
 _NOT_ORG = ("格局", "布局", "结局", "大局", "全局", "开局", "新局", "当局")
@@ -78,39 +78,39 @@ def extract(
     """All typed candidates in `text`, sorted by position.
 
     `places` are known place names (districts, towns); `blocked` are longer names that
-    contain one but mean something else (黄河口 is not 河口); `venues` are names that end a
+    contain one but mean something else (西南湖 is not 南湖); `venues` are names that end a
     place (the corpus's domain.json).
     """
     found: list[Candidate] = []
 
-    def add(kind: str, a: int, b: int) -> None:
+    def add(answer_type: str, a: int, b: int) -> None:
         if b > a:
-            found.append(Candidate(kind, a, b, text[a:b]))
+            found.append(Candidate(answer_type, a, b, text[a:b]))
 
-    for kind, pattern in (
+    for answer_type, pattern in (
         ("money", _MONEY), ("percentage", _PERCENT), ("quantity", _QUANTITY), ("count", _COUNT),
         ("rank", _RANK), ("date", _DATE), ("person", _PERSON),
     ):  # fmt: skip
         for m in pattern.finditer(text):
-            add(kind, m.start(), m.end())
+            add(answer_type, m.start(), m.end())
     for m in _QUOTED.finditer(text):
         add("name", m.start(1), m.end(1))
     if places:
-        # longest name first, as one pattern: 河口区 is not also 河口, 黄河口 is not 河口
+        # longest name first, as one pattern: 南湖区 is not also 南湖, 西南湖 is not 南湖
         names = sorted({*places, *blocked}, key=len, reverse=True)
         for m in re.finditer("|".join(map(re.escape, names)), text):
             if m.group() not in blocked:
                 add("place", m.start(), m.end())
     for m in _VENUE.finditer(text):
         add("venue", *_trim_name(text, m.start(1), m.end(1)))
-    for kind, pattern in (("organisation", _ORG), ("place", _place_pattern(tuple(venues)))):
+    for answer_type, pattern in (("organisation", _ORG), ("place", _place_pattern(tuple(venues)))):
         for segment in _segments(text):
             for m in pattern.finditer(text, segment[0], segment[1]):
                 a, b = _trim_name(text, m.start(), m.end())
-                while kind == "organisation" and (more := _ORG_MORE.match(text, b, segment[1])):
+                while answer_type == "organisation" and (more := _ORG_MORE.match(text, b, segment[1])):
                     b = more.end()
                 if b - a >= 3 and not text[a:b].endswith(_NOT_ORG):
-                    add(kind, a, b)
+                    add(answer_type, a, b)
     found = _drop_nested_numbers(found)
     found += _lists(text, found)
     return sorted(set(found), key=lambda c: (c.start, -c.end, c.type))

@@ -25,7 +25,7 @@ _NEAR = 40.0
 _DISTANCE_PENALTY = 0.15
 # news puts the main fact first: a candidate at the end of the item loses this much
 _POSITION_PENALTY = 0.1
-# a candidate naming the question's head noun (哪几家检测站 -> …检测站) gains this much
+# a candidate naming the question's head noun (哪几家医院 -> …医院) gains this much
 _HEAD_BONUS = 0.15
 
 
@@ -52,7 +52,7 @@ def clause_scores(
     their corpus idf times their rarity among the item's clauses.
     """
     texts = [normalize(c) for c in clause_texts]
-    # a term found in every clause names the item's topic (黄河口大闸蟹); one found in a single
+    # a term found in every clause names the item's topic (a brand the item is about); one found in a single
     # clause points at the answer (品牌价值): weigh terms by their rarity within the item too
     n = len(texts)
     weight = {}
@@ -151,8 +151,8 @@ def _without_stated(cand: Candidate, asked: str) -> Candidate:
     a, b = parts[0][0], parts[-1][1]
     if (a, b) == (0, len(cand.text)):
         return cand
-    kind = cand.type if len(parts) > 1 else "organisation" if cand.type == "list" else "clause"
-    return Candidate(kind, cand.start + a, cand.start + b, cand.text[a:b])
+    answer_type = cand.type if len(parts) > 1 else "organisation" if cand.type == "list" else "clause"
+    return Candidate(answer_type, cand.start + a, cand.start + b, cand.text[a:b])
 
 
 def _clause_at(clauses: list[Clause], pos: int) -> int | None:

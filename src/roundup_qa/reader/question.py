@@ -1,4 +1,4 @@
-"""What kind of answer a question wants, from its interrogative and head noun (zh and en)."""
+"""What type of answer a question wants, from its interrogative and head noun (zh and en)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from ..chinese import parse_number
+from .units import ASKED_COUNT, ASKED_QUANTITY, alternation
 
 # (pattern, type, why): first match wins, so specific forms come before general ones.
 _ZH_RULES: list[tuple[str, str, str]] = [
@@ -19,13 +20,13 @@ _ZH_RULES: list[tuple[str, str, str]] = [
         "asks how much money (金额)",
     ),
     (
-        r"(?:产能|面积|规模|长度|多长|多大|多远|吨|亩|米|公里|GW|千瓦)[^,。?]*(?:多少|几|多大|多长)?"
-        r"|(?:多少|几)[^,。?]*(?:亩|吨|米|公里|GW|千瓦)",
+        rf"(?:产能|面积|规模|长度|多长|多大|多远|{alternation(ASKED_QUANTITY)})[^,。?]*(?:多少|几|多大|多长)?"
+        rf"|(?:多少|几)[^,。?]*(?:{alternation(ASKED_QUANTITY)})",
         "quantity",
         "asks for a quantity with a unit",
     ),
     (r"哪些|哪几|哪两|哪三|包括什么|有什么活动|分别是", "list", "asks for several things (哪些)"),
-    (r"多少|几(?:个|家|项|名|人|场|所|条|支|天|位|次|批)|几", "count", "asks how many (多少/几)"),
+    (rf"多少|几(?:{alternation(ASKED_COUNT)})|几", "count", "asks how many (多少/几)"),
     (r"根据什么|依据什么|靠什么|为什么|为何|原因", "reason", "asks why or on what basis (为什么)"),
     (
         r"什么(?:专利|项目|品牌|名称|称号|剧|主题|模式|平台|制度|工作思路|思路|口号|机制)|叫什么|哪(?:项|个)(?:专利|项目|品牌|称号)",
@@ -106,12 +107,12 @@ def analyze(question: str, lang: str) -> Analysis:
     rules = _EN_RULES if lang == "en" else _ZH_RULES
     text = question.lower() if lang == "en" else question
     months = mentioned_months(question)
-    for pattern, kind, why in rules:
+    for pattern, answer_type, why in rules:
         if re.search(pattern, text):
             # the rules' money pattern is broad: numbers of things are counts
-            if kind == "money" and lang == "en" and re.search(r"\bhow many\b", text):
+            if answer_type == "money" and lang == "en" and re.search(r"\bhow many\b", text):
                 continue
-            return Analysis(kind, why, months)
+            return Analysis(answer_type, why, months)
     return Analysis("other", "no interrogative with a known answer type", months)
 
 

@@ -2,8 +2,10 @@
 
     python -m roundup_qa.reader.record [tests/fixtures/reader-recorded.json]
 
-Runs the trained weights (packaged model + delta) in torch, before any export, on three
-roundup questions; `tests/test_reader.py` checks that the assembled ONNX reader reproduces them.
+Runs the trained weights (packaged model + delta) in torch, before any export, on the cases
+(question, passage) the file already holds, and rewrites it; `tests/test_reader.py` checks that
+the assembled ONNX reader reproduces them. To record a new case, add its question and passage
+to the file's `cases` first.
 """
 
 from __future__ import annotations
@@ -13,16 +15,13 @@ import json
 import sys
 from pathlib import Path
 
-from ..corpus.parse import load_corpus
 from .assemble import DELTA, trained_weights
 from .windows import PAD, ReaderTokenizer, WindowSpec
 
-CASES = ((31, "华盛橡胶的品牌价值是多少?"), (10, "Which companies signed the wind power project?"),
-         (36, "老旧小区改造项目获批多少中央预算内投资?"))  # fmt: skip
 KEEP = 48  # logits recorded per case (the first window's first positions)
 
 
-def record(out: Path, corpus: Path = Path("corpus")) -> None:
+def record(out: Path) -> None:
     import torch
 
     from .model import best_span
@@ -34,10 +33,9 @@ def record(out: Path, corpus: Path = Path("corpus")) -> None:
     model.eval()
     tok = ReaderTokenizer(model_dir / "tokenizer.json")
     spec = WindowSpec(**meta["window"])
-    items = [it for r in load_corpus(corpus).roundups for it in r.items]
     cases = []
-    for number, question in CASES:
-        passage = items[number - 1].text
+    for case in json.loads(out.read_text(encoding="utf-8"))["cases"]:
+        question, passage = case["question"], case["passage"]
         windows = tok.windows(question, passage, spec)
         width = max(len(w.ids) for w in windows)
         ids = torch.tensor([w.ids + [PAD] * (width - len(w.ids)) for w in windows])

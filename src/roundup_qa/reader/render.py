@@ -1,7 +1,7 @@
 """English renderings of Chinese answer spans, for display beside (never instead of) them.
 
 5月20日 -> May 20; 2950万美元 -> US$29.5 million; 3.3亿元 -> CNY 330 million;
-1.7万名 -> 17,000 people; 河口区 -> Hekou District.
+1.7万名 -> 17,000 people; 西山区 -> Xishan District.
 """
 
 from __future__ import annotations
@@ -11,16 +11,10 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from ..chinese import CJK, parse_number
+from .units import ENGLISH, MONEY, SCALED, alternation
 
 _MONTHS = "January February March April May June July August September October November December".split()
 _PART_OF_DAY = {"上午": "morning", "下午": "afternoon", "晚": "evening", "晚上": "evening"}
-_UNITS = {
-    "名": "people", "人": "people", "人次": "person-visits", "家": "organisations", "项": "items",
-    "场": "events", "场次": "sessions", "所": "schools", "条": "items", "天": "days", "个": "",
-    "支": "teams", "次": "times", "批": "batches", "户": "households", "位": "people", "只": "",
-    "亩": "mu", "吨": "tonnes", "吨/年": "tonnes a year", "米": "metres", "公里": "km",
-    "GW": "GW", "MW": "MW", "千瓦": "kW", "平方米": "m²",
-}  # fmt: skip
 _DATE = re.compile(
     r"^(?:(?P<y>\d{4})年)?(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})日)?(?:至(?P<d2>\d{1,2})日)?"
     r"(?P<pod>上午|下午|晚上?)?(?P<part>初|底|中旬|上旬|下旬|份)?$"
@@ -28,21 +22,21 @@ _DATE = re.compile(
 _YEAR = re.compile(r"^(?P<y>\d{4})年(?P<part>底|初)?(?:[-—至](?P<y2>\d{4})年)?$")
 _AMOUNT = re.compile(
     r"^(?P<approx>约)?(?P<n>\d+(?:\.\d+)?)(?P<more1>余|多)?(?P<mult>万|亿|千|百)?(?P<more2>余|多)?"
-    r"(?P<unit>美元|欧元|元|万吨/年|吨/年|万亩|[^\d]*)$"
+    rf"(?P<unit>{alternation(MONEY)}|{alternation(SCALED)}|[^\d]*)$"
 )
 _RANK = re.compile(r"^第(?P<n>\d+|[一二三四五六七八九十]+)(?:位|名)?$")
 
 
-def render(span: str, kind: str, districts_en: Mapping[str, str] | None = None) -> str | None:
-    """An English rendering of `span` (a candidate of type `kind`), or None if there is none."""
+def render(span: str, answer_type: str, districts_en: Mapping[str, str] | None = None) -> str | None:
+    """An English rendering of `span` (a candidate of type `answer_type`), or None if there is none."""
     districts_en = districts_en or {}
-    if kind == "date":
+    if answer_type == "date":
         return render_date(span)
-    if kind in ("money", "count", "quantity"):
+    if answer_type in ("money", "count", "quantity"):
         return render_amount(span)
-    if kind == "percentage":
+    if answer_type == "percentage":
         return span if span.endswith("%") else None
-    if kind == "rank":
+    if answer_type == "rank":
         m = _RANK.match(span)
         return _ordinal(parse_number(m.group("n"))) if m else None
     if districts_en:
@@ -87,17 +81,15 @@ def render_amount(span: str) -> str | None:
         return None
     value = Decimal(m["n"]) * {"万": 10**4, "亿": 10**8, "千": 10**3, "百": 100, None: 1}[m["mult"]]
     unit = m["unit"]
-    if unit == "万吨/年":
-        value, unit = value * 10**4, "吨/年"
-    elif unit == "万亩":
-        value, unit = value * 10**4, "亩"
+    if unit in SCALED:
+        factor, unit = SCALED[unit]
+        value *= factor
     over = "over " if (m["more1"] or m["more2"]) else ("about " if m["approx"] else "")
-    if unit in ("元", "美元", "欧元"):
-        prefix = {"元": "CNY ", "美元": "US$", "欧元": "EUR "}[unit]
-        return over + prefix + _big(value)
-    if unit not in _UNITS:
+    if unit in MONEY:
+        return over + MONEY[unit] + _big(value)
+    if unit not in ENGLISH:
         return None
-    words = _UNITS[unit]
+    words = ENGLISH[unit]
     return f"{over}{_plain(value)} {words}".strip()
 
 

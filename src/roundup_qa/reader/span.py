@@ -5,7 +5,7 @@ its measured effect (config.py):
 - trim: white space and punctuation at either edge go (the span stays a substring);
 - snap (the typed prior): when the question asks for a date, amount, count, percentage or
   rank and the span overlaps a candidate of that type (candidates.py), the span becomes that
-  candidate: "1.7万名" rather than "受训党员1.7万".
+  candidate: "1.2万名" rather than "参训人员1.2万".
 """
 
 from __future__ import annotations

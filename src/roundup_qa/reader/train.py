@@ -44,6 +44,7 @@ class TrainConfig:
     max_steps: int | None = None
     bf16: bool = True
     threads: int = 0  # 0: torch's default (every core)
+    init: str | None = None  # a delta to continue from (a second run), else the packaged model
     spec: WindowSpec = field(default_factory=WindowSpec)
 
 
@@ -187,6 +188,8 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> Path
     torch.nn.init.normal_(model.head.weight, std=0.02)
     torch.nn.init.zeros_(model.head.bias)
     frozen = config["num_hidden_layers"] - cfg.train_layers
+    if cfg.init:
+        model.load_weights(_continued(Path(cfg.init), base, frozen))
     model.freeze_below(frozen)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -265,6 +268,19 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> Path
     (out / "history.json").write_text(json.dumps({"meta": meta, "history": history}, indent=1))
     log.info("wrote %s", path)
     return path
+
+
+def _continued(path: Path, base: dict, frozen: int) -> dict:
+    """Base weights with an earlier run's delta applied: a second run continues from the first."""
+    from .delta import apply_delta, load_delta
+
+    delta, meta = load_delta(path)
+    if meta.get("frozen_layers") != frozen:
+        raise ValueError(
+            f"{path} trained the layers from {meta.get('frozen_layers')} up; this run trains from {frozen} up"
+        )
+    log.info("continuing from %s (%s steps)", path, meta.get("steps"))
+    return apply_delta(base, delta)
 
 
 def write_delta(state: dict, base: dict, frozen: int, meta: dict, path: Path) -> None:

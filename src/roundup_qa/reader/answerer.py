@@ -1,0 +1,179 @@
+"""The reader stage as the pipeline sees it: from fused hits to a span, the signals the
+refusal decision reads, and that decision.
+
+Two readers, chosen by `config.reader`:
+- "model" (default): the trained span reader (model.py) on the best item, and on the next
+  ones (up to `reader_depth`) while it is not confident; its span is trimmed and, for dates
+  and numbers, snapped to the typed candidate it overlaps (span.py);
+- "rules": the earlier clause-and-candidate picker (choice.py), kept as the baseline the
+  eval report compares against.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..chinese import CJK
+from ..config import Config
+from ..records import FusedHit, Signals
+from ..retrieval.hybrid import HybridRetriever, LexicalQuery
+from ..store import StoredIndex
+from .abstain import coverage, decide, missing_names, month_conflict, thresholds
+from .candidates import Candidate, extract
+from .choice import Span, choose_span, clause_scores
+from .model import Reader
+from .question import Analysis
+from .span import SNAP_TYPES, shape
+from .types import ACCEPTS
+
+_ORDINAL = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}
+
+
+@dataclass(frozen=True)
+class Read:
+    """What reading found: the item (its fused hit), the span in its text, and the trained
+    reader's margin of that span over "no answer" (None with the rules)."""
+
+    hit: FusedHit
+    span: Span
+    margin: float | None
+
+
+class Answerer:
+    """Reads the retrieved items of one index and judges whether they answer."""
+
+    def __init__(
+        self, index: StoredIndex, retriever: HybridRetriever, config: Config, model: Reader | None
+    ) -> None:
+        self.index = index
+        self.retriever = retriever
+        self.config = config
+        self.model = model
+        self._candidate_cache: dict[int, list[Candidate]] = {}
+        self._unknown_idf = retriever.lexical.max_idf()  # a word the corpus never uses weighs most
+        self._roundup_text = " ".join(index.manifest.corpus.intro.values())
+
+    # ------------------------------------------------------------------ reading
+    def read(
+        self, fused: list[FusedHit], text: str, lang: str, query: LexicalQuery, searched: list[str],
+        analysis: Analysis, qvec: np.ndarray,
+    ) -> Read:  # fmt: skip
+        if self.model is not None:
+            return self._read_model(fused, text, lang, searched, analysis.type)
+        return self._read_rules(fused, text, query.terms, qvec, analysis.type)
+
+    def _read_rules(self, fused: list[FusedHit], text: str, terms: list[str], qvec, expected: str) -> Read:
+        """The rule-based picker: the best item; when it holds no span of the expected type,
+        the next ones (up to reader_depth) may, so a retrieval near-miss is still answered."""
+        readings = []
+        for hit in fused[: max(1, self.config.reader_depth)]:
+            readings.append((hit, self._clause_span(hit.doc, text, terms, qvec, expected)))
+            if expected not in ACCEPTS or readings[-1][1].type != "clause":
+                break
+        hit, span = next(((h, sp) for h, sp in readings if sp.type != "clause"), readings[0])
+        return Read(hit, span, None)
+
+    def _read_model(
+        self, fused: list[FusedHit], text: str, lang: str, searched: list[str], expected: str
+    ) -> Read:
+        """The trained reader on the best item, and on the next ones (up to reader_depth) while
+        it is not confident; the span with the largest margin over "no answer" wins."""
+        c = self.config
+        question = text
+        if lang == "en" and c.bridge and c.reader_question_en == "switched":
+            question = self.index.bridge.code_switch(text)
+        elif lang == "en" and c.reader_question_en == "appended":
+            chinese = [t for t in searched if CJK.search(t)]
+            if chinese:
+                question = f"{text} ({' '.join(chinese)})"
+        floor = thresholds(c, lang)[1]
+        best = None
+        for k, hit in enumerate(fused[: max(1, c.reader_depth)], 1):
+            reading = self.model.read(question, self.index.items[hit.doc].text)
+            if best is None or reading.margin > best[1].margin:
+                best = (hit, reading, k)
+            if reading.margin >= floor:
+                break
+        hit, reading, k = best
+        item_text = self.index.items[hit.doc].text
+        shaped = shape(
+            item_text, reading.start, reading.end, expected, self.candidates(hit.doc), c.reader_snap
+        )
+        what = "a span" if shaped.type == "span" else f"the {shaped.type}"
+        reason = (
+            f"reader: {what} scoring {reading.margin:+.2f} over no answer (p={reading.confidence:.2f}) in the "
+            f"{_ORDINAL[k]} item read"
+            + (f"; the reader's span snapped to the {shaped.type} it overlaps" if shaped.snapped else "")
+        )
+        span = Span(shaped.start, shaped.end, reason, shaped.type)
+        return Read(hit, span, round(float(reading.margin), 4))
+
+    def _clause_span(
+        self, doc: int, question: str, terms: list[str], qvec: np.ndarray, expected: str
+    ) -> Span:
+        """The rules' answer span in item `doc` (see choice.choose_span)."""
+        rows = self.retriever.clause_rows[doc]
+        clauses = self.index.clauses[rows]
+        text = self.index.items[doc].text
+        clause_texts = [text[cl.start : cl.end] for cl in clauses]
+        clause_terms = [self.retriever.tokenizer.tokenize(t) for t in clause_texts]
+        scores, lexical = clause_scores(
+            terms,
+            qvec,
+            clause_texts,
+            np.asarray(self.index.clause_vectors[rows]),
+            self.retriever.lexical.idf,
+            self.config.span_lexical,
+        )
+        return choose_span(
+            text, question, terms, expected, self.candidates(doc), clauses, clause_terms, scores, lexical
+        )
+
+    def candidates(self, doc: int) -> list[Candidate]:
+        """Typed candidates (dates, amounts, names …) of item `doc`, extracted once."""
+        if doc not in self._candidate_cache:
+            p = self.index.manifest.places
+            text = self.index.items[doc].text
+            self._candidate_cache[doc] = extract(text, tuple(p.names), tuple(p.blocked), tuple(p.venues))
+        return self._candidate_cache[doc]
+
+    # ---------------------------------------------------------------- refusing
+    def signals(self, read: Read, text: str, query: LexicalQuery, analysis: Analysis) -> Signals:
+        """What the refusal decision sees of the question and the item read."""
+        item = self.index.items[read.hit.doc]
+        cov, uncovered = coverage(query.groups, item.text, self.retriever.lexical.idf, self._unknown_idf)
+        names = missing_names(self.retriever.tokenizer.names(text), item.text, self._roundup_text)
+        if self.config.bridge:
+            names += tuple(self.index.bridge.unknown_names(text))
+        return Signals(
+            coverage=cov,
+            uncovered=uncovered,
+            type_found=None
+            if analysis.type not in ACCEPTS
+            else self._holds_type(read.hit.doc, analysis.type, read.span),
+            month_conflict=month_conflict(analysis.months, item.text, self._roundup_text),
+            missing_names=names,
+            bm25_rank=read.hit.ranks.get("bm25"),
+            dense_rank=read.hit.ranks.get("dense"),
+            reader_margin=read.margin,
+        )
+
+    def refusal(self, signals: Signals, lang: str) -> str | None:
+        """Why the roundup does not answer, or None to answer (abstain.decide)."""
+        if not self.config.abstain:
+            return None
+        return decide(signals, *thresholds(self.config, lang))
+
+    def _holds_type(self, doc: int, expected: str, span: Span) -> bool | None:
+        """Whether the answer can be of the expected type: the rules' span is a candidate of
+        it; for the reader, the item holds a candidate the expected type accepts, judged only
+        for dates and numbers. Names have no reliable pattern: on the MRC held-out slice the
+        rule refused 39 of 293 answerable questions, most of them 谁/哪/什么; on
+        eval/questions.jsonl keeping it for numbers only lost one refusal (issue 12 notes)."""
+        if self.model is None:
+            return span.type != "clause"
+        if expected not in SNAP_TYPES:
+            return None
+        return any(ACCEPTS[expected].get(cand.type, 0) > 0 for cand in self.candidates(doc))

@@ -1,0 +1,39 @@
+"""Unit words of counts, quantities and money: the one table that the candidate patterns
+(candidates.py), the question patterns (question.py) and the English renderings (render.py)
+read. Each unit maps to its English words (None: no rendering; "": the number alone)."""
+
+from __future__ import annotations
+
+import re
+
+COUNT: dict[str, str | None] = {
+    "人次": "person-visits", "场次": "sessions", "个": "", "家": "organisations", "项": "items",
+    "场": "events", "所": "schools", "条": "items", "名": "people", "人": "people", "支": "teams",
+    "次": "times", "批": "batches", "座": None, "户": "households", "件": None, "位": "people",
+    "辆": None, "只": "", "天": "days", "届": None, "类": None, "种": None, "期": None, "台": None,
+    "套": None, "款": None, "份": None, "篇": None, "点": None,
+}  # fmt: skip
+# after a Chinese numeral (三家, 九天; 大 for 三大 …)
+AFTER_CHINESE_NUMERAL = ("个", "家", "项", "天", "名", "条", "所", "大", "篇", "批")
+# units a "how many" question names (几家 …)
+ASKED_COUNT = ("个", "家", "项", "名", "人", "场", "所", "条", "支", "天", "位", "次", "批")
+
+QUANTITY: dict[str, str | None] = {
+    "万吨/年": None, "吨/年": "tonnes a year", "万吨": None, "吨": "tonnes", "万亩": None, "亩": "mu",
+    "平方米": "m²", "立方米": None, "公里": "km", "千米": None, "米": "metres", "GW": "GW", "MW": "MW",
+    "兆瓦": None, "千瓦": "kW",
+}  # fmt: skip
+# quantity units a question names (产能/面积 … or 多少亩)
+ASKED_QUANTITY = ("吨", "亩", "米", "公里", "GW", "千瓦")
+# a unit with 万 built in, read as 10,000 of the plain unit
+SCALED: dict[str, tuple[int, str]] = {"万吨/年": (10**4, "吨/年"), "万亩": (10**4, "亩")}
+
+# currency: the English prefix of an amount
+MONEY: dict[str, str] = {"元": "CNY ", "美元": "US$", "欧元": "EUR "}
+
+ENGLISH: dict[str, str] = {u: w for table in (COUNT, QUANTITY) for u, w in table.items() if w is not None}
+
+
+def alternation(units) -> str:
+    """A regex alternation of `units`, longest first, so a unit never loses to its prefix (人次, 人)."""
+    return "|".join(re.escape(u) for u in sorted(units, key=len, reverse=True))
