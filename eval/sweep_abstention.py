@@ -8,7 +8,8 @@ wrongly refusing answerable ones.
 Runs the eval set once with abstention off (the records still carry the signals), then
 replays the refusal rule (roundup_qa.evaluation.report.refused) for each pair of thresholds (Chinese,
 English questions): minimum reader margins with the trained reader (the default), minimum
-coverages with `-o reader=rules`. Tuned on one half of the set (even lines), reported on both
+coverages with `-o reader=rules`. With the reader, the margin at which it overrules the
+item-level rules (`reader_overrule_margin`) is chosen jointly with the pair. Tuned on one half of the set (even lines), reported on both
 halves: the pair with the largest abstention F1 with at most 5%
 of the tuning half's answerable questions refused, in each language.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 
 from roundup_qa import Config, RoundupQA
@@ -28,8 +30,11 @@ MAX_WRONGLY_REFUSED = {"model": 0.05, "rules": 0.05}
 KEYS = ("abstain_precision", "abstain_recall", "abstain_f1", "wrongly_refused", "f1")
 
 
-def figures(outcomes: list[Outcome], zh: float, en: float) -> dict:
-    f = evaluate.summarize([refused(o, zh, en) for o in outcomes])["all"]
+OVERRULES = [float(k) for k in range(0, 13)] + [float("inf")]  # reader margins that overrule the rules
+
+
+def figures(outcomes: list[Outcome], zh: float, en: float, config: Config | None = None) -> dict:
+    f = evaluate.summarize([refused(o, zh, en, config) for o in outcomes])["all"]
     return {k: f[k] for k in KEYS}
 
 
@@ -55,15 +60,21 @@ def main() -> None:
     by_lang = {lang: [o for o in tune if o.question.lang == lang] for lang in ("zh", "en")}
 
     best = None
-    for t_zh in axis:
-        for t_en in axis:
-            # each language's readers are held to the limit, not only the average
-            fair = all(figures(rows, t_zh, t_en)["wrongly_refused"] <= limit for rows in by_lang.values())
-            f = figures(tune, t_zh, t_en)
-            key = (f["abstain_f1"] or 0.0, f["f1"], -t_zh, -t_en)
-            if fair and (best is None or key > best[0]):
-                best = (key, t_zh, t_en)
-    _, t_zh, t_en = best
+    for overrule in OVERRULES if config.reader == "model" else [config.reader_overrule_margin]:
+        c = config.with_overrides(reader_overrule_margin=overrule)
+        for t_zh in axis:
+            for t_en in axis:
+                # each language's readers are held to the limit, not only the average
+                fair = all(
+                    figures(rows, t_zh, t_en, c)["wrongly_refused"] <= limit for rows in by_lang.values()
+                )
+                f = figures(tune, t_zh, t_en, c)
+                # ties: the higher overrule (the rules decide more), then the lower margins
+                key = (f["abstain_f1"] or 0.0, f["f1"], overrule, -t_zh, -t_en)
+                if fair and (best is None or key > best[0]):
+                    best = (key, t_zh, t_en, overrule)
+    _, t_zh, t_en, overrule = best
+    config = config.with_overrides(reader_overrule_margin=overrule)
 
     def row(cells: list) -> str:
         return "| " + " | ".join("–" if c is None else str(c) for c in cells) + " |"
@@ -76,11 +87,13 @@ def main() -> None:
         f"the (zh, en) pair with the best abstention F1 and at most {limit:.0%} of the half's "
         "answerable questions refused in each language.",
         "",
-        f"**Chosen: {knobs[0]} = {t_zh} (zh), {knobs[1]} = {t_en} (en)**",
+        f"**Chosen: {knobs[0]} = {t_zh} (zh), {knobs[1]} = {t_en} (en)"
+        + (f", reader_overrule_margin = {overrule}" if config.reader == "model" else "")
+        + "**",
     ]
     curves = {}
     for lang, rows in by_lang.items():
-        curves[lang] = [{axis_name: t, **figures(rows, t, t)} for t in axis]
+        curves[lang] = [{axis_name: t, **figures(rows, t, t, config)} for t in axis]
         lines += ["", f"## Trade-off on the tuning half: {lang}", "",
                   f"| {axis_name.replace('_', ' ')} | abst. P | abst. R | abst. F1 | answerable refused | answer F1 |", "|---" * 6 + "|"]  # fmt: skip
         lines += [row([c[axis_name], *(c[k] for k in KEYS)]) for c in curves[lang]]
@@ -88,12 +101,19 @@ def main() -> None:
               "| split | abst. P | abst. R | abst. F1 | answerable refused | answer F1 |", "|---" * 6 + "|"]  # fmt: skip
     for name, rows in [("tuning half", tune), ("held-out half", test), ("all", outcomes),
                        *[(lang, [o for o in outcomes if o.question.lang == lang]) for lang in ("zh", "en")]]:  # fmt: skip
-        f = figures(rows, t_zh, t_en)
+        f = figures(rows, t_zh, t_en, config)
         lines.append(row([name, *(f[k] for k in KEYS)]))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text("\n".join(lines) + "\n", encoding="utf-8")
     Path(args.out).with_suffix(".json").write_text(
-        json.dumps({"chosen": {"zh": t_zh, "en": t_en}, "curves": curves}, indent=1), encoding="utf-8"
+        json.dumps(
+            {
+                "chosen": {"zh": t_zh, "en": t_en, "overrule": overrule if math.isfinite(overrule) else None},
+                "curves": curves,
+            },
+            indent=1,
+        ),
+        encoding="utf-8",
     )
     print("\n".join(lines))
 

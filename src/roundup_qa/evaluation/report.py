@@ -42,7 +42,8 @@ def refused(o: Outcome, zh: float, en: float, config: Config | None = None) -> O
     s = o.answer.signals
     t = zh if o.answer.lang == "zh" else en
     if s.reader_margin is not None:
-        reason = decide(s, thresholds(config or Config(), o.answer.lang)[0], t)
+        coverage, _, overrule = thresholds(config or Config(), o.answer.lang)
+        reason = decide(s, coverage, t, overrule)
     else:
         reason = decide(s, t)
     if reason is None:

@@ -12,6 +12,7 @@ what the question asks and what the top item holds:
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 
@@ -68,11 +69,13 @@ def missing_names(names: list[str], item_text: str, roundup_text: str) -> tuple[
     return tuple(n for n in names if n not in text)
 
 
-def thresholds(config, lang: str) -> tuple[float, float]:
-    """(minimum coverage, minimum reader margin) for a question in `lang`."""
+def thresholds(config, lang: str) -> tuple[float, float, float]:
+    """(minimum coverage, minimum reader margin, margin that overrules the rules) for a
+    question in `lang`: the one place a threshold is chosen."""
+    overrule = config.reader_overrule_margin
     if lang == "zh":
-        return config.abstain_min_coverage, config.reader_min_margin
-    return config.abstain_min_coverage_en, config.reader_min_margin_en
+        return config.abstain_min_coverage, config.reader_min_margin, overrule
+    return config.abstain_min_coverage_en, config.reader_min_margin_en, overrule
 
 
 # the reader's margin above which it overrules "no word of the question is in the roundup":
@@ -85,12 +88,18 @@ def _reader_prefers_a_span(s: Signals) -> bool:
     return s.reader_margin is not None and s.reader_margin > UNMATCHED_MIN_MARGIN
 
 
-def decide(s: Signals, min_coverage: float, min_margin: float = 0.0) -> str | None:
+def decide(
+    s: Signals, min_coverage: float, min_margin: float = 0.0, overrule_margin: float = math.inf
+) -> str | None:
     """The reason to abstain, or None to answer.
 
     With the trained reader (`reader_margin` set), its no-answer score is one more signal:
-    on the roundup eval sets it does not separate answerable from unanswerable questions on
-    its own (eval/results/abstention-sweep-reader.md), the coverage rules still do most of it.
+    - below `min_margin` it refuses on its own;
+    - at `overrule_margin` or above, a reader sure of its span overrules the item-level rules
+      (names the item lacks, no candidate of the asked type, low coverage): those rules read
+      the words, and a paraphrased question (另一种说法) misses them although the item answers
+      it. A month the roundup does not cover and a question with no word of the roundup stay
+      refusals whatever the reader says.
     """
     if s.coverage is None and s.bm25_rank is None and not _reader_prefers_a_span(s):
         # no Chinese word, no English word the bridge knows, nothing BM25 matched: only the
@@ -100,6 +109,8 @@ def decide(s: Signals, min_coverage: float, min_margin: float = 0.0) -> str | No
         return "no word of the question occurs in the roundup"
     if s.month_conflict:
         return "the question names a month the roundup does not cover"
+    if s.reader_margin is not None and s.reader_margin >= overrule_margin:
+        return None
     if s.missing_names:
         return f"the question names {'、'.join(s.missing_names)}, which the best item does not mention"
     if s.type_found is False:
