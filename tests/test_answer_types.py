@@ -157,7 +157,11 @@ def test_abstention_rules():
 
 def test_a_sure_reader_overrules_the_item_rules_but_not_a_wrong_month():
     sure, unsure = dict(reader_margin=9.0), dict(reader_margin=3.0)
-    for rule in (dict(missing_names=("日本",)), dict(type_found=False), dict(coverage=0.3, uncovered=("冠军",))):
+    for rule in (
+        dict(missing_names=("日本",)),
+        dict(type_found=False),
+        dict(coverage=0.3, uncovered=("冠军",)),
+    ):
         assert decide(_signals(**rule, **sure), 0.5, -12, 6.0) is None, rule
         assert decide(_signals(**rule, **unsure), 0.5, -12, 6.0) is not None, rule
     assert "month" in decide(_signals(month_conflict=True, **sure), 0.5, -12, 6.0)
