@@ -197,7 +197,7 @@ def format_answer(answer: Answer) -> str:
         lines.append(f"A: {answer.answer}" + (f"  ({answer.answer_en})" if answer.answer_en else ""))
         lines.append(f"   [#{c.item} · {c.district or '-'}] {c.title}  ({c.source}, chars {c.start}-{c.end})")
     if answer.answer is not None:
-        lines.append(f"   why: {answer.why}; {answer.reason}")
+        lines.append(f"   why: {answer.explanation}")
     if answer.searched_for:
         lines.append("   searched for: " + " ".join(answer.searched_for))
     if answer.notes:

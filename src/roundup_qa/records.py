@@ -142,6 +142,13 @@ class Answer:
     district_en: str | None = None  # the cited district in English
     signals: Signals | None = None  # what the abstention decision saw
 
+    @property
+    def explanation(self) -> str:
+        """The one explanation shown to a reader: how the question was read (`why`) and how the
+        span was chosen or why none was (`reason`). Both fields stay in `to_dict()`: the
+        JSON contract has them."""
+        return "; ".join(part for part in (self.why, self.reason) if part)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.question,

@@ -75,7 +75,7 @@ def evidence_markdown(answer: Answer) -> str:
     labels = _LABELS["en" if answer.lang == "en" else "zh"]
     out = []
     if answer.answer is not None:
-        out.append(f"*{labels['why']}: {text(answer.why)}; {text(answer.reason)}*")
+        out.append(f"*{labels['why']}: {text(answer.explanation)}*")
     if answer.searched_for:
         out.append(f"*{labels['searched']}: {text(' '.join(answer.searched_for))}*")
     c = answer.citation
