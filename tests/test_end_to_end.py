@@ -1,11 +1,13 @@
 """The real roundup, the real model: answers a user would see."""
 
 import json
+import re
 import subprocess
 import sys
 
 import pytest
 
+from roundup_qa import InputError
 from roundup_qa.cli import main
 from roundup_qa.evaluation import evaluate
 from roundup_qa.store import save_index
@@ -60,10 +62,35 @@ def test_empty_questions_get_a_polite_refusal(real_qa, bad):
     assert r.answer is None and r.citation is None and r.reason
 
 
-def test_long_question_is_truncated_with_a_note(real_qa):
-    r = real_qa.ask("河口区" * 1000)
-    assert len(r.question) == real_qa.config.max_question_chars
-    assert any("truncated" in n for n in r.notes)
+def test_a_question_over_the_limit_is_refused_naming_the_field(real_qa):
+    with pytest.raises(InputError, match="3000 characters; the limit is 500") as err:
+        real_qa.ask("河口区" * 1000)
+    assert err.value.field == "question" and err.value.status == 413
+    assert isinstance(err.value, ValueError)  # the Python contract: a ValueError
+    # white space does not count: the limit applies to the question as it is read
+    assert real_qa.ask("  华盛橡胶的品牌价值是多少?  " + " " * 600).citation.item == 31
+
+
+@pytest.mark.parametrize(
+    "kwargs, field, words",
+    [
+        ({"top_k": 0}, "top_k", "from 1 to 50"),
+        ({"top_k": 51}, "top_k", "from 1 to 50"),
+        ({"top_k": "5"}, "top_k", "from 1 to 50"),
+        ({"district": "火星区"}, "district", "unknown district '火星区'; known: 东营区 (Dongying District)"),
+    ],
+)
+def test_ask_checks_top_k_and_district_like_the_api(real_qa, kwargs, field, words):
+    with pytest.raises(InputError, match=re.escape(words)) as err:
+        real_qa.ask("河口区签了什么?", **kwargs)
+    assert err.value.field == field
+
+
+def test_district_by_english_name_is_the_chinese_one(real_qa):
+    zh = real_qa.ask("What was signed?", district="河口区").to_dict()
+    assert real_qa.ask("What was signed?", district="Hekou District").to_dict() == zh
+    assert real_qa.ask("What was signed?", district="hekou district").to_dict() == zh
+    assert {p["district"] for p in zh["passages"]} == {"河口区"}
 
 
 def test_district_filter_restricts_the_passages(real_qa):
@@ -95,14 +122,20 @@ def test_cli_ask_json_file_stdin_one_line_per_question(real_qa, tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "roundup_qa.cli", "ask", "--json", "--file", "-",
          "--corpus", str(CORPUS), "--index", str(index)],
-        input=questions, capture_output=True, text=True, timeout=600, cwd=ROOT,
+        input=questions + "河口区" * 1000 + "\n华盛橡胶的品牌价值是多少?\n", capture_output=True, text=True,
+        timeout=600, cwd=ROOT,
     )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
+    # a line over the limit gets an error line in its place; the lines after it are answered
+    assert proc.returncode == 1, proc.stderr
+    assert "1 of 5 lines were not asked" in proc.stderr
     rows = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert len(rows) == 3
+    assert len(rows) == 5
     assert rows[0]["citation"]["item"] == 10
     assert rows[1]["answer"] is None
     assert rows[2]["citation"]["item"] == 31
+    assert rows[3]["field"] == "question" and "3000 characters; the limit is 500" in rows[3]["error"]
+    assert len(rows[3]["question"]) == 500  # never echoes more than the limit
+    assert rows[4]["citation"]["item"] == 31
 
 
 def test_cli_reports_bad_input_without_a_traceback(tmp_path, capsys):

@@ -286,3 +286,23 @@ def test_concurrent_clients_get_the_sequential_answers(chat):
     report = load_test.run(chat.url + "/", clients=8, questions=questions)
     assert report["answered"] == 60
     assert (report["errors"], report["mismatches"]) == (0, 0)
+
+
+def test_a_question_over_the_limit_gets_a_clear_reply_and_stays_in_the_box(chat, browser):
+    page = browser.new_page()
+    page.goto(chat.url + "/")
+    question = "河口区" * 300  # 900 characters; the limit is 500
+    _ask(page, question)
+    chat_box = page.locator("#chat")
+    chat_box.get_by_text("Not asked", exact=False).wait_for(timeout=30000)
+    assert "900 characters; the limit is 500" in chat_box.inner_text()
+    assert page.locator("#question textarea").input_value() == question  # nothing lost
+    page.close()
+
+
+def test_api_endpoint_names_the_limit(chat):
+    from gradio_client import Client
+
+    client = Client(chat.url + "/", verbose=False)
+    with pytest.raises(Exception, match="the limit is 500"):
+        client.predict(question="河口区" * 300, top_k=5, district="", api_name="/ask")

@@ -2,12 +2,12 @@
 
 from .config import Config
 from .corpus.parse import CorpusError, load_corpus, parse_roundup
-from .pipeline import RoundupQA
+from .pipeline import InputError, RoundupQA
 from .records import Answer, Citation, Item, Passage
 from .store import IndexNotReady
 from .version import __version__
 
 __all__ = [
-    "Answer", "Citation", "Config", "CorpusError", "IndexNotReady", "Item", "Passage",
+    "Answer", "Citation", "Config", "CorpusError", "IndexNotReady", "InputError", "Item", "Passage",
     "RoundupQA", "load_corpus", "parse_roundup", "__version__",
 ]  # fmt: skip

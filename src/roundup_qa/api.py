@@ -16,12 +16,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from .pipeline import RoundupQA
+from .pipeline import TOP_K_MAX, InputError, RoundupQA
 from .store import FORMAT_VERSION
 from .version import __version__
 
 MAX_BODY_BYTES = 64 * 1024  # a question is at most a few KB; anything bigger is refused unread
-TOP_K_MAX = 50
 
 
 class AskRequest(BaseModel):
@@ -71,23 +70,16 @@ def error_response(status: int, field: str | None, message: str) -> JSONResponse
 
 def router(qa: RoundupQA) -> APIRouter:
     api = APIRouter(prefix="/api")
-    limit = qa.config.max_question_chars
     english = qa.index.manifest.places.districts_en
-    districts = {d: d for d in qa.districts} | {english[d]: d for d in qa.districts if d in english}
 
     def check(body: AskRequest) -> tuple[str, int, str | None]:
-        """The request's question, top_k and district (its Chinese name), or ApiError."""
-        if len(body.question) > limit:
-            raise ApiError(
-                413, "question", f"the question is {len(body.question)} characters; the limit is {limit}"
-            )
-        district = None
-        if body.district:
-            district = districts.get(body.district.strip())
-            if district is None:
-                known = ", ".join(f"{d} ({english[d]})" if d in english else d for d in qa.districts)
-                raise ApiError(422, "district", f"unknown district {body.district!r}; known: {known}")
-        return body.question, body.top_k, district
+        """The request's question, top_k and district (its Chinese name), or ApiError: the
+        same limits and messages as `RoundupQA.ask` (RoundupQA.check)."""
+        try:
+            question, _, district = qa.check(body.question, body.top_k, body.district)
+        except InputError as err:
+            raise ApiError(err.status, err.field, str(err)) from None
+        return question, body.top_k, district
 
     @api.post(
         "/ask",

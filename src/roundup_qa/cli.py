@@ -177,14 +177,37 @@ def _cmd_ask(args: argparse.Namespace, config: Config) -> int:
             questions = [line.rstrip("\r\n") for line in stream]
     else:
         questions = [args.question]
+    from .pipeline import InputError
+
     qa = _load(args, config, rebuild=not args.no_rebuild)
-    for q in questions:
-        answer = qa.ask(q, top_k=args.top_k, district=args.district)
-        if args.json:
-            print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
-        else:
-            print(format_answer(answer), flush=True)
-    return 0
+    if len(questions) == 1:  # one question: bad input stops with the message (exit 2)
+        _print_answer(qa.ask(questions[0], top_k=args.top_k, district=args.district), args.json)
+        return 0
+    failed = 0
+    for q in questions:  # a batch: a bad line is reported in its place, the others answered
+        try:
+            answer = qa.ask(q, top_k=args.top_k, district=args.district)
+        except InputError as err:
+            failed += 1
+            shown = q[: qa.config.max_question_chars]
+            if args.json:
+                print(
+                    json.dumps(
+                        {"question": shown, "error": str(err), "field": err.field}, ensure_ascii=False
+                    ),
+                    flush=True,
+                )
+            else:
+                print(f"Q: {shown}\nerror ({err.field}): {err}", flush=True)
+            continue
+        _print_answer(answer, args.json)
+    if failed:
+        log.error("%d of %d lines were not asked (see their error lines)", failed, len(questions))
+    return 1 if failed else 0
+
+
+def _print_answer(answer: Answer, as_json: bool) -> None:
+    print(json.dumps(answer.to_dict(), ensure_ascii=False) if as_json else format_answer(answer), flush=True)
 
 
 def format_answer(answer: Answer) -> str:

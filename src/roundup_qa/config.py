@@ -120,7 +120,7 @@ class Config:
     abstain_min_coverage_en: float = 0.35
 
     # --- input guard ---
-    max_question_chars: int = 500  # longer questions are truncated, with a note
+    max_question_chars: int = 500  # longer questions are refused (InputError; 413 on the API)
 
     def with_overrides(self, **changes: Any) -> Config:
         """A copy with `changes`; unknown names are an error, not silently ignored."""

@@ -24,6 +24,16 @@ from .timing import Stopwatch
 log = logging.getLogger(__name__)
 
 _CONTENT = re.compile(rf"[\w{CJK_CHARS}]")
+TOP_K_MAX = 50  # passages one answer may return
+
+
+class InputError(ValueError):
+    """A request `RoundupQA.ask` does not take, whichever door it came through: `field` names
+    what to fix, the message says how; `status` is what the HTTP API answers with."""
+
+    def __init__(self, field: str, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.field, self.status = field, status
 
 
 class RoundupQA:
@@ -172,29 +182,58 @@ class RoundupQA:
     ) -> Answer:
         """Answer `question` from the roundup, citing the item the span was copied from.
 
+        `district` (Chinese or English name) limits the search to that district's items.
+        Raises `InputError` (a ValueError) for input outside the limits (`check`).
         `profile`, when given, receives the seconds spent in each stage (for `roundup-qa bench`).
         """
-        with _one_blas_thread():
-            return self._ask(question, top_k, district, profile)
-
-    def _ask(
-        self, question: str, top_k: int, district: str | None, profile: dict[str, float] | None
-    ) -> Answer:
-        c = self.config
         watch = Stopwatch(profile)
-        text, notes = clean_question(question, c.max_question_chars)
+        text, notes, district = self.check(question, top_k, district)
+        with _one_blas_thread():
+            return self._ask(text, notes, top_k, district, watch)
+
+    def check(
+        self, question: object, top_k: int = 5, district: str | None = None
+    ) -> tuple[str, list[str], str | None]:
+        """The input limits, one place for every door (Python, CLI, chat, HTTP API): the
+        cleaned question (at most `max_question_chars`), top_k from 1 to TOP_K_MAX, and a
+        district the index knows (Chinese or English name; returned in Chinese). Raises
+        InputError naming the field."""
+        limit = self.config.max_question_chars
+        if isinstance(question, str) and len(question) > 16 * limit:  # too long to be worth cleaning
+            raise InputError(
+                "question", f"the question is {len(question)} characters; the limit is {limit}", 413
+            )
+        text, notes = clean_question(question)
+        if len(text) > limit:
+            raise InputError("question", f"the question is {len(text)} characters; the limit is {limit}", 413)
+        if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= TOP_K_MAX:
+            raise InputError("top_k", f"top_k must be a whole number from 1 to {TOP_K_MAX}, not {top_k!r}")
+        if district is not None and not isinstance(district, str):
+            raise InputError("district", f"district must be a name, not {district!r}")
+        if district and district.strip():
+            english = self.index.manifest.places.districts_en
+            names = {d: d for d in self.districts} | {
+                english[d].lower(): d for d in self.districts if d in english
+            }
+            found = names.get(district.strip()) or names.get(district.strip().lower())
+            if found is None:
+                known = (
+                    ", ".join(f"{d} ({english[d]})" if d in english else d for d in self.districts) or "none"
+                )
+                raise InputError("district", f"unknown district {district!r}; known: {known}")
+            return text, notes, found
+        return text, notes, None
+
+    def _ask(self, text: str, notes: list[str], top_k: int, district: str | None, watch: Stopwatch) -> Answer:
+        c = self.config
         lang = detect_language(text)
         if not _CONTENT.search(text):
             return Answer(
                 question=text, answer=None, citation=None, reason="empty question", lang=lang, notes=notes
             )
-        allowed = None
-        if district:
-            allowed = {i for i, it in enumerate(self.index.items) if it.district == district}
-            if not allowed:
-                known = ", ".join(self.districts) or "none"
-                notes.append(f"unknown district {district!r} (known: {known}); searched everything")
-                allowed = None
+        allowed = (
+            {i for i, it in enumerate(self.index.items) if it.district == district} if district else None
+        )
 
         watch.lap("clean")
         query = self.retriever.lexical_query(text)
@@ -269,17 +308,14 @@ def _embedder(config: Config) -> Embedder:
     return Embedder(config.model, batch_size=config.embed_batch_size, query_encoder=config.query_encoder)
 
 
-def clean_question(question: object, limit: int) -> tuple[str, list[str]]:
-    """Printable, trimmed, bounded text; notes say what was changed."""
+def clean_question(question: object) -> tuple[str, list[str]]:
+    """Printable, trimmed text; notes say what was changed."""
     notes: list[str] = []
     text = question if isinstance(question, str) else ("" if question is None else str(question))
     # lone surrogates cannot be encoded and would crash any later UTF-8 step
     cleaned = text.encode("utf-8", "replace").decode("utf-8")
     cleaned = "".join(ch if unicodedata.category(ch) not in ("Cc", "Cf", "Cs") else " " for ch in cleaned)
     cleaned = re.sub(r"\s+", " ", cleaned).strip()
-    if len(cleaned) > limit:
-        cleaned = cleaned[:limit]
-        notes.append(f"question truncated to its first {limit} characters")
     return cleaned, notes
 
 

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .api import install as install_api
-from .pipeline import RoundupQA
+from .pipeline import InputError, RoundupQA
 from .records import Answer
 from .version import __version__
 
@@ -103,7 +103,17 @@ def build_demo(qa: RoundupQA, compact: bool = False, concurrency: int = CONCURRE
         if not (message or "").strip():  # nothing asked: no empty bubble, no reply
             return list(history or []), "", gr.skip()
         chosen = None if not district or district == ALL_DISTRICTS else district.split(" · ")[0]
-        answer = qa.ask(message, district=chosen)
+        try:
+            answer = qa.ask(message, district=chosen)
+        except InputError as err:  # the same limits as every door: say so, keep the question
+            shown = message[: qa.config.max_question_chars] + (
+                "…" if len(message) > qa.config.max_question_chars else ""
+            )
+            history = list(history or []) + [
+                {"role": "user", "content": text(shown)},
+                {"role": "assistant", "content": f"**无法提问 · Not asked:** {text(str(err))}"},
+            ]
+            return history, message, gr.skip()
         history = list(history or []) + [
             {"role": "user", "content": text(message or "")},
             {"role": "assistant", "content": reply_markdown(answer)},
@@ -112,7 +122,10 @@ def build_demo(qa: RoundupQA, compact: bool = False, concurrency: int = CONCURRE
 
     def ask(question: str, top_k: int = 5, district: str = "") -> dict:
         """Answer a question about the roundup; returns the answer record (RoundupQA.ask().to_dict())."""
-        return qa.ask(question, top_k=int(top_k), district=district or None).to_dict()
+        try:
+            return qa.ask(question, top_k=int(top_k), district=district or None).to_dict()
+        except InputError as err:
+            raise gr.Error(str(err)) from None
 
     with gr.Blocks(title="roundup-qa", analytics_enabled=False, fill_height=compact) as demo:
         if not compact:
