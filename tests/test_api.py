@@ -106,3 +106,61 @@ def test_health_and_openapi(api, real_qa):
     assert page.status_code == 200 and "/api/docs-assets/swagger-ui-bundle.js" in page.text
     assert "cdn" not in page.text.lower()  # served from the package: works offline
     assert api.get("/api/docs-assets/swagger-ui-bundle.js").status_code == 200
+
+
+def test_metrics_count_questions_refusals_and_errors(api):
+    before = api.get("/metrics").text
+    api.post("/api/ask", json={"question": "华盛橡胶的品牌价值是多少?"})
+    api.post("/api/ask", json={"question": "asdkjh qwpoeiru zxmcnv"})
+    api.post("/api/ask", json={"question": "河口区签了什么?", "top_k": 0})
+    after = api.get("/metrics")
+    assert after.status_code == 200 and after.headers["content-type"].startswith("text/plain")
+
+    def value(text: str, name: str) -> float:
+        return sum(float(line.split()[-1]) for line in text.splitlines() if line.startswith(name))
+
+    for name, more in (
+        ('roundup_qa_questions_total{lang="zh",outcome="answered"}', 1),
+        ('roundup_qa_questions_total{lang="en",outcome="refused"}', 1),
+        ('roundup_qa_api_errors_total{status="422"}', 1),
+        ('roundup_qa_ask_seconds_count{stage="total"}', 2),
+        ('roundup_qa_ask_seconds_count{stage="span"}', 2),  # each stage of each question
+    ):
+        assert value(after.text, name) - value(before, name) == more, name
+    assert "roundup_qa_queue_depth 0.0" in after.text
+
+
+def test_overload_gets_503_at_once_and_the_server_recovers(real_qa):
+    """200 clients at once against a queue of 8: every one gets 200 or 503 (with Retry-After),
+    none times out, and the server answers normally afterwards."""
+    import asyncio
+
+    from roundup_qa.api import ServingLimits
+
+    server = start(real_qa, limits=ServingLimits(threads=1, queue=8, deadline_s=30))
+    try:
+
+        async def storm() -> list[httpx.Response]:
+            limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+            async with httpx.AsyncClient(base_url=server.url, timeout=120, limits=limits) as client:
+                return await asyncio.gather(
+                    *(
+                        client.post("/api/ask", json={"question": "华盛橡胶的品牌价值是多少?"})
+                        for _ in range(200)
+                    )
+                )
+
+        responses = asyncio.run(storm())
+        codes = [r.status_code for r in responses]
+        assert set(codes) <= {200, 503} and codes.count(503) > 0 and codes.count(200) >= 8, codes
+        busy = next(r for r in responses if r.status_code == 503)
+        assert busy.headers["Retry-After"] == "1" and busy.json()["error"].startswith("busy")
+        assert all(r.json()["answer"] == "10.08亿元" for r in responses if r.status_code == 200)
+        with httpx.Client(base_url=server.url, timeout=60) as client:
+            assert (
+                client.post("/api/ask", json={"question": "华盛橡胶的品牌价值是多少?"}).json()["answer"]
+                == "10.08亿元"
+            )
+            assert "roundup_qa_queue_depth 0.0" in client.get("/metrics").text
+    finally:
+        server.stop()

@@ -1,26 +1,49 @@
 """The HTTP JSON API beside the chat: `POST /api/ask` returns exactly the record of
 `roundup-qa ask --json` (`Answer.to_dict()`); `GET /api/items`, `/api/items/{n}`,
-`/api/health`; OpenAPI at `/api/docs`.
+`/api/health`; OpenAPI at `/api/docs`; Prometheus metrics at `/metrics`.
 
 Input is checked before it reaches `RoundupQA.ask`: the body is capped before it is
 parsed, fields are typed (pydantic, strict), and every refusal is JSON naming the field
 and saying what to send, never a traceback.
+
+Load is bounded (`Gate`): questions are answered on a fixed number of threads (one per core:
+each answer uses one), at most `queue` requests are in the server at once, and past that the
+API answers 503 with Retry-After at once instead of letting latency grow; a request that
+waits longer than its deadline gets 503 too. One JSON line per request goes to the
+`roundup_qa.access` log (the question only with `log_questions`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from starlette.concurrency import run_in_threadpool
 
 from .pipeline import TOP_K_MAX, InputError, RoundupQA
 from .store import FORMAT_VERSION
 from .version import __version__
 
 MAX_BODY_BYTES = 64 * 1024  # a question is at most a few KB; anything bigger is refused unread
+access_log = logging.getLogger("roundup_qa.access")
+
+
+@dataclass(frozen=True)
+class ServingLimits:
+    """How much the server takes on at once (`roundup-qa serve` options)."""
+
+    threads: int = max(1, os.cpu_count() or 1)  # answering threads: one per core
+    queue: int = 64  # requests answering or waiting; past it, 503 + Retry-After at once
+    deadline_s: float = 10.0  # a request not started within this gets 503
+    log_questions: bool = False  # put the question text in the access log
 
 
 class AskRequest(BaseModel):
@@ -59,16 +82,89 @@ class Health(BaseModel):
 class ApiError(Exception):
     """A request the API refuses: HTTP status, the field at fault, and a sentence."""
 
-    def __init__(self, status: int, field: str | None, message: str) -> None:
+    def __init__(self, status: int, field: str | None, message: str, retry_after: int | None = None) -> None:
         super().__init__(message)
-        self.status, self.field, self.message = status, field, message
+        self.status, self.field, self.message, self.retry_after = status, field, message, retry_after
 
 
-def error_response(status: int, field: str | None, message: str) -> JSONResponse:
-    return JSONResponse({"error": message, "field": field}, status_code=status)
+def error_response(
+    status: int, field: str | None, message: str, retry_after: int | None = None
+) -> JSONResponse:
+    headers = {"Retry-After": str(retry_after)} if retry_after else None
+    return JSONResponse({"error": message, "field": field}, status_code=status, headers=headers)
 
 
-def router(qa: RoundupQA) -> APIRouter:
+class Metrics:
+    """The server's Prometheus metrics, in a registry of its own (one per app)."""
+
+    def __init__(self) -> None:
+        from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+        self.registry = CollectorRegistry()
+        self.questions = Counter(
+            "roundup_qa_questions", "Questions answered, by language and outcome (answered, refused)",
+            ["lang", "outcome"], registry=self.registry,
+        )  # fmt: skip
+        self.errors = Counter(
+            "roundup_qa_api_errors",
+            "API requests refused, by HTTP status",
+            ["status"],
+            registry=self.registry,
+        )
+        self.seconds = Histogram(
+            "roundup_qa_ask_seconds", "Time of each stage of answering (total: the whole ask)", ["stage"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10), registry=self.registry,
+        )  # fmt: skip
+        self.queue = Gauge("roundup_qa_queue_depth", "Questions answering or waiting", registry=self.registry)
+
+    def answered(self, record: dict, profile: dict[str, float], seconds: float) -> None:
+        self.questions.labels(record["lang"], "answered" if record["answer"] is not None else "refused").inc()
+        for stage, value in profile.items():
+            self.seconds.labels(stage).observe(value)
+        self.seconds.labels("total").observe(seconds)
+
+    def exposition(self) -> tuple[bytes, str]:
+        from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+class Gate:
+    """Bounded admission to answering: a fixed pool of threads, at most `queue` requests
+    inside at once (503 + Retry-After past it), and a deadline for starting."""
+
+    def __init__(self, limits: ServingLimits, metrics: Metrics) -> None:
+        self.limits, self.metrics = limits, metrics
+        self.executor = ThreadPoolExecutor(limits.threads, thread_name_prefix="roundup-qa-ask")
+        self.inside = 0  # touched only on the event loop
+
+    async def run(self, fn, *args):
+        if self.inside >= self.limits.queue:
+            raise ApiError(
+                503, None, f"busy: {self.inside} questions are being answered; try again", retry_after=1
+            )
+        self.inside += 1
+        self.metrics.queue.set(self.inside)
+        enqueued = time.monotonic()
+
+        def timed():
+            if time.monotonic() - enqueued > self.limits.deadline_s:
+                return None  # waited past its deadline: not answered
+            return fn(*args)
+
+        try:
+            result = await asyncio.get_running_loop().run_in_executor(self.executor, timed)
+        finally:
+            self.inside -= 1
+            self.metrics.queue.set(self.inside)
+        if result is None:
+            raise ApiError(
+                503, None, f"busy: not started within {self.limits.deadline_s:g} s; try again", retry_after=1
+            )
+        return result
+
+
+def router(qa: RoundupQA, gate: Gate, metrics: Metrics) -> APIRouter:
     api = APIRouter(prefix="/api")
     english = qa.index.manifest.places.districts_en
 
@@ -101,8 +197,18 @@ def router(qa: RoundupQA) -> APIRouter:
             field = ".".join(str(p) for p in first["loc"]) or None
             raise ApiError(422, field, _sentence(first)) from None
         question, top_k, district = check(body)
-        answer = await run_in_threadpool(qa.ask, question, top_k, district)
-        return answer.to_dict()
+        request.state.question = question
+
+        def answer() -> dict:
+            profile: dict[str, float] = {}
+            t0 = time.perf_counter()
+            record = qa.ask(question, top_k, district, profile=profile).to_dict()
+            metrics.answered(record, profile, time.perf_counter() - t0)
+            return record
+
+        record = await gate.run(answer)
+        request.state.outcome = "answered" if record["answer"] is not None else "refused"
+        return record
 
     @api.get("/items", summary="Every item: number, file, title, district")
     def items() -> list[ItemSummary]:
@@ -168,22 +274,51 @@ def _sentence(error: dict) -> str:
     return f"{loc}: {error['msg']}"
 
 
-def install(app, qa: RoundupQA) -> None:
-    """Add the API, its JSON errors and its OpenAPI page (/api/docs, assets from the
-    swagger-ui-py package: nothing is fetched from a CDN) to the FastAPI `app`."""
+def install(app, qa: RoundupQA, limits: ServingLimits | None = None) -> None:
+    """Add the API, its JSON errors, its OpenAPI page (/api/docs, assets from the
+    swagger-ui-py package: nothing is fetched from a CDN), /metrics and the access log to
+    the FastAPI `app`."""
     from pathlib import Path
 
     import swagger_ui
+    from fastapi import Response
     from fastapi.exceptions import RequestValidationError
     from fastapi.openapi.docs import get_swagger_ui_html
     from fastapi.staticfiles import StaticFiles
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
-    app.include_router(router(qa))
+    limits = limits or ServingLimits()
+    metrics = Metrics()
+    gate = Gate(limits, metrics)
+    app.state.gate = gate
+    app.include_router(router(qa, gate, metrics))
+
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus() -> Response:
+        body, content_type = metrics.exposition()
+        return Response(body, media_type=content_type)
+
+    @app.middleware("http")
+    async def access(request, call_next):
+        if not request.url.path.startswith(("/api/", "/metrics")):
+            return await call_next(request)
+        t0 = time.perf_counter()
+        response = await call_next(request)
+        line = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "method": request.method, "path": request.url.path,
+            "status": response.status_code, "ms": round((time.perf_counter() - t0) * 1000, 1),
+            "outcome": getattr(request.state, "outcome", None),
+        }  # fmt: skip
+        if limits.log_questions and getattr(request.state, "question", None) is not None:
+            line["question"] = request.state.question
+        if response.status_code >= 400:
+            metrics.errors.labels(str(response.status_code)).inc()
+        access_log.info(json.dumps(line, ensure_ascii=False))
+        return response
 
     @app.exception_handler(ApiError)
     async def _api_error(request, err: ApiError):
-        return error_response(err.status, err.field, err.message)
+        return error_response(err.status, err.field, err.message, err.retry_after)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request, err: RequestValidationError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
@@ -124,6 +125,15 @@ def _parser() -> argparse.ArgumentParser:
         help="an origin allowed to embed the chat in a frame and call it from a browser, "
         "e.g. https://news.example.org (repeatable; default: only the chat's own origin)",
     )  # fmt: skip
+    s.add_argument("--threads", type=int, help="answering threads (default: one per core)")
+    s.add_argument(
+        "--queue-limit", type=int, default=64,
+        help="API requests answering or waiting at once; past it, 503 with Retry-After (default 64)",
+    )  # fmt: skip
+    s.add_argument(
+        "--deadline", type=float, default=10.0, help="seconds a request may wait to start (default 10)"
+    )
+    s.add_argument("--log-questions", action="store_true", help="put question texts in the access log")
     s.set_defaults(run=_cmd_serve)
     return p
 
@@ -298,10 +308,16 @@ def _cmd_train_reader(args: argparse.Namespace, config: Config) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace, config: Config) -> int:
+    from .api import ServingLimits
     from .web import serve
 
+    if config.engine_threads == 0:  # questions answered side by side: one engine thread each
+        config = config.with_overrides(engine_threads=1)
+    limits = ServingLimits(queue=args.queue_limit, deadline_s=args.deadline, log_questions=args.log_questions)
+    if args.threads:
+        limits = dataclasses.replace(limits, threads=args.threads)
     qa = _load(args, config)
-    serve(qa, host=args.host, port=args.port, frame_ancestors=args.allow_frame)
+    serve(qa, host=args.host, port=args.port, frame_ancestors=args.allow_frame, limits=limits)
     return 0
 
 

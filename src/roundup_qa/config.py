@@ -26,6 +26,10 @@ class Config:
     # >= 0.99986, and torch is not imported to answer (`roundup-qa bench`). Only for the
     # packaged model; the index is always embedded with sentence-transformers.
     query_encoder: str = "engine"
+    # threads of the engine per question (0: its default, every core). The server answers
+    # several questions at once and sets 1: an OpenMP pool per call spins against the other
+    # requests' (issue 17: 0.56 CPU-s a question under contention against 0.09 on one thread)
+    engine_threads: int = 0
 
     # --- lexical retrieval ---
     # BM25Plus, not BM25Okapi: Okapi's idf is 0 for a term in half the items and floors

@@ -305,7 +305,12 @@ def _one_blas_thread():
 
 
 def _embedder(config: Config) -> Embedder:
-    return Embedder(config.model, batch_size=config.embed_batch_size, query_encoder=config.query_encoder)
+    return Embedder(
+        config.model,
+        batch_size=config.embed_batch_size,
+        query_encoder=config.query_encoder,
+        engine_threads=config.engine_threads,
+    )
 
 
 def clean_question(question: object) -> tuple[str, list[str]]:

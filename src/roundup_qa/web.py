@@ -19,6 +19,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .api import ServingLimits
 from .api import install as install_api
 from .pipeline import InputError, RoundupQA
 from .records import Answer
@@ -159,7 +160,12 @@ def frame_policy(origins: Sequence[str]) -> str:
     return "frame-ancestors " + " ".join(["'self'", *origins])
 
 
-def create_app(qa: RoundupQA, frame_ancestors: Sequence[str] = (), concurrency: int = CONCURRENCY):
+def create_app(
+    qa: RoundupQA,
+    frame_ancestors: Sequence[str] = (),
+    concurrency: int = CONCURRENCY,
+    limits: ServingLimits | None = None,
+):
     """FastAPI app serving the chat at / and the widget at /widget/.
 
     Only the app's own origin and `frame_ancestors` may frame it (CSP frame-ancestors) or
@@ -188,7 +194,7 @@ def create_app(qa: RoundupQA, frame_ancestors: Sequence[str] = (), concurrency: 
         response.headers["Referrer-Policy"] = "no-referrer"
         return response
 
-    install_api(app, qa)  # /api/...: before the chat, which is mounted at the root
+    install_api(app, qa, limits)  # /api/..., /metrics: before the chat, which is mounted at the root
     theme = gr.themes.Default()  # local fonts only: nothing is fetched from a CDN
     widget, chat = build_demo(qa, True, concurrency), build_demo(qa, False, concurrency)
     app = gr.mount_gradio_app(app, widget, path="/widget", theme=theme, footer_links=[])
@@ -197,13 +203,24 @@ def create_app(qa: RoundupQA, frame_ancestors: Sequence[str] = (), concurrency: 
 
 
 def serve(
-    qa: RoundupQA, host: str = "127.0.0.1", port: int = 7860, frame_ancestors: Sequence[str] = ()
+    qa: RoundupQA,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    frame_ancestors: Sequence[str] = (),
+    limits: ServingLimits | None = None,
 ) -> None:
     """Warm the model up, then serve until interrupted."""
     import uvicorn
 
     qa.warm_up()
-    app = create_app(qa, frame_ancestors)
+    access = logging.getLogger("roundup_qa.access")  # JSON lines on stderr, one per API request
+    if not access.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        access.addHandler(handler)
+        access.setLevel(logging.INFO)
+        access.propagate = False
+    app = create_app(qa, frame_ancestors, limits=limits)
     log.info("chat on http://%s:%d/ (widget: /widget/)", host, port)
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
@@ -227,6 +244,7 @@ def start(
     port: int = 0,
     frame_ancestors: Sequence[str] = (),
     concurrency: int = CONCURRENCY,
+    limits: ServingLimits | None = None,
 ) -> Running:
     """Serve in a background thread; returns once it accepts connections."""
     import socket
@@ -239,7 +257,7 @@ def start(
             port = s.getsockname()[1]
     qa.warm_up()
     config = uvicorn.Config(
-        create_app(qa, frame_ancestors, concurrency), host=host, port=port, log_level="warning"
+        create_app(qa, frame_ancestors, concurrency, limits), host=host, port=port, log_level="warning"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

