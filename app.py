@@ -9,13 +9,15 @@ A missing or stale index is built first, with a progress bar.
 import logging
 import os
 
-from roundup_qa import RoundupQA
+from roundup_qa import Config, RoundupQA
 from roundup_qa.web import serve
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     qa = RoundupQA.load(
-        os.environ.get("ROUNDUP_QA_INDEX", "index"), corpus=os.environ.get("ROUNDUP_QA_CORPUS", "corpus")
+        os.environ.get("ROUNDUP_QA_INDEX", "index"),
+        corpus=os.environ.get("ROUNDUP_QA_CORPUS", "corpus"),
+        config=Config().with_overrides(engine_threads=1),  # questions answered side by side
     )
     serve(
         qa,

@@ -9,6 +9,8 @@ from roundup_qa.reader.question import analyze, mentioned_months
 from roundup_qa.reader.render import render
 from roundup_qa.records import Signals
 
+from .conftest import ROOT
+
 
 @pytest.mark.parametrize(
     "question, lang, expected",
@@ -207,3 +209,29 @@ def test_corpus_venues_end_a_place_answer():
     places = lambda **kw: [c.text for c in extract(text, **kw) if c.type == "place"]  # noqa: E731
     assert not any(p.endswith("明德楼") for p in places())
     assert "北方大学中心馆明德楼" in places(venues=("明德楼",))
+
+
+def test_one_set_of_answer_type_names(real_qa):
+    """Every type a question is read as, and every type a span can have, is a name of
+    reader/types.py; the tables that dispatch on them use no other."""
+    import json
+
+    from roundup_qa.reader.span import SNAP_TYPES
+    from roundup_qa.reader.types import ACCEPTS, EXPECTED_TYPES, SPAN_TYPES
+
+    questions = [
+        (json.loads(line)["question"], json.loads(line)["lang"])
+        for name in ("questions", "questions-fresh", "questions-heldout-en")
+        for line in (ROOT / "eval" / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    assert {analyze(q, lang).type for q, lang in questions} <= EXPECTED_TYPES
+    p = real_qa.index.manifest.places
+    found = {
+        c.type
+        for it in real_qa.index.items
+        for c in extract(it.text, tuple(p.names), tuple(p.blocked), tuple(p.venues))
+    }
+    assert found <= SPAN_TYPES and len(found) >= 10
+    assert set(ACCEPTS) <= EXPECTED_TYPES and SNAP_TYPES <= EXPECTED_TYPES
+    assert all(set(row) <= SPAN_TYPES for row in ACCEPTS.values())

@@ -7,6 +7,18 @@ this table.
 
 from __future__ import annotations
 
+# what a question can ask for (question.analyze), the one list of these names
+EXPECTED_TYPES = frozenset({
+    "date", "count", "quantity", "money", "percentage", "rank", "organisation", "list", "place", "name",
+    "reason", "yesno", "other",
+})  # fmt: skip
+# what an answer span can be: a candidate (candidates.extract), a clause (the rules' fallback,
+# choice.py) or an untyped reader span ("span")
+SPAN_TYPES = frozenset({
+    "date", "count", "quantity", "money", "percentage", "rank", "organisation", "list", "enumeration",
+    "place", "venue", "name", "person", "clause", "span",
+})  # fmt: skip
+
 ACCEPTS: dict[str, dict[str, float]] = {
     "date": {"date": 1.0},
     "count": {"count": 1.0, "quantity": 0.7},
@@ -17,6 +29,5 @@ ACCEPTS: dict[str, dict[str, float]] = {
     "organisation": {"organisation": 1.0, "list": 1.0},
     "list": {"list": 1.0, "enumeration": 0.85, "organisation": 0.6, "place": 0.4},
     "place": {"venue": 1.0, "place": 0.85, "organisation": 0.5},
-    "person": {"person": 1.0, "organisation": 0.8, "list": 0.8},
     "name": {"name": 1.0},
 }
