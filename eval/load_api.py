@@ -63,10 +63,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(index: str, port: int, threads: int | None) -> subprocess.Popen:
+def start_server(index: str, port: int, threads: int | None, workers: int) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "roundup_qa.cli", "serve", "--port", str(port), "--index", index]
     if threads:
         cmd += ["--threads", str(threads)]
+    if workers > 1:
+        cmd += ["--workers", str(workers)]
     return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -134,9 +136,17 @@ def memory_mb(pid: int) -> dict[str, float]:
     fields = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         name, _, value = line.partition(":")
-        if name in ("VmRSS", "VmHWM"):
+        if name in ("VmRSS", "VmHWM", "RssFile", "RssAnon"):
             fields[name] = round(int(value.split()[0]) / 1024, 1)
     return fields
+
+
+def processes(pid: int) -> list[int]:
+    """The server's process and its descendants (uvicorn's workers)."""
+    out = [pid]
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        out += processes(int(child))
+    return out
 
 
 def main() -> None:
@@ -146,6 +156,9 @@ def main() -> None:
     ap.add_argument("--set", nargs="+", default=["eval/questions.jsonl", "eval/questions-heldout-en.jsonl"])
     ap.add_argument("--index", default="index")
     ap.add_argument("--threads", type=int, help="the server's answering threads (default: one per core)")
+    ap.add_argument(
+        "--workers", type=int, default=1, help="the server's processes (roundup-qa serve --workers)"
+    )
     ap.add_argument("--out", help="write the report as JSON here too")
     args = ap.parse_args()
     cores = os.cpu_count() or 1
@@ -153,11 +166,11 @@ def main() -> None:
     expected, c = alone(args.index, sorted(set(questions)))
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    proc = start_server(args.index, port, args.threads)
+    proc = start_server(args.index, port, args.threads, args.workers)
     try:
         asyncio.run(wait_ready(url, proc))
         report = asyncio.run(load(url, args.clients, questions, expected))
-        memory = memory_mb(proc.pid)
+        memory = {p: memory_mb(p) for p in processes(proc.pid)}
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -166,7 +179,11 @@ def main() -> None:
         "command": "python eval/load_api.py " + " ".join(sys.argv[1:]),
         "cores": cores, "clients": args.clients, "c_cpu_ms": round(1000 * c, 1),
         "cpu_limit_per_s": round(limit, 1), "ratio": round(report["throughput_per_s"] / limit, 2),
-        **report, "server_rss_mb": memory.get("VmRSS"), "server_peak_rss_mb": memory.get("VmHWM"),
+        **report, "workers": args.workers,
+        # every process of the server: RSS, its file-backed part (the shared mapped index and
+        # models' pages) and its anonymous part (each process's own)
+        "server_rss_mb": round(sum(m.get("VmRSS", 0) for m in memory.values()), 1),
+        "server_processes": {str(p): m for p, m in memory.items()},
     }  # fmt: skip
     text = json.dumps(report, ensure_ascii=False, indent=1)
     print(text)

@@ -164,3 +164,44 @@ def test_overload_gets_503_at_once_and_the_server_recovers(real_qa):
             assert "roundup_qa_queue_depth 0.0" in client.get("/metrics").text
     finally:
         server.stop()
+
+
+def test_two_worker_processes_answer_on_one_port(real_qa, tmp_path):
+    """`roundup-qa serve --workers 2`: the index is checked once, then two processes answer."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from roundup_qa.store import save_index
+
+    from .conftest import CORPUS, ROOT
+
+    index = tmp_path / "index"
+    save_index(real_qa.index, index)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "roundup_qa.cli", "serve", "--workers", "2", "--port", str(port),
+         "--index", str(index), "--corpus", str(CORPUS)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+            deadline = time.monotonic() + 240
+            while time.monotonic() < deadline:
+                assert proc.poll() is None, proc.stderr.read()
+                try:
+                    if client.get("/api/health").status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.5)
+            answers = {
+                client.post("/api/ask", json={"question": "华盛橡胶的品牌价值是多少?"}).json()["answer"]
+                for _ in range(6)
+            }
+            assert answers == {"10.08亿元"}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import json
 import logging
+import os
 import sys
 import time
 import traceback
@@ -134,6 +135,10 @@ def _parser() -> argparse.ArgumentParser:
         "--deadline", type=float, default=10.0, help="seconds a request may wait to start (default 10)"
     )
     s.add_argument("--log-questions", action="store_true", help="put question texts in the access log")
+    s.add_argument(
+        "--workers", type=int, default=1,
+        help="processes serving the same port, each with its own models (default 1)",
+    )  # fmt: skip
     s.set_defaults(run=_cmd_serve)
     return p
 
@@ -307,6 +312,10 @@ def _cmd_train_reader(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def _prepare_index(args: argparse.Namespace, config: Config) -> None:
+    _load(args, dataclasses.replace(config, reader="rules"))  # the index only: no reader loaded
+
+
 def _cmd_serve(args: argparse.Namespace, config: Config) -> int:
     from .api import ServingLimits
     from .web import serve
@@ -316,6 +325,24 @@ def _cmd_serve(args: argparse.Namespace, config: Config) -> int:
     limits = ServingLimits(queue=args.queue_limit, deadline_s=args.deadline, log_questions=args.log_questions)
     if args.threads:
         limits = dataclasses.replace(limits, threads=args.threads)
+    if args.workers > 1:
+        import multiprocessing
+
+        from .web import serve_workers
+
+        # a missing or stale index is built before any worker starts, in a process of its own:
+        # this one only supervises the workers and holds no model
+        prepare = multiprocessing.get_context("spawn").Process(target=_prepare_index, args=(args, config))
+        prepare.start()
+        prepare.join()
+        if prepare.exitcode != 0:
+            raise RuntimeError(f"the index at {args.index} could not be loaded or built (see above)")
+        if not args.threads:  # the cores shared among the workers
+            limits = dataclasses.replace(limits, threads=max(1, (os.cpu_count() or 1) // args.workers))
+        serve_workers(
+            args.workers, args.index, args.corpus, config, args.host, args.port, args.allow_frame, limits
+        )
+        return 0
     qa = _load(args, config)
     serve(qa, host=args.host, port=args.port, frame_ancestors=args.allow_frame, limits=limits)
     return 0

@@ -10,7 +10,9 @@ Markdown marks escaped, so a question or a corpus line cannot inject markup or s
 
 from __future__ import annotations
 
+import dataclasses
 import html
+import json
 import logging
 import os
 import re
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 
 from .api import ServingLimits
 from .api import install as install_api
+from .config import Config
 from .pipeline import InputError, RoundupQA
 from .records import Answer
 from .version import __version__
@@ -213,6 +216,51 @@ def serve(
     import uvicorn
 
     qa.warm_up()
+    _json_access_log()
+    app = create_app(qa, frame_ancestors, limits=limits)
+    log.info("chat on http://%s:%d/ (widget: /widget/)", host, port)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+WORKER_ENV = "ROUNDUP_QA_WORKER"  # how `serve_workers` tells each worker what to load
+
+
+def serve_workers(
+    workers: int,
+    index: str,
+    corpus: str | None,
+    config: Config,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    frame_ancestors: Sequence[str] = (),
+    limits: ServingLimits | None = None,
+) -> None:
+    """Serve from `workers` processes on one port (uvicorn's workers). Each loads the index
+    itself, built beforehand: its arrays are memory-mapped, so the page cache holds one copy;
+    what each worker adds is its own models and answering threads."""
+    import uvicorn
+
+    limits = limits or ServingLimits()
+    os.environ[WORKER_ENV] = json.dumps({
+        "index": index, "corpus": corpus, "config": config.to_dict(), "frame_ancestors": list(frame_ancestors),
+        "limits": dataclasses.asdict(limits),
+    })  # fmt: skip
+    log.info("chat on http://%s:%d/ from %d worker processes", host, port, workers)
+    uvicorn.run(
+        "roundup_qa.web:worker_app", factory=True, host=host, port=port, workers=workers, log_level="warning"
+    )
+
+
+def worker_app():
+    """One worker's app (uvicorn calls this in each process `serve_workers` starts)."""
+    spec = json.loads(os.environ[WORKER_ENV])
+    _json_access_log()
+    qa = RoundupQA.load(spec["index"], corpus=spec["corpus"], config=Config(**spec["config"]), rebuild=False)
+    qa.warm_up()
+    return create_app(qa, spec["frame_ancestors"], limits=ServingLimits(**spec["limits"]))
+
+
+def _json_access_log() -> None:
     access = logging.getLogger("roundup_qa.access")  # JSON lines on stderr, one per API request
     if not access.handlers:
         handler = logging.StreamHandler()
@@ -220,9 +268,6 @@ def serve(
         access.addHandler(handler)
         access.setLevel(logging.INFO)
         access.propagate = False
-    app = create_app(qa, frame_ancestors, limits=limits)
-    log.info("chat on http://%s:%d/ (widget: /widget/)", host, port)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 @dataclass
