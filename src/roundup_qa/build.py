@@ -176,9 +176,12 @@ def _embed(
     digest = [bytes(k).ljust(32, b"\0") for k in unique] if known else []
     reused = [u for u, d in enumerate(digest) if d in known]
     todo = np.setdiff1d(np.arange(len(unique)), reused)
+    n_reused = int(np.isin(inverse, reused).sum())
     log.info(
-        "embedding %d new passages with %s (%d of %d reused from the previous index)",
-        len(todo), embedder.name, int(np.isin(inverse, reused).sum()), n,
+        "%d passages to embed: %d items + %d clauses (the sentences answers are cut from); %s",
+        n, len(item_texts), len(clause_texts),
+        f"{n_reused} already embedded in the previous index, {len(todo)} to embed now" if n_reused
+        else f"{len(todo)} distinct texts to embed (no previous index to reuse)",
     )  # fmt: skip
     matrix: np.ndarray | None = None
 
@@ -196,7 +199,9 @@ def _embed(
 
     if reused:  # each distinct text goes to the first row holding it; copies follow below
         put(first[reused], np.stack([known.pop(digest[u]) for u in reused]))
-    bar = _progress_bar(len(todo), f"embedding with {embedder.name}", progress)
+    bar = _progress_bar(
+        len(todo), f"embedding {len(item_texts)} items + {len(clause_texts)} clauses", progress
+    )
     for start in range(0, len(todo), _EMBED_CHUNK):
         rows = first[todo[start : start + _EMBED_CHUNK]]
         put(rows, embedder.encode_passages([texts[i] for i in rows]))
