@@ -306,3 +306,32 @@ def test_api_endpoint_names_the_limit(chat):
     client = Client(chat.url + "/", verbose=False)
     with pytest.raises(Exception, match="the limit is 500"):
         client.predict(question="河口区" * 300, top_k=5, district="", api_name="/ask")
+
+
+_CONTRAST = """(el) => {
+  const rgb = (c) => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const s = getComputedStyle(el);
+  const a = lum(rgb(s.color)), b = lum(rgb(s.backgroundColor));
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_answer_highlight_is_readable_in_both_themes(chat, browser, scheme):
+    """WCAG contrast of the highlighted span's text on its background, from the rendered styles."""
+    context = browser.new_context(color_scheme=scheme)
+    page = context.new_page()
+    page.goto(chat.url + f"/?__theme={scheme}")
+    _ask(page, "利津县老旧小区改造项目获批中央预算内投资多少?")
+    page.locator("#chat").get_by_text("[#36 · 利津县]", exact=False).wait_for(timeout=30000)
+    page.get_by_text("Evidence · 证据").click()
+    mark = page.locator("#evidence mark").first
+    mark.wait_for(timeout=10000)
+    assert page.evaluate("document.body.classList.contains('dark')") == (scheme == "dark")
+    ratio = mark.evaluate(_CONTRAST)
+    assert ratio >= 4.5, f"{scheme}: contrast {ratio:.2f}:1"
+    context.close()

@@ -35,6 +35,13 @@ ALL_DISTRICTS = "全部 · All"
 # 1, 2 and 4 gave the same throughput under 50 clients (README, Robustness), the Gradio
 # round trip dominating
 CONCURRENCY = 2
+# the answer span in the evidence: dark text on amber in both themes (the theme's own text
+# colour on the browser's yellow mark was near-white on yellow in the dark theme, 1.02:1);
+# contrast 11.8:1 light, 12.3:1 dark (tests/test_web.py measures it from the rendered styles)
+CSS = """
+#evidence mark { background: #fde68a !important; color: #1f2937 !important; padding: 0 2px; border-radius: 2px; }
+.dark #evidence mark { background: #fcd34d !important; color: #111827 !important; }
+"""
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<])")
 _LABELS = {
     "zh": {"none": "综述中没有找到答案。", "closest": "最接近的条目:", "searched": "检索词", "why": "依据"},
@@ -200,8 +207,8 @@ def create_app(
     install_api(app, qa, limits)  # /api/..., /metrics: before the chat, which is mounted at the root
     theme = gr.themes.Default()  # local fonts only: nothing is fetched from a CDN
     widget, chat = build_demo(qa, True, concurrency), build_demo(qa, False, concurrency)
-    app = gr.mount_gradio_app(app, widget, path="/widget", theme=theme, footer_links=[])
-    app = gr.mount_gradio_app(app, chat, path="", theme=theme)
+    app = gr.mount_gradio_app(app, widget, path="/widget", theme=theme, footer_links=[], css=CSS)
+    app = gr.mount_gradio_app(app, chat, path="", theme=theme, css=CSS)
     return app
 
 
