@@ -150,7 +150,7 @@ def test_chat_in_both_languages_with_citation_and_evidence(chat, browser, shots)
     chat_box = page.locator("#chat")
     chat_box.get_by_text("[#36 · 利津县]", exact=False).wait_for(timeout=30000)
     assert chat_box.locator("strong", has_text="2135万元").count() >= 1
-    page.get_by_text("Evidence · 证据").click()
+    page.get_by_text("Evidence · 证据", exact=True).click()
     mark = page.locator("#evidence mark").first
     mark.wait_for(timeout=10000)
     assert mark.inner_text() == "2135万元"
@@ -186,7 +186,8 @@ def test_blank_question_adds_no_bubble_and_nonsense_is_refused(chat, browser):
     users = [b.inner_text().strip() for b in chat_box.locator('[data-testid="user"]').all()]
     bots = [b.inner_text().strip() for b in chat_box.locator('[data-testid="bot"]').all()]
     assert users == ["asdkjh qwpoeiru zxmcnv"]  # no bubble, empty or not, for the blank question
-    assert len(bots) == 1 and bots[0].startswith("The roundup does not say.")
+    replies = [b for b in bots if not b.startswith("Evidence · 证据")]  # each answer's folded evidence aside
+    assert len(replies) == 1 and replies[0].startswith("The roundup does not say.")
     page.close()
 
 
@@ -328,10 +329,29 @@ def test_answer_highlight_is_readable_in_both_themes(chat, browser, scheme):
     page.goto(chat.url + f"/?__theme={scheme}")
     _ask(page, "利津县老旧小区改造项目获批中央预算内投资多少?")
     page.locator("#chat").get_by_text("[#36 · 利津县]", exact=False).wait_for(timeout=30000)
-    page.get_by_text("Evidence · 证据").click()
+    page.get_by_text("Evidence · 证据", exact=True).click()
     mark = page.locator("#evidence mark").first
     mark.wait_for(timeout=10000)
     assert page.evaluate("document.body.classList.contains('dark')") == (scheme == "dark")
     ratio = mark.evaluate(_CONTRAST)
     assert ratio >= 4.5, f"{scheme}: contrast {ratio:.2f}:1"
     context.close()
+
+
+def test_each_answer_keeps_its_own_evidence(chat, browser):
+    """Scrolling back to an earlier answer shows that answer's evidence, folded under it,
+    with its own span marked, not the last question's."""
+    page = browser.new_page(viewport={"width": 1100, "height": 1400})
+    page.goto(chat.url + "/")
+    chat_box = page.locator("#chat")
+    _ask(page, "利津县老旧小区改造项目获批中央预算内投资多少?")
+    chat_box.get_by_text("[#36 · 利津县]", exact=False).wait_for(timeout=30000)
+    _ask(page, "What is the brand value of Huasheng Rubber?")
+    chat_box.get_by_text("Guangrao County", exact=False).wait_for(timeout=30000)
+    folds = chat_box.get_by_text("Evidence · 证据 · #", exact=False)
+    assert [f.inner_text().strip() for f in folds.all()] == ["Evidence · 证据 · #36", "Evidence · 证据 · #31"]
+    for fold in folds.all():
+        fold.click()
+    chat_box.locator("mark").nth(1).wait_for(timeout=10000)
+    assert [m.inner_text() for m in chat_box.locator("mark").all()] == ["2135万元", "10.08亿元"]
+    page.close()

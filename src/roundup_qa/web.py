@@ -39,8 +39,8 @@ CONCURRENCY = 2
 # colour on the browser's yellow mark was near-white on yellow in the dark theme, 1.02:1);
 # contrast 11.8:1 light, 12.3:1 dark (tests/test_web.py measures it from the rendered styles)
 CSS = """
-#evidence mark { background: #fde68a !important; color: #1f2937 !important; padding: 0 2px; border-radius: 2px; }
-.dark #evidence mark { background: #fcd34d !important; color: #111827 !important; }
+#evidence mark, #chat mark { background: #fde68a !important; color: #1f2937 !important; padding: 0 2px; border-radius: 2px; }
+.dark #evidence mark, .dark #chat mark { background: #fcd34d !important; color: #111827 !important; }
 """
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<])")
 _LABELS = {
@@ -76,6 +76,13 @@ def reply_markdown(answer: Answer) -> str:
     if lang == "en" and answer.answer_en:
         shown += f" ({text(answer.answer_en)})"
     return f"{shown}\n\n\\[#{c.item} · {district}\\] {text(c.title)}"
+
+
+def evidence_title(answer: Answer) -> dict:
+    """The folded evidence block under an answer (a Gradio chat message's metadata)."""
+    c = answer.citation
+    cited = f" · #{c.item}" if c is not None and answer.answer is not None else ""
+    return {"title": f"Evidence · 证据{cited}", "status": "done"}
 
 
 def evidence_markdown(answer: Answer) -> str:
@@ -125,11 +132,14 @@ def build_demo(qa: RoundupQA, compact: bool = False, concurrency: int = CONCURRE
                 {"role": "assistant", "content": f"**无法提问 · Not asked:** {text(str(err))}"},
             ]
             return history, message, gr.skip()
+        evidence = evidence_markdown(answer)
         history = list(history or []) + [
             {"role": "user", "content": text(message or "")},
             {"role": "assistant", "content": reply_markdown(answer)},
         ]
-        return history, "", evidence_markdown(answer)
+        if evidence:  # each answer keeps its own evidence, folded under it
+            history.append({"role": "assistant", "content": evidence, "metadata": evidence_title(answer)})
+        return history, "", evidence
 
     def ask(question: str, top_k: int = 5, district: str = "") -> dict:
         """Answer a question about the roundup; returns the answer record (RoundupQA.ask().to_dict())."""
