@@ -224,3 +224,17 @@ def test_profile_reports_every_stage(real_qa):
     assert set(STAGES) <= set(profile)
     assert all(v >= 0 for v in profile.values()) and profile["embed"] > 0
     assert real_qa.ask("hello") is not None  # no profile: no timing needed
+
+
+def test_a_refusal_within_one_district_says_what_the_rest_of_the_roundup_says(real_qa):
+    r = real_qa.ask("华盛橡胶的品牌价值是多少?", district="河口区")
+    assert r.answer is None and {p.district for p in r.passages} == {"河口区"}
+    assert r.notes == [
+        "only 河口区 (Hekou District) was searched; outside it, item #31 in 广饶县 (Guangrao County) answers: 10.08亿元"
+    ]
+    r = real_qa.ask("东营区龙舟赛的冠军是哪支队伍?", district="东营区")
+    assert r.answer is None
+    assert r.notes == [
+        "only 东营区 (Dongying District) was searched; the rest of the roundup does not say either"
+    ]
+    assert real_qa.ask("东营区龙舟赛的冠军是哪支队伍?").notes == []  # no filter, nothing to add

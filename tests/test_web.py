@@ -355,3 +355,16 @@ def test_each_answer_keeps_its_own_evidence(chat, browser):
     chat_box.locator("mark").nth(1).wait_for(timeout=10000)
     assert [m.inner_text() for m in chat_box.locator("mark").all()] == ["2135万元", "10.08亿元"]
     page.close()
+
+
+def test_refusal_reply_says_why_and_what_lies_outside_the_filter(real_qa):
+    from roundup_qa.web import reply_markdown
+
+    reply = reply_markdown(
+        real_qa.ask("What is the brand value of Huasheng Rubber?", district="Hekou District")
+    )
+    shown = reply.replace(chr(92), "")  # without the Markdown escapes, as the reader sees the text
+    assert shown.startswith("The roundup does not say. (the best item covers too little of the question")
+    assert (
+        "only 河口区 (Hekou District) was searched; outside it, item #31 in 广饶县 (Guangrao County)" in shown
+    )

@@ -189,7 +189,12 @@ class RoundupQA:
         watch = Stopwatch(profile)
         text, notes, district = self.check(question, top_k, district)
         with _one_blas_thread():
-            return self._ask(text, notes, top_k, district, watch)
+            answer = self._ask(text, notes, top_k, district, watch)
+            if answer.answer is None and district and answer.signals is not None:
+                # only one district was searched: say whether the rest of the roundup answers
+                rest = self._ask(text, [], top_k, None, Stopwatch(None))
+                answer.notes.append(_outside(district, rest, self.index.manifest.places.districts_en))
+            return answer
 
     def check(
         self, question: object, top_k: int = 5, district: str | None = None
@@ -287,6 +292,20 @@ class RoundupQA:
         it = self.index.items[hit.doc]
         ranks = {"bm25": hit.ranks.get("bm25"), "dense": hit.ranks.get("dense")}
         return Passage(it.source, it.number, it.title, it.district, round(hit.score, 6), ranks, it.text)
+
+
+def _outside(district: str, rest: Answer, english: dict[str, str]) -> str:
+    """The note on a refusal within one district: what the whole roundup says."""
+    name = f"{district} ({english[district]})" if district in english else district
+    if rest.answer is None or rest.citation is None:
+        return f"only {name} was searched; the rest of the roundup does not say either"
+    c = rest.citation
+    where = (
+        f"{c.district} ({english[c.district]})"
+        if c.district in english
+        else (c.district or "another district")
+    )
+    return f"only {name} was searched; outside it, item #{c.item} in {where} answers: {rest.answer}"
 
 
 _blas = None

@@ -66,9 +66,13 @@ def reply_markdown(answer: Answer) -> str:
     labels = _LABELS[lang]
     if answer.answer is None:
         msg = labels["none"]
+        if answer.reason and answer.reason != "empty question":
+            msg += f" ({text(answer.reason)})"
         closest = ", ".join(f"#{p.item} {text(p.title)}" for p in answer.passages[:3])
         if closest:
             msg += f" {labels['closest']} {closest}"
+        for note in answer.notes:  # e.g. only one district was searched, and what the rest says
+            msg += f"\n\n*{text(note)}*"
         return msg
     c = answer.citation
     district = text((answer.district_en if lang == "en" else None) or c.district or "–")
