@@ -137,3 +137,22 @@ def test_interrupted_swap_is_recovered(tmp_path, embedder):
     RoundupQA.build(MINI, index, embedder=embedder, progress=False)
     index.rename(tmp_path / ".index-old-123")
     assert len(load_index(index).items) == 8
+
+
+def _nonsense() -> list[str]:
+    """30 inputs no reader should answer: keyboard mash, random CJK characters (fixed seed),
+    single characters, emoji strings."""
+    import random
+
+    rng = random.Random(7)
+    mash = ["asdkjh qwpoeiru zxmcnv", "qwerty", "zzzz", "lkjhgf dsa", "mnbvcx zxcv", "hjkl;'", "aaaaaaa",
+            "xkcd qwop", "poiuyt rewq", "fghj vbnm"]  # fmt: skip
+    cjk = ["".join(chr(rng.randint(0x4E00, 0x9FA5)) for _ in range(rng.randint(3, 8))) for _ in range(8)]
+    return mash + cjk + ["a", "我", "?", "。", "1", "x"] + ["😀🎉🚀", "🙈🙉🙊", "👍", "🌊🌊🌊", "🐉", "❤️❤️"]
+
+
+def test_thirty_nonsense_inputs_are_all_refused(real_qa):
+    inputs = _nonsense()
+    assert len(inputs) == 30
+    answered = [(q, r.answer) for q in inputs if (r := real_qa.ask(q)).answer is not None]
+    assert answered == []

@@ -232,10 +232,16 @@ class RoundupQA:
     def _ask(self, text: str, notes: list[str], top_k: int, district: str | None, watch: Stopwatch) -> Answer:
         c = self.config
         lang = detect_language(text)
-        if not _CONTENT.search(text):
+        content = _CONTENT.findall(text)
+        if not content:
             return Answer(
                 question=text, answer=None, citation=None, reason="empty question", lang=lang, notes=notes
             )
+        if len(content) < 2:  # "我", "1", "x": nothing a question can be read from
+            return Answer(
+                question=text, answer=None, citation=None, lang=lang, notes=notes,
+                reason="the question is one character: too short to read",
+            )  # fmt: skip
         allowed = (
             {i for i, it in enumerate(self.index.items) if it.district == district} if district else None
         )
