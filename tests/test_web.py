@@ -368,3 +368,16 @@ def test_refusal_reply_says_why_and_what_lies_outside_the_filter(real_qa):
     assert (
         "only 河口区 (Hekou District) was searched; outside it, item #31 in 广饶县 (Guangrao County)" in shown
     )
+
+
+def test_clicking_an_example_asks_it(chat, browser, real_qa):
+    page = browser.new_page()
+    page.goto(chat.url + "/")
+    example = real_qa.index.manifest.chat.examples[0]
+    page.get_by_text(example, exact=True).first.click()
+    chat_box = page.locator("#chat")
+    chat_box.locator('[data-testid="bot"]').first.wait_for(timeout=30000)
+    users = [b.inner_text().strip() for b in chat_box.locator('[data-testid="user"]').all()]
+    assert users == [example]
+    assert chat_box.locator('[data-testid="bot"]').first.inner_text().strip() != ""
+    page.close()

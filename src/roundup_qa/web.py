@@ -166,10 +166,14 @@ def build_demo(qa: RoundupQA, compact: bool = False, concurrency: int = CONCURRE
             choices, value=ALL_DISTRICTS, label="District · 县区", elem_id="district", visible=not compact
         )
         if chat.examples:  # the corpus's domain.json
-            gr.Examples(chat.examples if not compact else chat.examples[::2], inputs=box)
+            examples = gr.Examples(chat.examples if not compact else chat.examples[::2], inputs=box)
         with gr.Accordion("Evidence · 证据", open=False, elem_id="evidence-panel"):
             evidence = gr.Markdown(elem_id="evidence")
         box.submit(respond, [box, chatbot, district], [chatbot, box, evidence], api_visibility="private")
+        if chat.examples:  # a click on an example asks it, not only fills the box
+            examples.load_input_event.then(
+                respond, [box, chatbot, district], [chatbot, box, evidence], api_visibility="private"
+            )
         if not compact:
             gr.api(ask, api_name="ask")
     demo.queue(default_concurrency_limit=concurrency)
