@@ -290,7 +290,6 @@ def install(app, qa: RoundupQA, limits: ServingLimits | None = None) -> None:
     limits = limits or ServingLimits()
     metrics = Metrics()
     gate = Gate(limits, metrics)
-    app.state.gate = gate
     app.include_router(router(qa, gate, metrics))
 
     @app.get("/metrics", include_in_schema=False)

@@ -71,6 +71,11 @@ class RoundupQA:
             shared_reader(self.config.reader_precision).prefetch() if self.config.reader == "model" else None
         )
         self.answerer = Answerer(index, self.retriever, self.config, self.reader)
+        english = index.manifest.places.districts_en
+        # the names `ask(district=...)` takes, Chinese or English (any case), built once
+        self._district_names = {d: d for d in self.districts} | {
+            english[d].lower(): d for d in self.districts if d in english
+        }
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -204,27 +209,25 @@ class RoundupQA:
         district the index knows (Chinese or English name; returned in Chinese). Raises
         InputError naming the field."""
         limit = self.config.max_question_chars
+
+        def too_long(n: int) -> InputError:
+            return InputError("question", f"the question is {n} characters; the limit is {limit}", 413)
+
         if isinstance(question, str) and len(question) > 16 * limit:  # too long to be worth cleaning
-            raise InputError(
-                "question", f"the question is {len(question)} characters; the limit is {limit}", 413
-            )
+            raise too_long(len(question))
         text, notes = clean_question(question)
         if len(text) > limit:
-            raise InputError("question", f"the question is {len(text)} characters; the limit is {limit}", 413)
+            raise too_long(len(text))
         if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= TOP_K_MAX:
             raise InputError("top_k", f"top_k must be a whole number from 1 to {TOP_K_MAX}, not {top_k!r}")
         if district is not None and not isinstance(district, str):
             raise InputError("district", f"district must be a name, not {district!r}")
         if district and district.strip():
-            english = self.index.manifest.places.districts_en
-            names = {d: d for d in self.districts} | {
-                english[d].lower(): d for d in self.districts if d in english
-            }
-            found = names.get(district.strip()) or names.get(district.strip().lower())
+            name = district.strip()
+            found = self._district_names.get(name) or self._district_names.get(name.lower())
             if found is None:
-                known = (
-                    ", ".join(f"{d} ({english[d]})" if d in english else d for d in self.districts) or "none"
-                )
+                english = self.index.manifest.places.districts_en
+                known = ", ".join(_named(d, english) for d in self.districts) or "none"
                 raise InputError("district", f"unknown district {district!r}; known: {known}")
             return text, notes, found
         return text, notes, None
@@ -300,17 +303,18 @@ class RoundupQA:
         return Passage(it.source, it.number, it.title, it.district, round(hit.score, 6), ranks, it.text)
 
 
+def _named(district: str, english: dict[str, str]) -> str:
+    """A district with its English name: "河口区 (Hekou District)"."""
+    return f"{district} ({english[district]})" if district in english else district
+
+
 def _outside(district: str, rest: Answer, english: dict[str, str]) -> str:
     """The note on a refusal within one district: what the whole roundup says."""
-    name = f"{district} ({english[district]})" if district in english else district
+    name = _named(district, english)
     if rest.answer is None or rest.citation is None:
         return f"only {name} was searched; the rest of the roundup does not say either"
     c = rest.citation
-    where = (
-        f"{c.district} ({english[c.district]})"
-        if c.district in english
-        else (c.district or "another district")
-    )
+    where = _named(c.district, english) if c.district else "another district"
     return f"only {name} was searched; outside it, item #{c.item} in {where} answers: {rest.answer}"
 
 
