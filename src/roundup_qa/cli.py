@@ -236,6 +236,8 @@ def format_answer(answer: Answer) -> str:
     else:
         c = answer.citation
         lines.append(f"A: {answer.answer}" + (f"  ({answer.answer_en})" if answer.answer_en else ""))
+        if answer.answer_gloss:
+            lines.append(f"   gloss: {answer.answer_gloss}")
         lines.append(f"   [#{c.item} · {c.district or '-'}] {c.title}  ({c.source}, chars {c.start}-{c.end})")
     if answer.answer is not None:
         lines.append(f"   why: {answer.explanation}")

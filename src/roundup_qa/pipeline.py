@@ -12,6 +12,7 @@ from .chinese import CJK, CJK_CHARS, LATIN
 from .config import Config
 from .corpus.parse import Corpus, load_corpus
 from .reader.answerer import Answerer
+from .reader.gloss import gloss
 from .reader.model import shared_reader
 from .reader.question import analyze
 from .reader.render import render
@@ -287,15 +288,22 @@ class RoundupQA:
         citation = Citation(item.source, item.number, item.title, item.district, span.start, span.end)
         answer = item.text[span.start : span.end]
         districts_en = self.index.manifest.places.districts_en
+        english = render(answer, analysis.type if span.type == "span" else span.type, districts_en)
         return Answer(
             answer=answer,
             citation=citation,
             reason=span.reason,
             answer_type=span.type,
-            answer_en=render(answer, analysis.type if span.type == "span" else span.type, districts_en),
+            answer_en=english,
             district_en=districts_en.get(item.district),
+            answer_gloss=self.gloss(answer) if lang == "en" and english is None else None,
+            title_gloss=self.gloss(item.title) if lang == "en" else None,
             **common,
         )
+
+    def gloss(self, text: str) -> str | None:
+        """A word-by-word English gloss of Chinese `text` (reader/gloss.py): display only."""
+        return gloss(text, self.index.lexicon)
 
     def _passage(self, hit: FusedHit) -> Passage:
         it = self.index.items[hit.doc]

@@ -140,6 +140,10 @@ class Answer:
     why: str = ""  # how the expected type was read from the question
     answer_en: str | None = None  # English rendering of the span, for display only
     district_en: str | None = None  # the cited district in English
+    # for English questions: a word-by-word gloss of the span where it has no rendering
+    # (names, lists, clauses), and of the cited item's title; labelled "gloss" wherever shown
+    answer_gloss: str | None = None
+    title_gloss: str | None = None
     signals: Signals | None = None  # what the abstention decision saw
 
     @property
@@ -164,5 +168,7 @@ class Answer:
             "why": self.why,
             "answer_en": self.answer_en,
             "district_en": self.district_en,
+            "answer_gloss": self.answer_gloss,
+            "title_gloss": self.title_gloss,
             "signals": self.signals.to_dict() if self.signals else {},
         }

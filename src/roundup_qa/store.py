@@ -8,6 +8,7 @@
       clause_spans.npy  answer-span candidates: int32 rows (item, start, end, sentence)
       clauses.npy     their vectors (memory-mapped on load)
       bridge.json     English phrase -> weighted Chinese BM25 terms (bridge.py)
+      lexicon.json    Chinese word -> English sense, for glosses (lexicon.py)
 
 `Manifest` is manifest.json as a typed record; `build.build_index` makes an index. A save is
 written to a temporary directory beside the target and renamed into place, so a crash
@@ -35,13 +36,22 @@ from .corpus.parse import Corpus
 from .records import Item
 from .retrieval.bridge import Bridge
 from .retrieval.dense import DenseIndex
+from .retrieval.lexicon import Lexicon
 from .retrieval.tokenizer import Tokenizer
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 4  # 4: clause spans as an int32 table, clause tokens made when read
+FORMAT_VERSION = 5  # 5: lexicon.json; 4: clause spans as an int32 table, clause tokens made when read
 MANIFEST = "manifest.json"
-_FILES = ("items.jsonl", "lexical.jsonl", "dense.faiss", "clause_spans.npy", "clauses.npy", "bridge.json")
+_FILES = (
+    "items.jsonl",
+    "lexical.jsonl",
+    "dense.faiss",
+    "clause_spans.npy",
+    "clauses.npy",
+    "bridge.json",
+    "lexicon.json",
+)
 
 
 class IndexNotReady(RuntimeError):
@@ -161,6 +171,7 @@ class StoredIndex:
     clauses: ClauseTable
     clause_vectors: np.ndarray
     bridge: Bridge
+    lexicon: Lexicon
 
     @property
     def tokenizer(self) -> Tokenizer:
@@ -184,6 +195,9 @@ def save_index(index: StoredIndex, target: Path) -> None:
         np.save(tmp / "clauses.npy", np.asarray(index.clause_vectors, dtype=np.float32))
         (tmp / "bridge.json").write_text(
             json.dumps(index.bridge.to_json(), ensure_ascii=False), encoding="utf-8"
+        )
+        (tmp / "lexicon.json").write_text(
+            json.dumps(index.lexicon.to_json(), ensure_ascii=False), encoding="utf-8"
         )
         manifest = replace(index.manifest, files={name: _sha256(tmp / name) for name in _FILES})
         (tmp / MANIFEST).write_text(
@@ -256,11 +270,12 @@ def load_index(path: Path) -> StoredIndex:
         clauses = ClauseTable(np.load(path / "clause_spans.npy"))
         clause_vectors = _mapped(path / "clauses.npy")
         bridge = Bridge.from_json(json.loads((path / "bridge.json").read_text(encoding="utf-8")))
+        lexicon = Lexicon.from_json(json.loads((path / "lexicon.json").read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as err:
         raise IndexNotReady(f"{path} cannot be read ({err}): {rebuild}") from None
     if not (len(items) == len(item_tokens) == len(dense)) or len(clauses) != len(clause_vectors):
         raise IndexNotReady(f"{path} has files of different lengths: {rebuild}")
-    return StoredIndex(manifest, items, item_tokens, dense, clauses, clause_vectors, bridge)
+    return StoredIndex(manifest, items, item_tokens, dense, clauses, clause_vectors, bridge, lexicon)
 
 
 def _mapped(path: Path) -> np.ndarray:

@@ -180,6 +180,8 @@ def _figures(outcomes: list[Outcome]) -> dict:
     abstained = [o for o in outcomes if o.answer.answer is None]
     true_abstain = sum(1 for o in abstained if o.question.item is None)
     latencies = sorted(o.seconds for o in outcomes)
+    # English questions answered: does the reply carry an English rendering or gloss of the span?
+    answered_en = [o.answer for o in outcomes if o.question.lang == "en" and o.answer.answer is not None]
 
     def mean(xs: list[float]) -> float | None:
         return round(statistics.fmean(xs), 4) if xs else None
@@ -199,6 +201,7 @@ def _figures(outcomes: list[Outcome]) -> dict:
         "abstain_recall": round(true_abstain / len(unanswerable), 4) if unanswerable else None,
         "abstain_f1": _f1(true_abstain, len(abstained), len(unanswerable)),
         "wrongly_refused": mean([float(o.answer.answer is None) for o in answerable]),
+        "english_shown": mean([float(bool(a.answer_en or a.answer_gloss)) for a in answered_en]),
         "latency_p50_ms": round(1000 * _percentile(latencies, 50), 1) if latencies else None,
         "latency_p95_ms": round(1000 * _percentile(latencies, 95), 1) if latencies else None,
     }
@@ -222,7 +225,7 @@ def format_table(report: dict) -> str:
     cols = [
         ("R@1", "recall@1"), ("R@5", "recall@5"), ("MRR", "mrr"), ("EM", "exact_match"),
         ("F1", "f1"), ("abst. P", "abstain_precision"), ("abst. R", "abstain_recall"),
-        ("refused", "wrongly_refused"), ("p50 ms", "latency_p50_ms"),
+        ("refused", "wrongly_refused"), ("EN shown", "english_shown"), ("p50 ms", "latency_p50_ms"),
     ]  # fmt: skip
     rows = [("all", report["all"])] + list(report["by_lang"].items())
     lines = ["| split | n | " + " | ".join(c for c, _ in cols) + " |", "|---" * (len(cols) + 2) + "|"]

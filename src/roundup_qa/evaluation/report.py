@@ -119,17 +119,26 @@ def write_report(report: dict, out: Path, command: str) -> list[Path]:
 def headline(report: dict) -> str:
     """zh / en R@1, MRR, EM, F1 and abstention, as a Markdown table."""
     lines = [
-        "| split | questions | R@1 | R@3 | R@5 | MRR | EM | F1 | abstain P | abstain R | abstain F1 | answerable refused | p50 ms | p95 ms |",
-        "|---" * 14 + "|",
+        *_HEADER,
     ]
     for name, f in [("all", report["all"]), *report["by_lang"].items()]:
         lines.append(_row(name, f))
     return "\n".join(lines)
 
 
+# "English shown": of the English questions answered, the share whose reply carries an English
+# rendering (dates, amounts) or a labelled word-by-word gloss of the span
+_HEADER = (
+    "| split | questions | R@1 | R@3 | R@5 | MRR | EM | F1 | abstain P | abstain R | abstain F1 "
+    "| answerable refused | English shown | p50 ms | p95 ms |",
+    "|---" * 15 + "|",
+)
+
+
 def _row(name: str, f: dict) -> str:
     keys = ["recall@1", "recall@3", "recall@5", "mrr", "exact_match", "f1", "abstain_precision",
-            "abstain_recall", "abstain_f1", "wrongly_refused", "latency_p50_ms", "latency_p95_ms"]  # fmt: skip
+            "abstain_recall", "abstain_f1", "wrongly_refused", "english_shown", "latency_p50_ms",
+            "latency_p95_ms"]  # fmt: skip
     cells = ["–" if f.get(k) is None else (f"{f[k]:.3f}" if "ms" not in k else f"{f[k]:.1f}") for k in keys]
     return f"| {name} | {f['questions']} | " + " | ".join(cells) + " |"
 
@@ -150,8 +159,7 @@ def summary_markdown(report: dict, command: str, plots: list[str]) -> str:
         parts += [
             f"## {title}",
             "",
-            "| split | questions | R@1 | R@3 | R@5 | MRR | EM | F1 | abstain P | abstain R | abstain F1 | answerable refused | p50 ms | p95 ms |",
-            "|---" * 14 + "|",
+            *_HEADER,
         ]
         parts += [_row(name, f) for name, f in report[key].items()]
         parts.append("")

@@ -38,7 +38,7 @@ def render(span: str, answer_type: str, districts_en: Mapping[str, str] | None =
         return span if span.endswith("%") else None
     if answer_type == "rank":
         m = _RANK.match(span)
-        return _ordinal(parse_number(m.group("n"))) if m else None
+        return ordinal(parse_number(m.group("n"))) if m else None
     if districts_en:
         out = span
         for name in sorted(districts_en, key=len, reverse=True):
@@ -109,6 +109,6 @@ def _trim(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def _ordinal(n: int) -> str:
+def ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"

@@ -221,7 +221,7 @@ def _cedict_keys(vocabulary: set[str], corpus_text: str) -> tuple[list[tuple[str
     known: set[str] = set()
     entries = CcCedict().get_entries()
     # one character glosses half the dictionary: only words of two or more count
-    in_corpus = _occurring({e["simplified"] for e in entries if len(e["simplified"]) >= 2}, corpus_text)
+    in_corpus = occurring({e["simplified"] for e in entries if len(e["simplified"]) >= 2}, corpus_text)
     for entry in entries:
         word = entry["simplified"]
         if word in in_corpus:
@@ -236,7 +236,7 @@ def _cedict_keys(vocabulary: set[str], corpus_text: str) -> tuple[list[tuple[str
     return [(k, sorted(v), s) for (k, s), v in by_gloss.items()], known
 
 
-def _occurring(words: set[str], text: str) -> set[str]:
+def occurring(words: set[str], text: str) -> set[str]:
     """The `words` that occur in `text` (Aho-Corasick: one pass, whatever the number of words)."""
     import ahocorasick
 
