@@ -19,16 +19,13 @@ from pathlib import Path
 
 import pytest
 
+from roundup_qa.screenshots import CHROMIUM_ARGS
 from roundup_qa.web import frame_policy, reply_markdown, start, text
 
 from .conftest import ROOT
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
-]  # fmt: skip
 INJECTION = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">**bold** [link](javascript:alert(1))'
 
 
@@ -58,8 +55,18 @@ def host_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def chat(real_qa, host_port):
-    server = start(real_qa, frame_ancestors=[f"http://127.0.0.1:{host_port}"])
+def chat(real_qa, host_port, tmp_path_factory):
+    feedback = tmp_path_factory.mktemp("feedback") / "feedback.sqlite"
+    server = start(real_qa, frame_ancestors=[f"http://127.0.0.1:{host_port}"], feedback=feedback)
+    server.feedback = feedback
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def open_chat(real_qa):
+    """A chat started as the README starts it: no origin named, the widget frameable by any page."""
+    server = start(real_qa)
     yield server
     server.stop()
 
@@ -103,11 +110,15 @@ def test_api_endpoint_returns_the_answer_record(chat):
     assert en["citation"]["district"] == "广饶县"
 
 
-def test_headers_limit_framing_and_cross_origin_calls(chat, host_port):
+def test_headers_limit_framing_and_cross_origin_calls(chat, open_chat, host_port):
     allowed = f"http://127.0.0.1:{host_port}"
-    for path in ("/", "/widget/"):
-        with urllib.request.urlopen(chat.url + path) as r:
-            assert r.headers["Content-Security-Policy"] == f"frame-ancestors 'self' {allowed}"
+    with urllib.request.urlopen(chat.url + "/widget/") as r:  # --frame-ancestors restricts the widget
+        assert r.headers["Content-Security-Policy"] == f"frame-ancestors 'self' {allowed}"
+    with urllib.request.urlopen(open_chat.url + "/widget/") as r:  # by default any page may frame it
+        assert r.headers["Content-Security-Policy"] == "frame-ancestors *"
+    for server in (chat, open_chat):  # the chat page itself: its own origin only
+        with urllib.request.urlopen(server.url + "/") as r:
+            assert r.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
     req = urllib.request.Request(chat.url + "/config", headers={"Origin": "http://evil.example"})
     with urllib.request.urlopen(req) as r:
         assert r.headers.get("Access-Control-Allow-Origin") in (None, "")
@@ -148,7 +159,7 @@ def test_chat_in_both_languages_with_citation_and_evidence(chat, browser, shots)
     page.goto(chat.url + "/")
     _ask(page, "利津县老旧小区改造项目获批中央预算内投资多少?")
     chat_box = page.locator("#chat")
-    chat_box.get_by_text("[#36 · 利津县]", exact=False).wait_for(timeout=30000)
+    chat_box.get_by_text("#36 · 利津县 · ", exact=False).wait_for(timeout=30000)
     assert chat_box.locator("strong", has_text="2135万元").count() >= 1
     page.get_by_text("Evidence · 证据", exact=True).click()
     mark = page.locator("#evidence mark").first
@@ -328,7 +339,7 @@ def test_answer_highlight_is_readable_in_both_themes(chat, browser, scheme):
     page = context.new_page()
     page.goto(chat.url + f"/?__theme={scheme}")
     _ask(page, "利津县老旧小区改造项目获批中央预算内投资多少?")
-    page.locator("#chat").get_by_text("[#36 · 利津县]", exact=False).wait_for(timeout=30000)
+    page.locator("#chat").get_by_text("#36 · 利津县 · ", exact=False).wait_for(timeout=30000)
     page.get_by_text("Evidence · 证据", exact=True).click()
     mark = page.locator("#evidence mark").first
     mark.wait_for(timeout=10000)
@@ -345,7 +356,7 @@ def test_each_answer_keeps_its_own_evidence(chat, browser):
     page.goto(chat.url + "/")
     chat_box = page.locator("#chat")
     _ask(page, "利津县老旧小区改造项目获批中央预算内投资多少?")
-    chat_box.get_by_text("[#36 · 利津县]", exact=False).wait_for(timeout=30000)
+    chat_box.get_by_text("#36 · 利津县 · ", exact=False).wait_for(timeout=30000)
     _ask(page, "What is the brand value of Huasheng Rubber?")
     chat_box.get_by_text("Guangrao County", exact=False).wait_for(timeout=30000)
     folds = chat_box.get_by_text("Evidence · 证据 · #", exact=False)
@@ -381,3 +392,131 @@ def test_clicking_an_example_asks_it(chat, browser, real_qa):
     assert users == [example]
     assert chat_box.locator('[data-testid="bot"]').first.inner_text().strip() != ""
     page.close()
+
+
+def test_pasted_embed_snippet_works_from_any_origin_and_api_calls_stay_refused(open_chat, browser, tmp_path):
+    """The README's snippet on a page of another origin, the chat started without naming it:
+    the framed widget answers; a script of that page calling the API is refused by CORS."""
+    html = (ROOT / "examples" / "embed.html").read_text(encoding="utf-8")
+    (tmp_path / "embed.html").write_text(
+        html.replace("http://127.0.0.1:7860", open_chat.url), encoding="utf-8"
+    )
+    site = _StaticSite(tmp_path, _free_port())
+    try:
+        page = browser.new_page(viewport={"width": 1200, "height": 800})
+        page.goto(site.url + "/embed.html")
+        frame = page.frame_locator("#roundup-qa")
+        _ask(frame, "What is the brand value of Yellow River Estuary hairy crabs?")
+        frame.locator("#chat .chip").first.wait_for(timeout=30000)
+        assert "CNY 2.612 billion" in frame.locator("#chat").inner_text()
+        outcome = page.evaluate(
+            """async (url) => {
+                try {
+                    const r = await fetch(url + "/api/ask", {method: "POST",
+                        headers: {"Content-Type": "application/json"}, body: JSON.stringify({question: "x"})});
+                    return "read " + r.status;
+                } catch (e) { return "refused"; }
+            }""",
+            open_chat.url,
+        )
+        assert outcome == "refused"
+        page.close()
+    finally:
+        site.close()
+
+
+def test_every_answer_ends_with_its_chip_in_the_askers_language(chat, browser):
+    page = browser.new_page(viewport={"width": 1100, "height": 1400})
+    page.goto(chat.url + "/")
+    chat_box = page.locator("#chat")
+    _ask(page, "利津县老旧小区改造项目获批中央预算内投资多少?")
+    chat_box.locator(".chip").first.wait_for(timeout=30000)
+    _ask(page, "Which companies signed the offshore wind power base project in Hekou?")
+    chat_box.locator(".chip").nth(1).wait_for(timeout=30000)
+    _ask(page, "Which Japanese university signed the hairy crab agreement with Kenli?")
+    chat_box.get_by_text("The roundup does not say.", exact=False).wait_for(timeout=30000)
+    chips = [c.inner_text() for c in chat_box.locator(".chip").all()]
+    assert chips[0].startswith("#36 · 利津县 · 2021年老旧小区改造项目")  # Chinese asker: Chinese
+    assert (
+        chips[1].startswith("#10 · Hekou District · ") and "gloss: " in chips[1]
+    )  # English: English district
+    assert len(chips) >= 3 and all(
+        " · " in c and "gloss: " in c for c in chips[2:]
+    )  # the refusal's closest items
+    replies = chat_box.inner_text()
+    assert "中车永济电机有限公司 (gloss: CRRC Yongji Electric Co., Ltd.)" in replies
+    page.close()
+
+
+def test_page_explains_itself_lists_the_items_and_starts_over(chat, browser, real_qa):
+    page = browser.new_page(viewport={"width": 1100, "height": 1400})
+    page.goto(chat.url + "/")
+    welcome = page.locator("#welcome")
+    welcome.get_by_text("Guangrao County", exact=False).first.wait_for(timeout=30000)
+    assert "52 news items" in welcome.inner_text() and "does not say" not in welcome.inner_text()
+    page.get_by_text("Items · 条目 (52)", exact=False).click()
+    items = page.locator("#items details")
+    items.first.wait_for(timeout=10000)
+    assert items.count() == 52
+    assert page.locator("#items h4").first.inner_text().startswith("东营区 · Dongying District")
+    item = page.locator("#item-31")
+    assert "gloss: Huasheng Rubber" in item.inner_text()
+    item.locator("summary").click()
+    assert "10.08亿元" in item.inner_text()  # the item opens to its text
+    _ask(page, "   ")  # a blank question: a hint, no bubble
+    page.get_by_text("Type a question first", exact=False).first.wait_for(timeout=10000)
+    assert page.locator('#chat [data-testid="user"]').count() == 0
+    _ask(page, "华盛橡胶的品牌价值是多少?")
+    page.locator("#chat .chip").first.wait_for(timeout=30000)
+    page.locator("#new-chat").click()
+    page.wait_for_function("document.querySelectorAll('#chat .chip').length === 0", timeout=10000)
+    assert page.locator('#chat [data-testid="user"]').count() == 0
+    page.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_citation_chip_is_readable_in_both_themes(chat, browser, scheme):
+    context = browser.new_context(color_scheme=scheme)
+    page = context.new_page()
+    page.goto(chat.url + f"/?__theme={scheme}")
+    _ask(page, "华盛橡胶的品牌价值是多少?")
+    chip = page.locator("#chat .chip").first
+    chip.wait_for(timeout=30000)
+    ratio = chip.evaluate(_CONTRAST)
+    assert ratio >= 4.5, f"{scheme}: chip contrast {ratio:.2f}:1"
+    context.close()
+
+
+def test_thumbs_on_an_answer_are_stored_with_its_record(chat, browser):
+    from roundup_qa.feedback import FeedbackStore
+
+    before = len(FeedbackStore(chat.feedback).rows())
+    page = browser.new_page(viewport={"width": 1100, "height": 1200})
+    page.goto(chat.url + "/")
+    _ask(page, "华盛橡胶的品牌价值是多少?")
+    chat_box = page.locator("#chat")
+    chat_box.locator(".chip").first.wait_for(timeout=30000)
+    chat_box.get_by_label("Dislike").first.click()
+    deadline = 50
+    while len(FeedbackStore(chat.feedback).rows()) == before and deadline:
+        page.wait_for_timeout(200)
+        deadline -= 1
+    rows = FeedbackStore(chat.feedback).rows()[before:]
+    assert [(r["verdict"], r["question"], r["answer"]) for r in rows] == [
+        ("down", "华盛橡胶的品牌价值是多少?", "10.08亿元")
+    ]
+    assert '"citation": {"source"' in rows[0]["record"] and "@" in rows[0]["index_version"]
+    page.close()
+
+
+def test_screenshots_command_takes_the_four_readme_shots(open_chat, tmp_path):
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "roundup_qa.cli", "screenshots", "--url", open_chat.url, "--out",
+               str(tmp_path), "--embed-page", str(ROOT / "examples" / "embed.html")]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    for name in ("chat-zh.png", "chat-dark.png", "chat-en.png", "embed.png"):
+        data = (tmp_path / name).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000, name

@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -44,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from .retrieval.packaged import cache_dir
+
+    feedback_db = cache_dir() / "feedback.sqlite"
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--corpus", default="corpus", help="directory of roundup .txt files (default: corpus/)"
@@ -125,9 +129,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--port", type=int, default=7860)
     s.add_argument(
-        "--allow-frame", action="append", default=[], metavar="ORIGIN",
-        help="an origin allowed to embed the chat in a frame and call it from a browser, "
-        "e.g. https://news.example.org (repeatable; default: only the chat's own origin)",
+        "--frame-ancestors", "--allow-frame", dest="allow_frame", nargs="+", action="extend", default=[],
+        metavar="ORIGIN",
+        help="restrict the embeddable widget (/widget/) to these origins, which may also call the "
+        "API from a browser, e.g. https://news.example.org (default: any page may frame the widget; "
+        "the chat page itself is never framed by another origin)",
+    )  # fmt: skip
+    s.add_argument(
+        "--feedback", default=str(feedback_db), metavar="PATH",
+        help=f"SQLite file for readers' thumbs up/down (default {feedback_db}; 'none': no feedback buttons)",
     )  # fmt: skip
     s.add_argument("--threads", type=int, help="answering threads (default: one per core)")
     s.add_argument(
@@ -143,6 +153,21 @@ def _parser() -> argparse.ArgumentParser:
         help="processes serving the same port, each with its own models (default 1)",
     )  # fmt: skip
     s.set_defaults(run=_cmd_serve)
+
+    sh = sub.add_parser(
+        "screenshots", parents=[common], help="take the README's screenshots from the running app"
+    )
+    sh.add_argument("--out", default="docs", help="folder for the PNG files (default docs/)")
+    sh.add_argument("--url", help="a running chat (default: start one here on a free port)")
+    sh.add_argument("--embed-page", default="examples/embed.html", help="the host page framing the widget")
+    sh.set_defaults(run=_cmd_screenshots)
+
+    f = sub.add_parser("feedback", help="readers' thumbs up/down from the chat: counts, or export for review")
+    f.add_argument("--db", default=str(feedback_db), help=f"the feedback database (default {feedback_db})")
+    f.add_argument("--export", metavar="FILE", help="write the rows as an eval set (JSON lines) to FILE")
+    f.add_argument("--stats", action="store_true", help="print counts (the default without --export)")
+    f.add_argument("-v", "--verbose", action="store_true")
+    f.set_defaults(run=_cmd_feedback)
     return p
 
 
@@ -331,6 +356,7 @@ def _cmd_serve(args: argparse.Namespace, config: Config) -> int:
 
     if config.engine_threads == 0:  # questions answered side by side: one engine thread each
         config = config.with_overrides(engine_threads=1)
+    feedback = None if args.feedback.lower() == "none" else args.feedback
     limits = ServingLimits(queue=args.queue_limit, deadline_s=args.deadline, log_questions=args.log_questions)
     if args.threads:
         limits = dataclasses.replace(limits, threads=args.threads)
@@ -349,11 +375,50 @@ def _cmd_serve(args: argparse.Namespace, config: Config) -> int:
         if not args.threads:  # the cores shared among the workers
             limits = dataclasses.replace(limits, threads=max(1, (os.cpu_count() or 1) // args.workers))
         serve_workers(
-            args.workers, args.index, args.corpus, config, args.host, args.port, args.allow_frame, limits
-        )
+            args.workers, args.index, args.corpus, config, args.host, args.port, args.allow_frame, limits,
+            feedback,
+        )  # fmt: skip
         return 0
     qa = _load(args, config)
-    serve(qa, host=args.host, port=args.port, frame_ancestors=args.allow_frame, limits=limits)
+    serve(
+        qa, host=args.host, port=args.port, frame_ancestors=args.allow_frame, limits=limits, feedback=feedback
+    )
+    return 0
+
+
+def _cmd_screenshots(args: argparse.Namespace, config: Config) -> int:
+    from .screenshots import take
+    from .web import start
+
+    running = None
+    if args.url:
+        url = args.url
+    else:
+        # with feedback buttons, as served; the clicks of a screenshot run are not kept
+        running = start(_load(args, config), feedback=Path(tempfile.mkdtemp()) / "feedback.sqlite")
+        url = running.url
+    try:
+        for path in take(Path(args.out), url, Path(args.embed_page)):
+            print(path)
+    finally:
+        if running is not None:
+            running.stop()
+    return 0
+
+
+def _cmd_feedback(args: argparse.Namespace, config: Config) -> int:
+    from .feedback import FeedbackStore
+
+    if not Path(args.db).exists():
+        raise RuntimeError(f"no feedback database at {args.db} (the chat creates it when it starts)")
+    store = FeedbackStore(args.db)
+    if args.export:
+        n = store.export(args.export)
+        print(
+            f"wrote {n} feedback rows to {args.export} (eval-set format; 'disputed' rows need a gold answer)"
+        )
+    if args.stats or not args.export:
+        print(json.dumps(store.stats(), ensure_ascii=False, indent=1))
     return 0
 
 

@@ -1,17 +1,16 @@
 """The web chat: a thin Gradio shell over `RoundupQA.ask`, and the app that serves it.
 
-    /          the chat (bilingual; evidence panel; district filter; the `ask` API endpoint)
-    /widget/   the same chat, compact, for embedding in a sidebar
+    /          the chat (bilingual; welcome; items; evidence; district filter; the `ask` API endpoint)
+    /widget/   the same chat, compact, for embedding in any page: frameable by any origin
+               unless `frame_ancestors` names the allowed ones (it is read-only, no credentials)
 
-Building the UI starts no server and loads no model; `serve()` / `start()` do both.
-Everything a page shows from the user or the corpus goes through `text()`: HTML escaped and
-Markdown marks escaped, so a question or a corpus line cannot inject markup or script.
+Building the UI starts no server and loads no model; `serve()` / `start()` do both. What a
+message shows is made in messages.py (escaped there); feedback clicks go to feedback.py.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import html
 import json
 import logging
 import os
@@ -24,8 +23,17 @@ from dataclasses import dataclass
 from .api import ServingLimits
 from .api import install as install_api
 from .config import Config
+from .feedback import FeedbackStore
+from .messages import (  # noqa: F401  (reply_markdown, text: part of this module's interface)
+    Display,
+    evidence_markdown,
+    evidence_title,
+    items_html,
+    reply_markdown,
+    text,
+    welcome_markdown,
+)
 from .pipeline import InputError, RoundupQA
-from .records import Answer
 from .version import __version__
 
 log = logging.getLogger(__name__)
@@ -38,93 +46,47 @@ CONCURRENCY = 2
 # the answer span in the evidence: dark text on amber in both themes (the theme's own text
 # colour on the browser's yellow mark was near-white on yellow in the dark theme, 1.02:1);
 # contrast 11.8:1 light, 12.3:1 dark (tests/test_web.py measures it from the rendered styles)
+# citation chips: dark blue on pale blue, light blue on dark blue in the dark theme: 8.4:1 (WCAG formula)
 CSS = """
 #evidence mark, #chat mark { background: #fde68a !important; color: #1f2937 !important; padding: 0 2px; border-radius: 2px; }
 .dark #evidence mark, .dark #chat mark { background: #fcd34d !important; color: #111827 !important; }
+#chat .chip, #items .chip { display: inline-block; background: #e0e7ff; color: #1e3a8a; border-radius: 8px; padding: 1px 8px; margin: 2px 0; font-size: 0.9em; }
+.dark #chat .chip, .dark #items .chip { background: #1e3a8a; color: #e0e7ff; }
+#items details { margin: 2px 0 2px 8px; } #items summary { cursor: pointer; } #items .gloss { opacity: 0.8; font-style: italic; }
 """
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<])")
-_LABELS = {
-    "zh": {"none": "综述中没有找到答案。", "closest": "最接近的条目:", "searched": "检索词", "why": "依据"},
-    "en": {
-        "none": "The roundup does not say.",
-        "closest": "Closest items:",
-        "searched": "searched for",
-        "why": "why",
-    },
-}
+HINT = "请输入问题 · Type a question first"
 
 
-def text(s: str) -> str:
-    """User or corpus text made inert: HTML escaped, then Markdown marks escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(s, quote=False))
+def index_version(qa: RoundupQA) -> str:
+    """Which index an answer came from: the corpus checksum and the build time."""
+    m = qa.index.manifest
+    return f"{m.corpus.sha256[:12]}@{m.built_at}"
 
 
-def reply_markdown(answer: Answer) -> str:
-    """The chat reply: the answer in bold (with its English rendering for English
-    questions), then the citation as [#12 · 西山区] title."""
-    lang = "en" if answer.lang == "en" else "zh"
-    labels = _LABELS[lang]
-    if answer.answer is None:
-        msg = labels["none"]
-        if answer.reason and answer.reason != "empty question":
-            msg += f" ({text(answer.reason)})"
-        closest = ", ".join(f"#{p.item} {text(p.title)}" for p in answer.passages[:3])
-        if closest:
-            msg += f" {labels['closest']} {closest}"
-        for note in answer.notes:  # e.g. only one district was searched, and what the rest says
-            msg += f"\n\n*{text(note)}*"
-        return msg
-    c = answer.citation
-    district = text((answer.district_en if lang == "en" else None) or c.district or "–")
-    shown = f"**{text(answer.answer)}**"
-    if lang == "en" and answer.answer_en:
-        shown += f" ({text(answer.answer_en)})"
-    return f"{shown}\n\n\\[#{c.item} · {district}\\] {text(c.title)}"
-
-
-def evidence_title(answer: Answer) -> dict:
-    """The folded evidence block under an answer (a Gradio chat message's metadata)."""
-    c = answer.citation
-    cited = f" · #{c.item}" if c is not None and answer.answer is not None else ""
-    return {"title": f"Evidence · 证据{cited}", "status": "done"}
-
-
-def evidence_markdown(answer: Answer) -> str:
-    """The passages, whole, with the answer span marked in the cited one, and each
-    passage's BM25 rank, dense rank and fused score."""
-    if not answer.passages:
-        return ""
-    labels = _LABELS["en" if answer.lang == "en" else "zh"]
-    out = []
-    if answer.answer is not None:
-        out.append(f"*{labels['why']}: {text(answer.explanation)}*")
-    if answer.searched_for:
-        out.append(f"*{labels['searched']}: {text(' '.join(answer.searched_for))}*")
-    c = answer.citation
-    for p in answer.passages:
-        body = p.text
-        if c is not None and answer.answer is not None and c.item == p.item and c.source == p.source:
-            shown = f"{text(body[: c.start])}<mark>{text(body[c.start : c.end])}</mark>{text(body[c.end :])}"
-        else:
-            shown = text(body)
-        ranks = ", ".join(f"{k} {v if v is not None else '–'}" for k, v in p.ranks.items())
-        out.append(f"**#{p.item} · {text(p.district or '–')}** · fused {p.score:.4f} ({ranks})\n\n{shown}")
-    return "\n\n---\n\n".join(out)
-
-
-def build_demo(qa: RoundupQA, compact: bool = False, concurrency: int = CONCURRENCY):
-    """The Gradio Blocks app (not launched). `compact` is the sidebar widget."""
+def build_demo(
+    qa: RoundupQA,
+    compact: bool = False,
+    concurrency: int = CONCURRENCY,
+    feedback: FeedbackStore | None = None,
+):
+    """The Gradio Blocks app (not launched). `compact` is the sidebar widget. With `feedback`,
+    a thumbs up / down on an answer is stored there (nothing is stored without a click)."""
     import gradio as gr
 
     districts = qa.districts
-    english = qa.index.manifest.places.districts_en
-    chat = qa.index.manifest.chat
-    choices = [ALL_DISTRICTS] + [f"{d} · {english[d]}" if d in english else d for d in districts]
+    display = Display.of(qa)
+    english = display.districts_en
+    m = qa.index.manifest
+    chat = m.chat
+    choices = [ALL_DISTRICTS] + [f"{english[d]} · {d}" if d in english else d for d in districts]
+    by_choice = {c: c.split(" · ")[-1] for c in choices[1:]}  # "Hekou District · 河口区" -> 河口区
+    version = index_version(qa)
 
-    def respond(message: str, history: list, district: str = ALL_DISTRICTS):
-        if not (message or "").strip():  # nothing asked: no empty bubble, no reply
-            return list(history or []), "", gr.skip()
-        chosen = None if not district or district == ALL_DISTRICTS else district.split(" · ")[0]
+    def respond(message: str, history: list, records: dict, district: str = ALL_DISTRICTS):
+        if not (message or "").strip():  # nothing asked: a hint, no bubble, no reply
+            gr.Info(HINT)
+            return list(history or []), "", gr.skip(), records
+        chosen = by_choice.get(district) if district and district != ALL_DISTRICTS else None
         try:
             answer = qa.ask(message, district=chosen)
         except InputError as err:  # the same limits as every door: say so, keep the question
@@ -135,15 +97,24 @@ def build_demo(qa: RoundupQA, compact: bool = False, concurrency: int = CONCURRE
                 {"role": "user", "content": text(shown)},
                 {"role": "assistant", "content": f"**无法提问 · Not asked:** {text(str(err))}"},
             ]
-            return history, message, gr.skip()
-        evidence = evidence_markdown(answer)
-        history = list(history or []) + [
-            {"role": "user", "content": text(message or "")},
-            {"role": "assistant", "content": reply_markdown(answer)},
-        ]
+            return history, message, gr.skip(), records
+        evidence = evidence_markdown(answer, display)
+        history = list(history or []) + [{"role": "user", "content": text(message or "")}]
+        records = dict(records or {})
+        records[str(len(history))] = answer.to_dict()  # the reply's index: what a click on it rates
+        history.append({"role": "assistant", "content": reply_markdown(answer, display)})
         if evidence:  # each answer keeps its own evidence, folded under it
+            records[str(len(history))] = answer.to_dict()
             history.append({"role": "assistant", "content": evidence, "metadata": evidence_title(answer)})
-        return history, "", evidence
+        return history, "", evidence, records
+
+    def rate(records: dict, like: gr.LikeData):
+        record = (records or {}).get(str(like.index))
+        if feedback is None or record is None or not isinstance(like.liked, bool):
+            return  # a message that is no answer (a limit's reply), or a click taken back
+        feedback.add(record, "up" if like.liked else "down", version)
+
+    rate.__annotations__["like"] = gr.LikeData  # Gradio finds the event data by this annotation
 
     def ask(question: str, top_k: int = 5, district: str = "") -> dict:
         """Answer a question about the roundup; returns the answer record (RoundupQA.ask().to_dict())."""
@@ -155,36 +126,55 @@ def build_demo(qa: RoundupQA, compact: bool = False, concurrency: int = CONCURRE
     with gr.Blocks(title="roundup-qa", analytics_enabled=False, fill_height=compact) as demo:
         if not compact:
             gr.Markdown(f"## {text(chat.title)}")
-        chatbot = gr.Chatbot(label="Chat · 对话", height=360 if compact else 460, elem_id="chat")
+            intro = " ".join(v for v in m.corpus.intro.values() if v)
+            with gr.Accordion("About · 关于", open=True, elem_id="welcome"):
+                gr.Markdown(welcome_markdown(chat.title, intro, districts, display, len(qa.index.items)))
+        records = gr.State({})
+        chatbot = gr.Chatbot(
+            label="Chat · 对话", height=360 if compact else 460, elem_id="chat",
+            feedback_options=("Like", "Dislike") if feedback is not None else (),
+        )  # fmt: skip
         box = gr.Textbox(
             placeholder="用中文或英文提问 · Ask in Chinese or English",
             show_label=False,
             elem_id="question",
             submit_btn=True,
         )
-        district = gr.Dropdown(
-            choices, value=ALL_DISTRICTS, label="District · 县区", elem_id="district", visible=not compact
-        )
+        with gr.Row():
+            district = gr.Dropdown(
+                choices, value=ALL_DISTRICTS, label="District · 县区", elem_id="district", visible=not compact,
+                scale=3,
+            )  # fmt: skip
+            new_chat = gr.Button("New chat · 新对话", elem_id="new-chat", variant="secondary", scale=1)
         if chat.examples:  # the corpus's domain.json
             examples = gr.Examples(chat.examples if not compact else chat.examples[::2], inputs=box)
         with gr.Accordion("Evidence · 证据", open=False, elem_id="evidence-panel"):
             evidence = gr.Markdown(elem_id="evidence")
-        box.submit(respond, [box, chatbot, district], [chatbot, box, evidence], api_visibility="private")
+        if not compact:
+            with gr.Accordion(f"Items · 条目 ({len(qa.index.items)})", open=False, elem_id="items-panel"):
+                gr.HTML(items_html(qa.index.items, display), elem_id="items")
+        asked = [box, chatbot, records, district]
+        answered = [chatbot, box, evidence, records]
+        box.submit(respond, asked, answered, api_visibility="private")
         if chat.examples:  # a click on an example asks it, not only fills the box
-            examples.load_input_event.then(
-                respond, [box, chatbot, district], [chatbot, box, evidence], api_visibility="private"
-            )
+            examples.load_input_event.then(respond, asked, answered, api_visibility="private")
+        new_chat.click(lambda: ([], "", "", {}), None, answered, api_visibility="private")
+        if feedback is not None:
+            chatbot.like(rate, [records], None, api_visibility="private")
         if not compact:
             gr.api(ask, api_name="ask")
     demo.queue(default_concurrency_limit=concurrency)
     return demo
 
 
-def frame_policy(origins: Sequence[str]) -> str:
-    """The CSP header value: the app's own origin plus `origins` may frame it."""
+def frame_policy(origins: Sequence[str], anyone: bool = False) -> str:
+    """The CSP header value: the app's own origin plus `origins` may frame it; with `anyone`
+    and no `origins`, any page may."""
     for o in origins:
         if not re.fullmatch(r"https?://[A-Za-z0-9.\-\[\]:]+", o):
             raise ValueError(f"frame ancestor {o!r} must be an origin like https://example.org")
+    if anyone and not origins:
+        return "frame-ancestors *"
     return "frame-ancestors " + " ".join(["'self'", *origins])
 
 
@@ -193,18 +183,23 @@ def create_app(
     frame_ancestors: Sequence[str] = (),
     concurrency: int = CONCURRENCY,
     limits: ServingLimits | None = None,
+    feedback: FeedbackStore | None = None,
 ):
     """FastAPI app serving the chat at / and the widget at /widget/.
 
-    Only the app's own origin and `frame_ancestors` may frame it (CSP frame-ancestors) or
-    call it from a browser (CORS): Gradio's default CORS would allow any origin.
+    Framing (CSP frame-ancestors): the chat only by its own origin; the widget by any page,
+    so the README's snippet works when pasted, unless `frame_ancestors` names the origins
+    allowed (then only those and the app's own). The widget is read-only and carries no
+    credentials: framing it gives a host page nothing it could not get by asking.
+    Browser calls from another origin (CORS) are refused unless named in `frame_ancestors`:
+    Gradio's default CORS would allow any origin. The framed widget calls its own origin.
     """
     import gradio as gr
     from fastapi import FastAPI
     from fastapi.middleware.cors import CORSMiddleware
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    policy = frame_policy(frame_ancestors)
+    page_policy, widget_policy = frame_policy(()), frame_policy(frame_ancestors, anyone=True)
     app = FastAPI(
         title="roundup-qa",
         version=__version__,
@@ -217,14 +212,15 @@ def create_app(
     @app.middleware("http")
     async def security_headers(request, call_next):
         response = await call_next(request)
-        response.headers["Content-Security-Policy"] = policy
+        widget = request.url.path == "/widget" or request.url.path.startswith("/widget/")
+        response.headers["Content-Security-Policy"] = widget_policy if widget else page_policy
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         return response
 
     install_api(app, qa, limits)  # /api/..., /metrics: before the chat, which is mounted at the root
     theme = gr.themes.Default()  # local fonts only: nothing is fetched from a CDN
-    widget, chat = build_demo(qa, True, concurrency), build_demo(qa, False, concurrency)
+    widget, chat = build_demo(qa, True, concurrency, feedback), build_demo(qa, False, concurrency, feedback)
     app = gr.mount_gradio_app(app, widget, path="/widget", theme=theme, footer_links=[], css=CSS)
     app = gr.mount_gradio_app(app, chat, path="", theme=theme, css=CSS)
     return app
@@ -236,13 +232,14 @@ def serve(
     port: int = 7860,
     frame_ancestors: Sequence[str] = (),
     limits: ServingLimits | None = None,
+    feedback: str | os.PathLike | None = None,
 ) -> None:
-    """Warm the model up, then serve until interrupted."""
+    """Warm the model up, then serve until interrupted (feedback clicks stored at `feedback`)."""
     import uvicorn
 
     qa.warm_up()
     _json_access_log()
-    app = create_app(qa, frame_ancestors, limits=limits)
+    app = create_app(qa, frame_ancestors, limits=limits, feedback=_store(feedback))
     log.info("chat on http://%s:%d/ (widget: /widget/)", host, port)
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
@@ -259,6 +256,7 @@ def serve_workers(
     port: int = 7860,
     frame_ancestors: Sequence[str] = (),
     limits: ServingLimits | None = None,
+    feedback: str | os.PathLike | None = None,
 ) -> None:
     """Serve from `workers` processes on one port (uvicorn's workers). Each loads the index
     itself, built beforehand: its arrays are memory-mapped, so the page cache holds one copy;
@@ -268,7 +266,7 @@ def serve_workers(
     limits = limits or ServingLimits()
     os.environ[WORKER_ENV] = json.dumps({
         "index": index, "corpus": corpus, "config": config.to_dict(), "frame_ancestors": list(frame_ancestors),
-        "limits": dataclasses.asdict(limits),
+        "limits": dataclasses.asdict(limits), "feedback": None if feedback is None else str(feedback),
     })  # fmt: skip
     log.info("chat on http://%s:%d/ from %d worker processes", host, port, workers)
     uvicorn.run(
@@ -282,7 +280,13 @@ def worker_app():
     _json_access_log()
     qa = RoundupQA.load(spec["index"], corpus=spec["corpus"], config=Config(**spec["config"]), rebuild=False)
     qa.warm_up()
-    return create_app(qa, spec["frame_ancestors"], limits=ServingLimits(**spec["limits"]))
+    return create_app(
+        qa, spec["frame_ancestors"], limits=ServingLimits(**spec["limits"]), feedback=_store(spec["feedback"])
+    )
+
+
+def _store(path: str | os.PathLike | None) -> FeedbackStore | None:
+    return FeedbackStore(path) if path else None
 
 
 def _json_access_log() -> None:
@@ -315,6 +319,7 @@ def start(
     frame_ancestors: Sequence[str] = (),
     concurrency: int = CONCURRENCY,
     limits: ServingLimits | None = None,
+    feedback: str | os.PathLike | None = None,
 ) -> Running:
     """Serve in a background thread; returns once it accepts connections."""
     import socket
@@ -327,7 +332,10 @@ def start(
             port = s.getsockname()[1]
     qa.warm_up()
     config = uvicorn.Config(
-        create_app(qa, frame_ancestors, concurrency, limits), host=host, port=port, log_level="warning"
+        create_app(qa, frame_ancestors, concurrency, limits, _store(feedback)),
+        host=host,
+        port=port,
+        log_level="warning",
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -37,7 +37,7 @@ NEWS_SENSE = {
 _DESCRIBES = re.compile(r"\b(?:city|county|district|province|prefecture|town|village|in \w+|surname)\b")
 MAX_WORDS = 4  # senses longer than this describe more than they gloss
 _ADMIN_EN = {"省": " Province", "市": " City", "县": " County", "区": " District", "镇": " Town"}
-_CEDICT_SKIP = ("CL:", "variant of", "old variant", "see ", "surname", "abbr.", "lit.", "fig.", "used in")
+_CEDICT_SKIP = ("CL:", "variant of", "old variant", "see ", "surname", "lit.", "fig.", "used in")
 
 
 @dataclass
@@ -136,7 +136,7 @@ def _sense(word: str, entries: list[tuple[bool, list[str]]]) -> str | None:
                 continue
             d = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", d)
             d = re.split(r"[;,/]| or ", d)[0]
-            d = re.sub(r"^to\s+", "", d.strip())
+            d = re.sub(r"^(?:to|abbr\. for|short name for)\s+", "", d.strip())
             d = re.sub(r"\bsth\b|\bsb\b|\bone's\b", "", d)
             d = re.sub(r"\s+", " ", d).strip()
             if proper and _DESCRIBES.search(d):

@@ -1,0 +1,182 @@
+"""What the chat shows, as Markdown made from answer records: replies with their citation
+chips, the evidence folded under each answer, the welcome text and the items list.
+
+Everything shown from the user or the corpus goes through `text()`: HTML escaped and
+Markdown marks escaped, so a question or a corpus line cannot inject markup or script.
+An English asker reads district names in English everywhere, and titles and answers with
+an English rendering or a gloss labelled "gloss:" (reader/gloss.py), never passed off as a
+translation.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from .records import Answer, Passage
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<])")
+LABELS = {
+    "zh": {"none": "综述中没有找到答案。", "closest": "最接近的条目:", "searched": "检索词", "why": "依据"},
+    "en": {"none": "The roundup does not say.", "closest": "Closest items:", "searched": "searched for", "why": "why"},
+}  # fmt: skip
+# the refusal reasons and notes of the pipeline (English in the record), for a Chinese reader
+_REASONS_ZH = [
+    (r"the question is one character: too short to read", "问题只有一个字,无法理解"),
+    (r"no word of the question occurs in the roundup", "问题中的词在综述里都没有出现"),
+    (r"no item of the roundup shares a word with the question", "综述中没有条目与问题有共同的词"),
+    (r"the question names a month the roundup does not cover", "问题提到的月份不在综述范围内"),
+    (r"the question names (.+), which the best item does not mention", r"最相关的条目没有提到\1"),
+    (r"the best item holds no answer of the kind the question asks for", "最相关的条目中没有所问类型的答案"),
+    (r"the best item covers too little of the question \(missing: (.*)\)", r"最相关的条目与问题重合太少(缺少:\1)"),
+    (r"the reader finds no answer in the best item.*", "阅读模型在最相关的条目中找不到答案"),
+    (r"only (.+) was searched; the rest of the roundup does not say either", r"只检索了\1;综述的其他部分也没有答案"),
+    (r"only (.+) was searched; outside it, item #(\d+) in (.+) answers: (.*)", r"只检索了\1;在此之外,第\2条(\3)给出答案:\4"),
+]  # fmt: skip
+
+
+def text(s: str) -> str:
+    """User or corpus text made inert: HTML escaped, then Markdown marks escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(s, quote=False))
+
+
+@dataclass(frozen=True)
+class Display:
+    """What the chat shows beyond a record: the districts' English names, and glosses of titles."""
+
+    districts_en: Mapping[str, str] = field(default_factory=dict)
+    gloss: Callable[[str], str | None] = lambda _: None
+
+    @classmethod
+    def of(cls, qa) -> Display:
+        return cls(qa.index.manifest.places.districts_en, qa.gloss)
+
+    def district(self, name: str, lang: str) -> str:
+        return (self.districts_en.get(name) if lang == "en" else None) or name or "–"
+
+
+def in_language(sentence: str, lang: str) -> str:
+    """A refusal reason or note of the pipeline in the asker's language."""
+    if lang == "zh":
+        for pattern, chinese in _REASONS_ZH:
+            if re.fullmatch(pattern, sentence):
+                return re.sub(pattern, chinese, sentence)
+    return sentence
+
+
+def chip(item: int, district: str, title: str, title_gloss: str | None = None) -> str:
+    """A citation chip: `#31 · Guangrao County · 标题`, with the title's gloss for English askers."""
+    shown = f"#{item} · {text(district)} · {text(title)}"
+    if title_gloss:
+        shown += f" · <em>gloss: {text(title_gloss)}</em>"
+    return f'<span class="chip">{shown}</span>'
+
+
+def passage_chip(p: Passage, lang: str, display: Display) -> str:
+    return chip(
+        p.item, display.district(p.district, lang), p.title, display.gloss(p.title) if lang == "en" else None
+    )
+
+
+def reply_markdown(answer: Answer, display: Display | None = None) -> str:
+    """The chat reply: the answer in bold (with its English rendering or gloss for English
+    questions), ending with its citation chip; a refusal says why and lists the closest items."""
+    display = display or Display()
+    lang = "en" if answer.lang == "en" else "zh"
+    labels = LABELS[lang]
+    if answer.answer is None:
+        msg = labels["none"]
+        if answer.reason and answer.reason != "empty question":
+            msg += f" ({text(in_language(answer.reason, lang))})"
+        closest = [passage_chip(p, lang, display) for p in answer.passages[:3]]
+        if closest:
+            msg += f"\n\n{labels['closest']} " + " ".join(closest)
+        for note in answer.notes:  # e.g. only one district was searched, and what the rest says
+            msg += f"\n\n*{text(in_language(note, lang))}*"
+        return msg
+    c = answer.citation
+    shown = f"**{text(answer.answer)}**"
+    if lang == "en" and answer.answer_en:
+        shown += f" ({text(answer.answer_en)})"
+    elif lang == "en" and answer.answer_gloss:
+        shown += f" (*gloss: {text(answer.answer_gloss)}*)"
+    district = (answer.district_en if lang == "en" else None) or display.district(c.district, lang)
+    return f"{shown}\n\n{chip(c.item, district, c.title, answer.title_gloss)}"
+
+
+def evidence_title(answer: Answer) -> dict:
+    """The folded evidence block under an answer (a Gradio chat message's metadata)."""
+    c = answer.citation
+    cited = f" · #{c.item}" if c is not None and answer.answer is not None else ""
+    return {"title": f"Evidence · 证据{cited}", "status": "done"}
+
+
+def evidence_markdown(answer: Answer, display: Display | None = None) -> str:
+    """The passages, whole, with the answer span marked in the cited one, and each
+    passage's BM25 rank, dense rank and fused score."""
+    if not answer.passages:
+        return ""
+    display = display or Display()
+    lang = "en" if answer.lang == "en" else "zh"
+    labels = LABELS[lang]
+    out = []
+    if answer.answer is not None:
+        out.append(f"*{labels['why']}: {text(answer.explanation)}*")
+    if answer.searched_for:
+        out.append(f"*{labels['searched']}: {text(' '.join(answer.searched_for))}*")
+    c = answer.citation
+    for p in answer.passages:
+        body = p.text
+        if c is not None and answer.answer is not None and c.item == p.item and c.source == p.source:
+            shown = f"{text(body[: c.start])}<mark>{text(body[c.start : c.end])}</mark>{text(body[c.end :])}"
+        else:
+            shown = text(body)
+        ranks = ", ".join(f"{k} {v if v is not None else '–'}" for k, v in p.ranks.items())
+        head = f"**#{p.item} · {text(display.district(p.district, lang))}** · fused {p.score:.4f} ({ranks})"
+        title_gloss = display.gloss(p.title) if lang == "en" else None
+        if title_gloss:
+            head += f"\n\n*gloss of the title: {text(title_gloss)}*"
+        out.append(f"{head}\n\n{shown}")
+    return "\n\n---\n\n".join(out)
+
+
+def welcome_markdown(title: str, intro: str, districts: list[str], display: Display, items: int) -> str:
+    """The welcome panel: what the roundup is, its districts, how answers are found."""
+    named = " · ".join(f"{text(d)} ({text(display.districts_en[d])})" if d in display.districts_en else text(d)
+                       for d in districts)  # fmt: skip
+    parts = [f"**{text(title)}**: {items} news items" + (f", from {named}." if named else ".")]
+    if intro:
+        parts.append(f"*{text(intro)}*")
+    parts.append(
+        "Ask in Chinese or English. Each question is matched against the items by their words (BM25) "
+        "and their meaning (a multilingual embedding model); a trained reader then copies the answer, "
+        "word for word, from the best item, and the reply cites that item. When no item answers, the "
+        "reply says so rather than guess.\n\n"
+        "用中文或英文提问。系统按词语和语义检索条目,再从最相关的条目中原文摘取答案并注明出处;"
+        "没有条目能回答时,会直接说明。"
+    )
+    return "\n\n".join(parts)
+
+
+def items_html(items, display: Display) -> str:
+    """Every item, by district: its number, Chinese title and English gloss, opening to its text."""
+    groups: dict[str, list] = {}
+    for it in items:
+        groups.setdefault(it.district or "", []).append(it)
+    out = []
+    for district, members in groups.items():
+        english = display.districts_en.get(district)
+        name = f"{district} · {english}" if english else (district or "其他 · Other")
+        out.append(f"<h4>{html.escape(name)} ({len(members)})</h4>")
+        for it in members:
+            gloss = display.gloss(it.title)
+            summary = f"#{it.number} {html.escape(it.title)}"
+            if gloss:
+                summary += f' <span class="gloss">gloss: {html.escape(gloss)}</span>'
+            body = html.escape(it.body).replace("\n", "<br>")
+            out.append(
+                f'<details class="item" id="item-{it.number}"><summary>{summary}</summary><p>{body}</p></details>'
+            )
+    return "\n".join(out)
