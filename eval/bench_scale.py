@@ -182,7 +182,7 @@ def pool_vectors(qa: RoundupQA, size: int) -> tuple[np.ndarray, float]:
     return vectors, rate
 
 
-def e2e_one(n: int, pool_size: int, work: Path) -> dict:
+def e2e_one(n: int, pool_size: int, work: Path, backends: list[str] = ("files",)) -> dict:
     """One corpus size, end to end (run in its own process for a clean peak-memory figure)."""
     qa = RoundupQA.load("index")
     pool, rate = pool_vectors(qa, pool_size)
@@ -215,6 +215,22 @@ def e2e_one(n: int, pool_size: int, work: Path) -> dict:
     row["index_mb_total"] = round(sum(row["index_mb"].values()), 1)
     row["build_peak_rss_mb"] = _rss()
     row["build_memory_mb_at_end"] = memory_mb()
+    if "milvus" in backends:  # the same index into embedded milvus-lite: ingest, then answering
+        from roundup_qa.milvus import MilvusIndex
+
+        uri = str(work / f"milvus-{n}.db")
+        shutil.rmtree(uri, ignore_errors=True)
+        t0 = time.perf_counter()
+        store = MilvusIndex(uri, "bench")
+        report = store.sync(stored)
+        row["milvus_ingest_s"] = round(time.perf_counter() - t0, 1)
+        store.close()  # an embedded .db is open in one process at a time: the answering one is next
+        row["milvus_ingest_rows_per_s"] = round(
+            (report.upserted + report.clauses_upserted) / row["milvus_ingest_s"]
+        )
+        row["milvus_mb"] = round(
+            sum(f.stat().st_size for f in Path(uri).rglob("*") if f.is_file()) / 2**20, 1
+        )
     del stored, corpus
     gc.collect()
     answering = subprocess.run(
@@ -224,6 +240,12 @@ def e2e_one(n: int, pool_size: int, work: Path) -> dict:
         check=True,
     )
     row.update(json.loads(answering.stdout.strip().splitlines()[-1]))
+    if "milvus" in backends:
+        done = subprocess.run(
+            [sys.executable, __file__, "--ask-milvus", str(work / f"milvus-{n}.db")],
+            stdout=subprocess.PIPE, text=True, check=True,
+        )  # fmt: skip
+        row["milvus"] = json.loads(done.stdout.strip().splitlines()[-1])
     questions = [json.loads(line)["question"] for p in E2E_QUESTIONS for line in open(p, encoding="utf-8")]
     t0 = time.perf_counter()
     done = subprocess.run(
@@ -239,18 +261,28 @@ def e2e_one(n: int, pool_size: int, work: Path) -> dict:
     return row
 
 
-def answering(index_dir: Path) -> dict:
-    """Load a built index and ask the eval questions, in a process of its own (its peak
-    memory is that of answering, not of building)."""
+def answering(index_dir: Path | None, milvus: str | None = None) -> dict:
+    """Load a built index (plain files, or the Milvus index at `milvus`) and ask the eval
+    questions, in a process of its own (its peak memory is that of answering, not of building)."""
     row: dict = {}
     config = Config()
     t0 = time.perf_counter()
-    stored = load_index(index_dir)
-    row["load_index_s"] = round(time.perf_counter() - t0, 1)
-    t0 = time.perf_counter()
-    qa = RoundupQA(stored, config).warm_up()
-    row["init_s"] = round(time.perf_counter() - t0, 1)
-    row["scale_path"] = type(qa.lexical).__name__ + " + " + ("HNSW" if qa.index.dense.approximate else "flat")
+    if milvus:
+        config = config.with_overrides(backend="milvus", milvus_uri=milvus, milvus_collection="bench")
+        qa = RoundupQA.load(config=config)
+        row["load_index_s"] = round(time.perf_counter() - t0, 1)
+        qa.warm_up()
+        row["init_s"] = round(time.perf_counter() - t0 - row["load_index_s"], 1)
+        row["scale_path"] = "milvus-lite"
+    else:
+        stored = load_index(index_dir)
+        row["load_index_s"] = round(time.perf_counter() - t0, 1)
+        t0 = time.perf_counter()
+        qa = RoundupQA(stored, config).warm_up()
+        row["init_s"] = round(time.perf_counter() - t0, 1)
+        row["scale_path"] = (
+            type(qa.backend.index).__name__ + " + " + ("HNSW" if qa.index.dense.approximate else "flat")
+        )
     questions = [json.loads(line)["question"] for p in E2E_QUESTIONS for line in open(p, encoding="utf-8")]
     for q in questions[:5]:
         qa.ask(q)
@@ -310,6 +342,22 @@ def e2e_markdown(rows: list[dict], command: str) -> str:
             + " | ".join(cells)
             + f" | {r['save_s']} | {r['load_index_s']} | {r['init_s']} |"
         )
+    milvus = [r for r in rows if "milvus" in r]
+    if milvus:
+        lines += ["", "The same index in embedded milvus-lite (`--backends files milvus`): ingest by "
+                  "`MilvusIndex.sync`, answers by `MilvusBackend` (same scoring as the files):", "",
+                  "| items | rows (items + clauses) | ingest s | rows/s | on disk MB | load s | ask() p50 / p95 ms "
+                  "| bm25 p50 ms | dense p50 ms | own memory MB | files: ask() p50 / p95 ms |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+        for r in milvus:
+            m = r["milvus"]
+            lines.append(
+                f"| {r['items_indexed']:,} | {r['passages']:,} | {r['milvus_ingest_s']} | "
+                f"{r['milvus_ingest_rows_per_s']:,} | {r['milvus_mb']:,} | {m['load_index_s'] + m['init_s']:.1f} | "
+                f"{m['ask_ms']['p50']} / {m['ask_ms']['p95']} | {m['ask_stages_ms_p50']['bm25']} | "
+                f"{m['ask_stages_ms_p50']['dense']} | {m['memory_mb'].get('anon', '?'):,} | "
+                f"{r['ask_ms']['p50']} / {r['ask_ms']['p95']} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -322,15 +370,20 @@ def main() -> None:
     ap.add_argument("--work", default="/tmp/roundup-qa-scale", help="where the corpora and indexes go")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--ask-index", help=argparse.SUPPRESS)
+    ap.add_argument("--ask-milvus", help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--backends", nargs="+", default=["files"], choices=("files", "milvus"),
+        help="end to end: also ingest into milvus-lite and answer from it",
+    )  # fmt: skip
     ap.add_argument("--out", default="eval/results/bench-scale")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    if args.ask_index:
-        print(json.dumps(answering(Path(args.ask_index))))
+    if args.ask_index or args.ask_milvus:
+        print(json.dumps(answering(Path(args.ask_index) if args.ask_index else None, args.ask_milvus)))
         return
     if args.one:
-        print(json.dumps(e2e_one(args.one, args.pool, Path(args.work))))
+        print(json.dumps(e2e_one(args.one, args.pool, Path(args.work), args.backends)))
         return
     if args.components:
         components(args)
@@ -338,7 +391,8 @@ def main() -> None:
         rows = []
         for n in args.sizes:
             done = subprocess.run(
-                [sys.executable, __file__, "--one", str(n), "--pool", str(args.pool), "--work", args.work],
+                [sys.executable, __file__, "--one", str(n), "--pool", str(args.pool), "--work", args.work,
+                 "--backends", *args.backends],
                 stdout=subprocess.PIPE, text=True, check=True,
             )  # fmt: skip
             rows.append(json.loads(done.stdout.strip().splitlines()[-1]))

@@ -100,6 +100,9 @@ def test_health_and_openapi(api, real_qa):
     h = api.get("/api/health").json()
     assert h["ready"] is True and h["items"] == 52
     assert h["corpus_sha256"] == real_qa.index.manifest.corpus.sha256 and h["model"] == real_qa.config.model
+    assert h["backend"] == "files" and h["index_version"].startswith(
+        real_qa.index.manifest.corpus.sha256[:12] + "@"
+    )
     schema = api.get("/api/openapi.json").json()
     assert {"/api/ask", "/api/items", "/api/items/{number}", "/api/health"} <= set(schema["paths"])
     page = api.get("/api/docs")

@@ -14,7 +14,7 @@ STAGES = {
     "corpus": 1,
     "retrieval": 2,
     "config": 3,
-    "store": 4, "build": 4,
+    "store": 4, "build": 4, "milvus": 4,
     "reader": 5,
     "pipeline": 6,
     "evaluation": 7,

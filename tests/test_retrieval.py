@@ -115,7 +115,7 @@ def test_scale_path_gives_the_same_answers_on_the_real_corpus(real_qa):
     config = Config(scale_from_items=0)
     stored = build_index(load_corpus(CORPUS), CORPUS, config, real_qa.embedder, False, previous=real_qa.index)
     scale = RoundupQA(stored, config, real_qa.embedder)
-    assert isinstance(scale.lexical, SparseLexicalIndex) and scale.index.dense.approximate
+    assert isinstance(scale.backend.index, SparseLexicalIndex) and scale.index.dense.approximate
     for path in ("questions.jsonl", "questions-heldout-en.jsonl"):
         for line in (ROOT / "eval" / path).read_text(encoding="utf-8").splitlines():
             q = json.loads(line)["question"]

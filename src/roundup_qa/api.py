@@ -77,6 +77,10 @@ class Health(BaseModel):
     corpus_sha256: str
     items: int
     model: str
+    index_version: str = Field(
+        description="the index build answering: corpus hash@build time (/vN in Milvus)"
+    )
+    backend: str = Field(description="where the index lives: files or milvus")
 
 
 class ApiError(Exception):
@@ -233,7 +237,8 @@ def router(qa: RoundupQA, gate: Gate, metrics: Metrics) -> APIRouter:
         m = qa.index.manifest
         return Health(
             ready=True, version=__version__, index_format=FORMAT_VERSION, corpus_sha256=m.corpus.sha256,
-            items=len(qa.index.items), model=m.model.name,
+            items=len(qa.index.items), model=m.model.name, index_version=qa.backend.version,
+            backend=qa.config.backend,
         )  # fmt: skip
 
     return api

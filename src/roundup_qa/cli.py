@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
     )
     # the libraries' own chatter is not the user's business
-    for noisy in ("sentence_transformers", "transformers", "httpx", "jieba", "faiss"):
+    for noisy in ("sentence_transformers", "transformers", "httpx", "jieba", "faiss", "milvus_lite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         config = _config(args) if hasattr(args, "option") else Config()
@@ -55,6 +55,18 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--index", default="index", help="index directory (default: index/)")
     common.add_argument(
         "--model", help="sentence-transformers model name or folder (default: the packaged e5-small)"
+    )
+    common.add_argument(
+        "--backend", choices=("files", "milvus"),
+        help="where the index lives: files (default, --index) or milvus (--milvus-uri)",
+    )  # fmt: skip
+    common.add_argument(
+        "--milvus-uri", metavar="URI",
+        help="a Milvus server (http://host:19530) or a milvus-lite file (a path ending in .db); "
+        "implies --backend milvus",
+    )  # fmt: skip
+    common.add_argument(
+        "--milvus-collection", metavar="NAME", help="the Milvus index's name (default roundup)"
     )
     common.add_argument(
         "-o", "--option", action="append", default=[], metavar="KEY=VALUE",
@@ -175,6 +187,12 @@ def _config(args: argparse.Namespace) -> Config:
     overrides: dict[str, object] = {}
     if args.model:
         overrides["model"] = args.model
+    if args.milvus_uri:
+        overrides |= {"backend": args.backend or "milvus", "milvus_uri": args.milvus_uri}
+    elif args.backend:
+        overrides["backend"] = args.backend
+    if args.milvus_collection:
+        overrides["milvus_collection"] = args.milvus_collection
     defaults = Config().to_dict()
     for opt in args.option:
         key, sep, value = opt.partition("=")
@@ -207,7 +225,8 @@ def _cmd_build(args: argparse.Namespace, config: Config) -> int:
     t0 = time.perf_counter()
     qa = RoundupQA.build(args.corpus, args.index, config)
     n = len(qa.index.items)
-    print(f"built {args.index}: {n} items from {args.corpus} in {time.perf_counter() - t0:.1f} s")
+    where = args.index if config.backend == "files" else f"{config.milvus_uri} ({qa.backend.version})"
+    print(f"built {where}: {n} items from {args.corpus} in {time.perf_counter() - t0:.1f} s")
     return 0
 
 

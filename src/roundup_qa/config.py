@@ -123,6 +123,15 @@ class Config:
     abstain_min_coverage: float = 0.55
     abstain_min_coverage_en: float = 0.35
 
+    # --- where the index lives ---
+    # "files": the plain files of --index (store.py), the default and the fast local path;
+    # "milvus": a Milvus collection set (milvus.py) named `milvus_collection` at `milvus_uri`
+    # (a path ending in .db: embedded milvus-lite; else a server, http://host:19530), written
+    # by `roundup-qa build --backend milvus` and read by any number of replicas
+    backend: str = "files"
+    milvus_uri: str = ""
+    milvus_collection: str = "roundup"
+
     # --- input guard ---
     max_question_chars: int = 500  # longer questions are refused (InputError; 413 on the API)
 
@@ -154,5 +163,9 @@ class Config:
             )
         if self.reader_precision not in ("int8", "fp32"):
             raise ValueError(f"reader_precision must be 'int8' or 'fp32', not {self.reader_precision!r}")
+        if self.backend not in ("files", "milvus"):
+            raise ValueError(f"backend must be 'files' or 'milvus', not {self.backend!r}")
+        if self.backend == "milvus" and not self.milvus_uri:
+            raise ValueError("the milvus backend needs milvus_uri (--milvus-uri): a .db path or a server URI")
         if self.candidates < 1 or self.rrf_k < 0:
             raise ValueError("candidates must be >= 1 and rrf_k >= 0")

@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 from .build import build_index, remove_scratch, scratch_prefix
 from .chinese import CJK, CJK_CHARS, LATIN
 from .config import Config
 from .corpus.parse import Corpus, load_corpus
+from .milvus import MilvusIndex
 from .reader.answerer import Answerer
 from .reader.gloss import gloss
 from .reader.model import shared_reader
 from .reader.question import analyze
 from .reader.render import render
 from .records import Answer, Citation, FusedHit, Hit, Passage
+from .retrieval.backend import FilesBackend, SearchBackend
 from .retrieval.embedder import Embedder
 from .retrieval.hybrid import HybridRetriever, RetrievalSettings
-from .store import IndexNotReady, StoredIndex, load_index, read_manifest, save_index, staleness
+from .store import IndexNotReady, StoredIndex, index_version, load_index, read_manifest, save_index, staleness
 from .timing import Stopwatch
 
 log = logging.getLogger(__name__)
@@ -45,38 +49,61 @@ class RoundupQA:
     """
 
     def __init__(
-        self, index: StoredIndex, config: Config | None = None, embedder: Embedder | None = None
+        self,
+        index: StoredIndex,
+        config: Config | None = None,
+        embedder: Embedder | None = None,
+        backend: SearchBackend | None = None,
     ) -> None:
         self.config = config or Config()
-        self.index = index
         self.embedder = embedder or _embedder(self.config)
-        self.tokenizer = index.tokenizer
+        self.reader = (
+            shared_reader(self.config.reader_precision).prefetch() if self.config.reader == "model" else None
+        )
+        self._following = threading.Lock()
+        self._pinned = threading.local()
+        self._engine = self._engine_for(index, backend or files_backend(index, self.config))
+
+    def _engine_for(self, index: StoredIndex, backend: SearchBackend) -> _Engine:
+        """What answers from `index` (the catalogue: items, clauses, bridge …) searched by `backend`."""
         c = self.config
         settings = RetrievalSettings(
             candidates=c.candidates, dense_clause_weight=c.dense_clause_weight, bridge=c.bridge,
             fusion=c.fusion, rrf_k=c.rrf_k, weight_bm25=c.weight_bm25, weight_dense=c.weight_dense,
-            bm25_variant=c.bm25_variant, bm25_k1=c.bm25_k1, bm25_b=c.bm25_b, bm25_delta=c.bm25_delta,
-            sparse_bm25_from=min(c.sparse_bm25_from_items, c.scale_from_items),
         )  # fmt: skip
-        self.retriever = HybridRetriever(
-            self.tokenizer,
-            index.item_tokens,
-            index.dense,
-            index.clauses,
-            index.clause_vectors,
-            index.bridge,
-            settings,
-        )
-        self.lexical = self.retriever.lexical
-        self.reader = (
-            shared_reader(self.config.reader_precision).prefetch() if self.config.reader == "model" else None
-        )
-        self.answerer = Answerer(index, self.retriever, self.config, self.reader)
+        retriever = HybridRetriever(index.tokenizer, index.bridge, backend, settings)
         english = index.manifest.places.districts_en
+        districts = list(dict.fromkeys(it.district for it in index.items if it.district))
         # the names `ask(district=...)` takes, Chinese or English (any case), built once
-        self._district_names = {d: d for d in self.districts} | {
-            english[d].lower(): d for d in self.districts if d in english
-        }
+        names = {d: d for d in districts} | {english[d].lower(): d for d in districts if d in english}
+        return _Engine(index, backend, retriever, Answerer(index, retriever, c, self.reader), names)
+
+    # a question reads one engine throughout, even if a new index version arrives meanwhile
+    def _now(self) -> _Engine:
+        return getattr(self._pinned, "engine", None) or self._engine
+
+    index = property(lambda self: self._now().index)
+    backend = property(lambda self: self._now().backend)
+    retriever = property(lambda self: self._now().retriever)
+    answerer = property(lambda self: self._now().answerer)
+    tokenizer = property(lambda self: self._now().retriever.tokenizer)
+    _district_names = property(lambda self: self._now().district_names)
+
+    def _follow(self) -> None:
+        """A Milvus reader picks up a new index version (a rebuild's alias switch) without a restart."""
+        engine = self._engine
+        changed = getattr(engine.backend, "changed", None)
+        if changed is None or not changed():
+            return
+        with self._following:
+            if self._engine is not engine:  # another thread moved on already
+                return
+            self._engine = self._engine_for(*engine.backend.store.open(self.config.model))
+            log.info(
+                "now answering from index version %s (was %s)",
+                self._engine.backend.version,
+                engine.backend.version,
+            )
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -113,6 +140,11 @@ class RoundupQA:
             save_index(stored, index)
         finally:
             remove_scratch(index)
+        if config.backend == "milvus":  # the files were the staging; Milvus is what answers
+            store = MilvusIndex(config.milvus_uri, config.milvus_collection)
+            log.info("%s", store.sync(stored, config.bm25_k1, config.bm25_b, config.bm25_delta))
+            stored, backend = store.open(config.model)
+            return cls(stored, config, embedder, backend)
         return cls(stored, config, embedder)
 
     @classmethod
@@ -131,6 +163,10 @@ class RoundupQA:
         `IndexNotReady` explains what is wrong and which command fixes it.
         """
         config = config or Config()
+        if config.backend == "milvus":  # a replica: it reads the Milvus index, never builds it
+            store = MilvusIndex(config.milvus_uri, config.milvus_collection)
+            stored, backend = store.open(config.model)
+            return cls(stored, config, embedder, backend)
         index_dir = Path(index)
         corpus_dir = Path(corpus) if corpus is not None else None
         try:
@@ -193,14 +229,19 @@ class RoundupQA:
         `profile`, when given, receives the seconds spent in each stage (for `roundup-qa bench`).
         """
         watch = Stopwatch(profile)
-        text, notes, district = self.check(question, top_k, district)
-        with _one_blas_thread():
-            answer = self._ask(text, notes, top_k, district, watch)
-            if answer.answer is None and district and answer.signals is not None:
-                # only one district was searched: say whether the rest of the roundup answers
-                rest = self._ask(text, [], top_k, None, Stopwatch(None))
-                answer.notes.append(_outside(district, rest, self.index.manifest.places.districts_en))
-            return answer
+        self._follow()
+        self._pinned.engine = self._engine
+        try:
+            text, notes, district = self.check(question, top_k, district)
+            with _one_blas_thread():
+                answer = self._ask(text, notes, top_k, district, watch)
+                if answer.answer is None and district and answer.signals is not None:
+                    # only one district was searched: say whether the rest of the roundup answers
+                    rest = self._ask(text, [], top_k, None, Stopwatch(None))
+                    answer.notes.append(_outside(district, rest, self.index.manifest.places.districts_en))
+                return answer
+        finally:
+            self._pinned.engine = None
 
     def check(
         self, question: object, top_k: int = 5, district: str | None = None
@@ -246,9 +287,6 @@ class RoundupQA:
                 question=text, answer=None, citation=None, lang=lang, notes=notes,
                 reason="the question is one character: too short to read",
             )  # fmt: skip
-        allowed = (
-            {i for i, it in enumerate(self.index.items) if it.district == district} if district else None
-        )
 
         watch.lap("clean")
         query = self.retriever.lexical_query(text)
@@ -257,12 +295,12 @@ class RoundupQA:
         rankings: dict[str, list[Hit]] = {}
         watch.lap("query")  # tokenise, English bridge, question type
         if c.retrieval in ("hybrid", "bm25"):
-            rankings["bm25"] = self.retriever.bm25(query, allowed)
+            rankings["bm25"] = self.retriever.bm25(query, district)
         watch.lap("bm25")
         qvec = self.embedder.encode_queries([text])[0]  # the span scorer uses it in every mode
         watch.lap("embed")
         if c.retrieval in ("hybrid", "dense"):
-            rankings["dense"] = self.retriever.dense_search(qvec, allowed)
+            rankings["dense"] = self.retriever.dense_search(qvec, district)
         watch.lap("dense")
         fused = self.retriever.fuse(rankings)
         watch.lap("fusion")
@@ -309,6 +347,25 @@ class RoundupQA:
         it = self.index.items[hit.doc]
         ranks = {"bm25": hit.ranks.get("bm25"), "dense": hit.ranks.get("dense")}
         return Passage(it.source, it.number, it.title, it.district, round(hit.score, 6), ranks, it.text)
+
+
+@dataclass(frozen=True)
+class _Engine:
+    index: StoredIndex
+    backend: SearchBackend
+    retriever: HybridRetriever
+    answerer: Answerer
+    district_names: dict[str, str]
+
+
+def files_backend(index: StoredIndex, config: Config) -> FilesBackend:
+    """The plain-files index as the search backend."""
+    c = config
+    return FilesBackend(
+        index.item_tokens, [it.district for it in index.items], index.dense, index.clauses, index.clause_vectors,
+        (c.bm25_variant, c.bm25_k1, c.bm25_b, c.bm25_delta), min(c.sparse_bm25_from_items, c.scale_from_items),
+        index_version(index.manifest),
+    )  # fmt: skip
 
 
 def _named(district: str, english: dict[str, str]) -> str:

@@ -178,6 +178,11 @@ class StoredIndex:
         return Tokenizer(**self.manifest.tokenizer)
 
 
+def index_version(manifest: Manifest) -> str:
+    """Which build of the index answers: its corpus checksum and build time."""
+    return f"{manifest.corpus.sha256[:12]}@{manifest.built_at}"
+
+
 def save_index(index: StoredIndex, target: Path) -> None:
     """Write `index` into `target`, replacing what is there only once it is complete."""
     target = Path(target)

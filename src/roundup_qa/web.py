@@ -57,12 +57,6 @@ CSS = """
 HINT = "请输入问题 · Type a question first"
 
 
-def index_version(qa: RoundupQA) -> str:
-    """Which index an answer came from: the corpus checksum and the build time."""
-    m = qa.index.manifest
-    return f"{m.corpus.sha256[:12]}@{m.built_at}"
-
-
 def build_demo(
     qa: RoundupQA,
     compact: bool = False,
@@ -80,7 +74,6 @@ def build_demo(
     chat = m.chat
     choices = [ALL_DISTRICTS] + [f"{english[d]} · {d}" if d in english else d for d in districts]
     by_choice = {c: c.split(" · ")[-1] for c in choices[1:]}  # "Hekou District · 河口区" -> 河口区
-    version = index_version(qa)
 
     def respond(message: str, history: list, records: dict, district: str = ALL_DISTRICTS):
         if not (message or "").strip():  # nothing asked: a hint, no bubble, no reply
@@ -112,7 +105,7 @@ def build_demo(
         record = (records or {}).get(str(like.index))
         if feedback is None or record is None or not isinstance(like.liked, bool):
             return  # a message that is no answer (a limit's reply), or a click taken back
-        feedback.add(record, "up" if like.liked else "down", version)
+        feedback.add(record, "up" if like.liked else "down", qa.backend.version)
 
     rate.__annotations__["like"] = gr.LikeData  # Gradio finds the event data by this annotation
 

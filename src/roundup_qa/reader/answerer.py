@@ -52,7 +52,8 @@ class Answerer:
         self.config = config
         self.model = model
         self._candidate_cache: dict[int, list[Candidate]] = {}
-        self._unknown_idf = retriever.lexical.max_idf()  # a word the corpus never uses weighs most
+        self._clause_rows = index.clauses.by_doc()  # item -> its rows of the clause table
+        self._unknown_idf = retriever.backend.max_idf()  # a word the corpus never uses weighs most
         self._roundup_text = " ".join(index.manifest.corpus.intro.values())
 
     # ------------------------------------------------------------------ reading
@@ -114,8 +115,7 @@ class Answerer:
         self, doc: int, question: str, terms: list[str], qvec: np.ndarray, expected: str
     ) -> Span:
         """The rules' answer span in item `doc` (see choice.choose_span)."""
-        rows = self.retriever.clause_rows[doc]
-        clauses = self.index.clauses[rows]
+        clauses = self.index.clauses[self._clause_rows[doc]]
         text = self.index.items[doc].text
         clause_texts = [text[cl.start : cl.end] for cl in clauses]
         clause_terms = [self.retriever.tokenizer.tokenize(t) for t in clause_texts]
@@ -123,8 +123,8 @@ class Answerer:
             terms,
             qvec,
             clause_texts,
-            np.asarray(self.index.clause_vectors[rows]),
-            self.retriever.lexical.idf,
+            self.retriever.backend.clause_vectors(doc),
+            self.retriever.backend.idf,
             self.config.span_lexical,
         )
         return choose_span(
@@ -143,7 +143,7 @@ class Answerer:
     def signals(self, read: Read, text: str, query: LexicalQuery, analysis: Analysis) -> Signals:
         """What the refusal decision sees of the question and the item read."""
         item = self.index.items[read.hit.doc]
-        cov, uncovered = coverage(query.groups, item.text, self.retriever.lexical.idf, self._unknown_idf)
+        cov, uncovered = coverage(query.groups, item.text, self.retriever.backend.idf, self._unknown_idf)
         names = missing_names(self.retriever.tokenizer.names(text), item.text, self._roundup_text)
         if self.config.bridge:
             names += tuple(self.index.bridge.unknown_names(text))

@@ -2,7 +2,8 @@
 translations), BM25 over items, dense search over items and their best clause, and fusion.
 
 It sees only retrieval objects and plain settings, never the config or the index on disk:
-the pipeline builds it from both and times each step.
+the searches go to a `SearchBackend` (plain files or Milvus); the pipeline builds both and
+times each step.
 """
 
 from __future__ import annotations
@@ -12,12 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..chinese import CJK, LATIN
-from ..corpus.clauses import ClauseTable
 from ..records import FusedHit, Hit
+from .backend import SearchBackend
 from .bridge import Bridge
-from .dense import DenseIndex
 from .fusion import reciprocal_rank_fusion, weighted_score_fusion
-from .lexical import LexicalIndex, SparseLexicalIndex
 from .tokenizer import Tokenizer
 
 
@@ -32,11 +31,6 @@ class RetrievalSettings:
     rrf_k: int = 60
     weight_bm25: float = 1.0
     weight_dense: float = 1.0
-    bm25_variant: str = "plus"
-    bm25_k1: float = 1.5
-    bm25_b: float = 0.75
-    bm25_delta: float = 1.0
-    sparse_bm25_from: int = 2000  # items from which BM25+ runs on a sparse matrix
 
 
 @dataclass(frozen=True)
@@ -48,26 +42,10 @@ class LexicalQuery:
 
 class HybridRetriever:
     def __init__(
-        self,
-        tokenizer: Tokenizer,
-        item_tokens: list[list[str]],
-        dense: DenseIndex,
-        clauses: ClauseTable,
-        clause_vectors: np.ndarray,
-        bridge: Bridge,
-        settings: RetrievalSettings,
+        self, tokenizer: Tokenizer, bridge: Bridge, backend: SearchBackend, settings: RetrievalSettings
     ) -> None:
-        s = self.settings = settings
-        self.tokenizer, self.dense, self.bridge = tokenizer, dense, bridge
-        self.clause_vectors = clause_vectors
-        if s.bm25_variant == "plus" and len(item_tokens) >= s.sparse_bm25_from:
-            self.lexical = SparseLexicalIndex(item_tokens, s.bm25_k1, s.bm25_b, s.bm25_delta)
-        else:
-            self.lexical = LexicalIndex(item_tokens, s.bm25_variant, s.bm25_k1, s.bm25_b, s.bm25_delta)
-        # clauses are stored item by item: each item's clauses are one run of rows
-        self._runs, self._run_doc = clauses.runs()
-        self.clause_rows = clauses.by_doc()
-        self._n = len(item_tokens)
+        self.settings = settings
+        self.tokenizer, self.bridge, self.backend = tokenizer, bridge, backend
 
     def lexical_query(self, text: str) -> LexicalQuery:
         """BM25 terms for a question: its own tokens (Chinese, numbers, acronyms such as GW)
@@ -87,36 +65,18 @@ class HybridRetriever:
     def shown_terms(self, query: LexicalQuery) -> list[str]:
         """The terms shown to the user: Chinese ones, and Latin ones only where the corpus
         has them (GW)."""
-        return [t for t in query.terms if CJK.search(t) or self.lexical.knows(t)]
+        return [t for t in query.terms if CJK.search(t) or self.backend.knows(t)]
 
-    def bm25(self, query: LexicalQuery, allowed: set[int] | None) -> list[Hit]:
-        return self.lexical.search(query.terms, self.settings.candidates, allowed, query.weights)
+    def bm25(self, query: LexicalQuery, district: str | None = None) -> list[Hit]:
+        return self.backend.lexical(query.terms, query.weights, self.settings.candidates, district)
 
-    def dense_search(self, qvec: np.ndarray, allowed: set[int] | None) -> list[Hit]:
+    def dense_search(self, qvec: np.ndarray, district: str | None = None) -> list[Hit]:
         """Items by similarity to the question plus `dense_clause_weight` x their best clause.
 
         A long item's single vector blurs the one sentence a question is about; its best
         clause keeps it. The clause vectors are the ones the span scorer uses.
         """
-        s, n = self.settings, self._n
-        if not self.dense.approximate:  # exact: every item, every clause in one product
-            best = np.full(n, -1.0, dtype=np.float32)
-            if len(self._runs):
-                best[self._run_doc] = np.maximum.reduceat(self.clause_vectors @ qvec, self._runs)
-            total = self.dense.scores(qvec) + s.dense_clause_weight * best
-            docs = np.arange(n) if allowed is None else np.fromiter(sorted(allowed), dtype=np.int64)
-            if len(docs) > s.candidates:  # the best few, ties at the edge kept for the tie-break
-                kth = np.partition(total[docs], len(docs) - s.candidates)[len(docs) - s.candidates]
-                docs = docs[total[docs] >= kth]
-            scored = [(int(d), float(total[d])) for d in docs]
-        else:  # HNSW: a generous candidate list, re-scored with its own clauses
-            scored = []
-            for h in self.dense.search(qvec, min(n, 5 * s.candidates), allowed):
-                rows = self.clause_rows.get(h.doc)
-                best_clause = float((self.clause_vectors[rows] @ qvec).max()) if rows else -1.0
-                scored.append((h.doc, h.score + s.dense_clause_weight * best_clause))
-        scored.sort(key=lambda x: (-x[1], x[0]))
-        return [Hit(doc=d, score=sc, rank=r) for r, (d, sc) in enumerate(scored[: s.candidates], 1)]
+        return self.backend.dense(qvec, self.settings.candidates, self.settings.dense_clause_weight, district)
 
     def fuse(self, rankings: dict[str, list[Hit]]) -> list[FusedHit]:
         s = self.settings
