@@ -399,6 +399,8 @@ def main() -> None:
             shutil.rmtree(Path(args.work) / f"corpus-{n}", ignore_errors=True)
             shutil.rmtree(Path(args.work) / f"index-{n}", ignore_errors=True)
             command = "python eval/bench_scale.py --sizes " + " ".join(str(r["items"]) for r in rows)
+            if args.backends != ["files"]:
+                command += f" --backends {' '.join(args.backends)} --out {args.out}"
             (out / "bench-e2e.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
             (out / "bench-e2e.md").write_text(e2e_markdown(rows, command), encoding="utf-8")
         print((out / "bench-e2e.md").read_text(encoding="utf-8"))

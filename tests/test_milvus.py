@@ -8,6 +8,7 @@ Runs on embedded milvus-lite (a .db under the test's temporary folder); with MIL
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 import time
@@ -149,3 +150,25 @@ def test_unreachable_milvus_and_another_model_are_clear_errors(real_qa, milvus):
     MilvusIndex(uri, name).sync(real_qa.index)
     with pytest.raises(IndexNotReady, match="was built with model .* this config uses 'another-model'"):
         MilvusIndex(uri, name).open(model="another-model")
+
+
+def test_a_milvus_file_inside_the_index_folder_survives_rebuilds(mini_corpus, tmp_path, caplog):
+    """`roundup-qa build --backend milvus --milvus-uri index/milvus.db`, twice: the files index
+    is replaced atomically each time, and the .db beside its files is kept, not lost."""
+    from roundup_qa.cli import main
+
+    if os.environ.get("MILVUS_URI"):
+        pytest.skip("about an embedded milvus-lite file")
+    index = tmp_path / "index"
+    db = index / "milvus.db"
+    command = ["build", "--corpus", str(mini_corpus), "--index", str(index), "--backend", "milvus",
+               "--milvus-uri", str(db), "--milvus-collection", "mini"]  # fmt: skip
+    caplog.set_level(logging.INFO, logger="roundup_qa")
+    assert main(command) == 0
+    path = mini_corpus / "mini-roundup.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace("3200名", "3300名"), encoding="utf-8")
+    assert main(command) == 0
+    assert "Milvus index synced: 1 items written" in caplog.text  # the second build: an incremental sync
+    assert (index / "manifest.json").exists() and db.is_dir()
+    reader = MilvusIndex(str(db), "mini")
+    assert reader.open()[0].items[0].body.count("3300名") == 1

@@ -210,6 +210,9 @@ def save_index(index: StoredIndex, target: Path) -> None:
         )
         old = None
         if target.exists():
+            for entry in target.iterdir():  # what the index does not own stays (an embedded Milvus .db)
+                if entry.name not in (*_FILES, MANIFEST) and not (tmp / entry.name).exists():
+                    entry.rename(tmp / entry.name)
             old = target.with_name(f".{target.name}-old-{time.time_ns()}")
             target.rename(old)
         tmp.rename(target)
