@@ -235,3 +235,19 @@ def test_one_set_of_answer_type_names(real_qa):
     assert found <= SPAN_TYPES and len(found) >= 10
     assert set(ACCEPTS) <= EXPECTED_TYPES and SNAP_TYPES <= EXPECTED_TYPES
     assert all(set(row) <= SPAN_TYPES for row in ACCEPTS.values())
+
+
+def test_a_span_inside_a_list_becomes_the_list_when_several_things_are_asked():
+    from roundup_qa.reader.candidates import extract
+    from roundup_qa.reader.span import shape
+
+    text = "河口区与新疆金风科技股份有限公司、中车永济电机有限公司三方签约。"
+    start = text.index("中车永济电机有限公司")
+    end = start + len("中车永济电机有限公司")
+    cands = extract(text, (), (), ())
+    snapped = shape(text, start, end, "list", cands, snap=True)
+    assert text[snapped.start : snapped.end].endswith("新疆金风科技股份有限公司、中车永济电机有限公司")
+    assert snapped.type == "list" and snapped.snapped
+    one = shape(text, start, end, "organisation", cands, snap=True)  # one was asked for: one stays
+    assert text[one.start : one.end] == "中车永济电机有限公司"
+    assert shape(text, start, end, "list", cands, snap=False).start == start

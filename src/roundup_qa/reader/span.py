@@ -5,7 +5,8 @@ its measured effect (config.py):
 - trim: white space and punctuation at either edge go (the span stays a substring);
 - snap (the typed prior): when the question asks for a date, amount, count, percentage or
   rank and the span overlaps a candidate of that type (candidates.py), the span becomes that
-  candidate: "1.2万名" rather than "参训人员1.2万".
+  candidate: "1.2万名" rather than "参训人员1.2万"; when it asks for several things
+  ("which companies", 哪些) and the span is one name of a list, the span becomes the list.
 """
 
 from __future__ import annotations
@@ -58,6 +59,13 @@ def shape(
             if (best.start, best.end) != (start, end):
                 return ReaderSpan(best.start, best.end, best.type, True)
             return ReaderSpan(start, end, best.type, False)
+    if snap and expected == "list":
+        # "which companies": a span that is one name of a list (X、Y与Z) becomes the whole list
+        lists = [c for c in overlapping if c.type == "list" and c.start <= start and c.end >= end
+                 and c.end - c.start > end - start]  # fmt: skip
+        if lists:
+            best = max(lists, key=lambda c: (c.end - c.start, -c.start))
+            return ReaderSpan(best.start, best.end, "list", True)
     exact = [c for c in overlapping if (c.start, c.end) == (start, end)]
     if not exact:
         return ReaderSpan(start, end, "span", False)
