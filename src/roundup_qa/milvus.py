@@ -6,8 +6,8 @@ Milvus server or cluster (`http://host:19530`). Four collections per index versi
 behind an alias `<name>_<kind>`:
 
     items    id (from the item's key), key, source, number, content hash, district (the
-             partition key: a cluster shards by it), the item as JSON, `sparse` (the BM25+
-             term-frequency part, see below) and `dense` (the item vector)
+             partition key: a cluster shards by it), the item and its clause spans as JSON,
+             `sparse` (the BM25+ term-frequency part, see below) and `dense` (the item vector)
     clauses  id, item id, district, start, end, sentence, vector
     terms    term, sparse dimension, document frequency: global statistics, one row per
              term, so they scale to millions of terms
@@ -247,13 +247,16 @@ class MilvusIndex:
 
     def _write_items(self, collection: str, index: StoredIndex, docs: list[int], terms, stats) -> int:
         vectors = index.dense.vectors()
+        by_doc = index.clauses.by_doc()
         rows = []
         for d in docs:
             it = index.items[d]
+            spans = [[c.start, c.end, c.sentence] for c in index.clauses[by_doc[d]]] if d in by_doc else []
             rows.append({
                 "id": row_id(it.key), "key": it.key, "source": it.source, "number": it.number,
                 "hash": content_hash(it), "district": it.district, "item": json.dumps(it.to_dict(), ensure_ascii=False),
-                "sparse": _sparse(index.item_tokens[d], terms, stats), "dense": vectors[d].tolist(),
+                "spans": json.dumps(spans), "sparse": _sparse(index.item_tokens[d], terms, stats),
+                "dense": vectors[d].tolist(),
             })  # fmt: skip
         _upsert(self.client, collection, rows)
         return len(rows)
@@ -309,11 +312,12 @@ class MilvusIndex:
         names = meta["collections"]
         for physical in names.values():
             self.load(physical)
-        rows = _query_all(self.client, names["items"], "", ["id", "item"])
-        items = sorted((Item(**json.loads(r["item"])) for r in rows), key=lambda it: (it.source, it.number))
-        position = {row_id(it.key): d for d, it in enumerate(items)}
-        spans = _query_all(self.client, names["clauses"], "", ["item", "start", "end", "sentence"])
-        table = sorted((position[r["item"]], r["start"], r["end"], r["sentence"]) for r in spans)
+        # the items with their clause spans: one row each (the clause rows hold the vectors)
+        rows = [(Item(**json.loads(r["item"])), json.loads(r["spans"]))
+                for r in _query_all(self.client, names["items"], "", ["item", "spans"])]  # fmt: skip
+        rows.sort(key=lambda r: (r[0].source, r[0].number))  # the files' order: ties break alike
+        items = [it for it, _ in rows]
+        table = [(d, *span) for d, (_, spans) in enumerate(rows) for span in spans]
         manifest = Manifest.from_json(meta["manifest"])
         index = StoredIndex(
             manifest, items, [], None, ClauseTable(np.asarray(table, dtype=np.int32).reshape(-1, 4)), None,
@@ -420,6 +424,7 @@ def _create(client, kind: str, name: str, dim: int) -> None:
         schema.add_field("hash", DataType.VARCHAR, max_length=64)
         schema.add_field("district", DataType.VARCHAR, max_length=128, is_partition_key=True)
         schema.add_field("item", DataType.VARCHAR, max_length=65_535)
+        schema.add_field("spans", DataType.VARCHAR, max_length=65_535)  # its clauses: [start, end, sentence]
         schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
         schema.add_field("dense", DataType.FLOAT_VECTOR, dim=dim)
         index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
