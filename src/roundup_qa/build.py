@@ -20,7 +20,7 @@ from .corpus.clauses import ClauseTable, split_clauses
 from .corpus.districts import TOWN_SUFFIXES
 from .corpus.glossary import read_glossary
 from .corpus.parse import Corpus
-from .retrieval.bridge import build_bridge
+from .retrieval.bridge import Dictionary, build_bridge
 from .retrieval.dense import DenseIndex
 from .retrieval.embedder import Embedder
 from .retrieval.lexicon import build_lexicon
@@ -86,11 +86,12 @@ def build_index(
         names.update(found)
     watch.lap("names")
     corpus_text = "\n".join([*(r.intro for r in corpus.roundups), *item_texts])
-    bridge = build_bridge(corpus_dir, vocabulary, names, tokenizer, corpus_text)
+    dictionary = Dictionary.for_text(corpus_text)  # CC-CEDICT, for the bridge and the lexicon
+    bridge = build_bridge(corpus_dir, vocabulary, names, tokenizer, corpus_text, dictionary)
     watch.lap("bridge")
     districts_en = gazetteer.english() if gazetteer else {}
-    lexicon = build_lexicon(corpus_text, read_glossary(corpus_dir), districts_en, names)
-    del corpus_text
+    lexicon = build_lexicon(corpus_text, read_glossary(corpus_dir), districts_en, names, dictionary)
+    del corpus_text, dictionary
     watch.lap("lexicon")
     vectors, clause_vectors, new = _embed(
         item_texts, clause_texts, embedder, previous, config, progress, scratch

@@ -76,7 +76,9 @@ class RoundupQA:
         districts = list(dict.fromkeys(it.district for it in index.items if it.district))
         # the names `ask(district=...)` takes, Chinese or English (any case), built once
         names = {d: d for d in districts} | {english[d].lower(): d for d in districts if d in english}
-        return _Engine(index, backend, retriever, Answerer(index, retriever, c, self.reader), names)
+        return _Engine(
+            index, backend, retriever, Answerer(index, retriever, c, self.reader), districts, names
+        )
 
     # a question reads one engine throughout, even if a new index version arrives meanwhile
     def _now(self) -> _Engine:
@@ -212,7 +214,7 @@ class RoundupQA:
     @property
     def districts(self) -> list[str]:
         """Districts in corpus order (for a filter)."""
-        return list(dict.fromkeys(it.district for it in self.index.items if it.district))
+        return list(self._now().districts)
 
     # ---------------------------------------------------------------- answering
     def ask(
@@ -355,6 +357,7 @@ class _Engine:
     backend: SearchBackend
     retriever: HybridRetriever
     answerer: Answerer
+    districts: list[str]  # in corpus order
     district_names: dict[str, str]
 
 

@@ -93,11 +93,11 @@ def build_demo(
             return history, message, gr.skip(), records
         evidence = evidence_markdown(answer, display)
         history = list(history or []) + [{"role": "user", "content": text(message or "")}]
-        records = dict(records or {})
-        records[str(len(history))] = answer.to_dict()  # the reply's index: what a click on it rates
+        records, record = dict(records or {}), answer.to_dict()
+        records[str(len(history))] = record  # the reply's index: what a click on it rates
         history.append({"role": "assistant", "content": reply_markdown(answer, display)})
         if evidence:  # each answer keeps its own evidence, folded under it
-            records[str(len(history))] = answer.to_dict()
+            records[str(len(history))] = record
             history.append({"role": "assistant", "content": evidence, "metadata": evidence_title(answer)})
         return history, "", evidence, records
 

