@@ -39,6 +39,9 @@ class TrainConfig:
     seed: int = 13
     negatives: float = 0.35  # no-answer windows per answerable one
     codeswitch: float = 0.3  # share of questions with English content words
+    # share of questions put into English word order first (codeswitch.EnglishOrder); the
+    # codeswitch share applies to the rest
+    english: float = 0.0
     checkpoint_minutes: float = 5.0
     limit: int | None = None  # first N training questions only (smoke runs, learning curves)
     max_steps: int | None = None
@@ -66,10 +69,11 @@ def build_samples(examples, tok: ReaderTokenizer, cfg: TrainConfig, progress: bo
     window of the same paragraph, or a paragraph of the same article (else any) lacking the answer."""
     from tqdm import tqdm
 
-    from .codeswitch import CodeSwitcher
+    from .codeswitch import CodeSwitcher, EnglishOrder
 
     rng = random.Random(cfg.seed)
-    switch = CodeSwitcher(cfg.seed) if cfg.codeswitch > 0 else None
+    switch = CodeSwitcher(cfg.seed) if cfg.codeswitch > 0 or cfg.english > 0 else None
+    english = EnglishOrder(switch, cfg.seed) if cfg.english > 0 else None
     by_article: dict[str, list[str]] = {}
     for e in examples:
         paras = by_article.setdefault(e.article, [])
@@ -78,7 +82,12 @@ def build_samples(examples, tok: ReaderTokenizer, cfg: TrainConfig, progress: bo
     contexts = [c for paras in by_article.values() for c in paras]
     out: list[Sample] = []
     for ex in tqdm(examples, desc="windows", unit="q", disable=not progress):
-        q = switch(ex.question) if switch and rng.random() < cfg.codeswitch else ex.question
+        if english and rng.random() < cfg.english:
+            q = english(ex.question)
+        elif cfg.codeswitch > 0 and rng.random() < cfg.codeswitch:
+            q = switch(ex.question)
+        else:
+            q = ex.question
         s, e = ex.starts[0], ex.starts[0] + len(ex.answers[0])
         labeled = [(w, w.label(s, e)) for w in tok.windows(q, ex.context, cfg.spec)]
         pos = [(w, lab) for w, lab in labeled if lab != (0, 0)]
