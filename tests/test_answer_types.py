@@ -251,3 +251,36 @@ def test_a_span_inside_a_list_becomes_the_list_when_several_things_are_asked():
     one = shape(text, start, end, "organisation", cands, snap=True)  # one was asked for: one stays
     assert text[one.start : one.end] == "中车永济电机有限公司"
     assert shape(text, start, end, "list", cands, snap=False).start == start
+
+
+def test_a_best_span_of_the_wrong_type_gives_way_to_the_readers_next_typed_one():
+    from roundup_qa.reader.candidates import extract
+    from roundup_qa.reader.span import typed_alternative
+
+    text = "项目总投资3.3亿元,投产后年可实现销售收入5亿元,新增就业岗位260人。"
+    cands = extract(text, (), (), ())
+    money = (text.index("3.3亿元"), text.index("3.3亿元") + 5, 10.0)
+    jobs = (text.index("260人"), text.index("260人") + 4, 8.5)
+    vague = (text.index("就业岗位"), text.index("就业岗位") + 4, 9.0)
+    # "how many jobs": the amount of money is passed over for the count the reader ranked next
+    assert typed_alternative(money, (vague, jobs), "count", cands, window=4.0) == jobs
+    # too far below the best, or switched off, or the best is already typed: nothing moves
+    assert typed_alternative(money, (vague, jobs), "count", cands, window=1.0) is None
+    assert typed_alternative(money, (vague, jobs), "count", cands, window=0.0) is None
+    assert typed_alternative(money, (jobs,), "money", cands, window=4.0) is None
+    # names have no reliable pattern: they never move
+    assert typed_alternative(money, (jobs,), "organisation", cands, window=4.0) is None
+
+
+def test_english_order_puts_the_interrogative_first_and_keeps_the_span_words():
+    from roundup_qa.reader.codeswitch import CodeSwitcher, EnglishOrder
+
+    order = EnglishOrder(CodeSwitcher(0), seed=0)
+    q = order("华盛橡胶的品牌价值是多少?", share=0.0)
+    assert q.startswith("How much is") and q.endswith("?")
+    assert "品牌价值" in q and "华盛" in q and "多少" not in q
+    assert order("许兰亭任教于哪一所大学?", share=0.0).startswith("Which 大学 did")
+    assert order("中华民国政府的国家队被称为什么?", share=0.0).startswith("What")  # 称为什么 is not "why"
+    assert order("香港公开羽毛球锦标赛的主办方是?", share=0.0).startswith("What is")
+    glossed = order("曾伟明的出生地在哪里?", share=1.0)
+    assert glossed.startswith("Where") and "birthplace" in glossed

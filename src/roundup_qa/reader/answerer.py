@@ -25,7 +25,7 @@ from .candidates import Candidate, extract
 from .choice import Span, choose_span, clause_scores
 from .model import Reader
 from .question import Analysis
-from .span import SNAP_TYPES, shape
+from .span import SNAP_TYPES, shape, typed_alternative
 from .types import ACCEPTS
 
 _ORDINAL = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}
@@ -99,13 +99,24 @@ class Answerer:
                 break
         hit, reading, k = best
         item_text = self.index.items[hit.doc].text
-        shaped = shape(
-            item_text, reading.start, reading.end, expected, self.candidates(hit.doc), c.reader_snap
+        start, end, score = reading.start, reading.end, reading.score
+        window = c.reader_type_window_en if lang == "en" else c.reader_type_window
+        typed = c.reader_snap and typed_alternative(
+            (start, end, score), reading.alternatives, expected, self.candidates(hit.doc), window
         )
+        if typed:
+            start, end, score = typed
+        shaped = shape(item_text, start, end, expected, self.candidates(hit.doc), c.reader_snap)
         what = "a span" if shaped.type == "span" else f"the {shaped.type}"
         reason = (
             f"reader: {what} scoring {reading.margin:+.2f} over no answer (p={reading.confidence:.2f}) in the "
             f"{_ORDINAL[k]} item read"
+            + (
+                f"; its best span held no {expected}, so its best one that does ({reading.score - score:.2f} "
+                "below)"
+                if typed
+                else ""
+            )
             + (f"; the reader's span snapped to the {shaped.type} it overlaps" if shaped.snapped else "")
         )
         span = Span(shaped.start, shaped.end, reason, shaped.type)
@@ -171,9 +182,14 @@ class Answerer:
         it; for the reader, the item holds a candidate the expected type accepts, judged only
         for dates and numbers. Names have no reliable pattern: on the MRC held-out slice the
         rule refused 39 of 293 answerable questions, most of them 谁/哪/什么; on
-        eval/questions.jsonl keeping it for numbers only lost one refusal (issue 12 notes)."""
+        eval/questions.jsonl keeping it for numbers only lost one refusal (issue 12 notes).
+        With `reader_type_refusal` it is judged on the reader's span itself (after
+        typed_alternative): a reader that finds no amount in the item does not answer
+        "how much" with a place."""
         if self.model is None:
             return span.type != "clause"
         if expected not in SNAP_TYPES:
             return None
+        if self.config.reader_type_refusal:
+            return ACCEPTS[expected].get(span.type, 0) > 0
         return any(ACCEPTS[expected].get(cand.type, 0) > 0 for cand in self.candidates(doc))

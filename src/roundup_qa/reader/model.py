@@ -25,6 +25,9 @@ class Reading:
     score: float  # best span's start + end logit
     null_score: float  # the no-answer logit pair (position 0), lowest over windows
     confidence: float  # softmax probability of the span among all spans and "no answer"
+    # the next best spans after this one, (start, end, score), best first: what a typed prior
+    # may choose from (reader/span.py)
+    alternatives: tuple[tuple[int, int, float], ...] = ()
 
     @property
     def margin(self) -> float:
@@ -124,11 +127,18 @@ def shared_reader(precision: str = "fp32") -> Reader:
     return _shared[precision]
 
 
-def best_span(windows, start: np.ndarray, end: np.ndarray, max_tokens: int = MAX_ANSWER_TOKENS) -> Reading:
-    """The highest start+end pair over passage tokens (end >= start, at most `max_tokens`)."""
+ALTERNATIVES = 20  # spans kept after the best one
+
+
+def best_span(
+    windows, start: np.ndarray, end: np.ndarray, max_tokens: int = MAX_ANSWER_TOKENS, top: int = ALTERNATIVES
+) -> Reading:
+    """The highest start+end pair over passage tokens (end >= start, at most `max_tokens`),
+    and the `top` next best distinct spans (character offsets) of all windows."""
     best = (-np.inf, 0, 0)
     null = np.inf
     log_norm = []
+    ranked: dict[tuple[int, int], float] = {}
     for w, s, e in zip(windows, start, end, strict=True):
         n = len(w.ids)
         s, e = s[:n], e[:n]
@@ -142,10 +152,19 @@ def best_span(windows, start: np.ndarray, end: np.ndarray, max_tokens: int = MAX
         i, j = np.unravel_index(int(np.argmax(pair)), pair.shape)
         if pair[i, j] > best[0]:
             best = (float(pair[i, j]), w.offsets[i][0], w.offsets[j][1])
+        flat = pair.ravel()
+        order = np.argpartition(-flat, min(top, flat.size - 1))[: top + 1]
+        for f in order:
+            if np.isfinite(flat[f]):
+                a, b = divmod(int(f), n)
+                key = (w.offsets[a][0], w.offsets[b][1])
+                ranked[key] = max(ranked.get(key, -np.inf), float(flat[f]))
         finite = pair[np.isfinite(pair)]
         log_norm.append(np.logaddexp.reduce(np.append(finite, s[0] + e[0])))
     score, a, b = best
     if not np.isfinite(score):
         return Reading(0, 0, -np.inf, null, 0.0)
     confidence = float(np.exp(score - max(log_norm)))
-    return Reading(int(a), int(b), score, null, confidence)
+    ranked.pop((a, b), None)
+    others = sorted(((int(x), int(y), sc) for (x, y), sc in ranked.items()), key=lambda r: -r[2])[:top]
+    return Reading(int(a), int(b), score, null, confidence, tuple(others))

@@ -43,7 +43,14 @@ _ZH_RULES: list[tuple[str, str, str]] = [
     (r"是否|是不是|有没有|吗[??]?$", "yesno", "a yes/no question (是否)"),
 ]
 _EN_RULES: list[tuple[str, str, str]] = [
-    (r"\bwhen\b|\bwhat (?:date|day|time|month|year)\b|\bwhich (?:day|date|month)\b", "date", "asks when"),
+    # "when" asks only as the interrogative: "Which universities did … sign with when its
+    # institute opened?" asks for universities
+    (
+        r"^(?:and |so )?when\b|, when\b|\bwhen (?:did|does|do|was|were|is|are|will|has|have|had)\b"
+        r"|\bwhat (?:date|day|time|month|year)\b|\bwhich (?:day|date|month)\b",
+        "date",
+        "asks when",
+    ),
     (
         r"\bwhat (?:share|percentage|proportion|percent|fraction)\b|\bpercent",
         "percentage",

@@ -5,7 +5,8 @@ its measured effect (config.py):
 - trim: white space and punctuation at either edge go (the span stays a substring);
 - snap (the typed prior): when the question asks for a date, amount, count, percentage or
   rank and the span overlaps a candidate of that type (candidates.py), the span becomes that
-  candidate: "1.2万名" rather than "参训人员1.2万"; when it asks for several things
+  candidate: "1.2万名" rather than "参训人员1.2万"; a best span with no candidate of that type gives way
+  to the reader's next best span that has one (typed_alternative); when it asks for several things
   ("which companies", 哪些) and the span is one name of a list, the span becomes the list.
 """
 
@@ -25,6 +26,34 @@ class ReaderSpan:
     end: int
     type: str  # the candidate type the span is, or "span"
     snapped: bool
+
+
+def typed_alternative(
+    best: tuple[int, int, float],
+    alternatives: tuple[tuple[int, int, float], ...],
+    expected: str,
+    candidates: list[Candidate],
+    window: float,
+) -> tuple[int, int, float] | None:
+    """When the question asks for a date, amount, count … and the reader's best span overlaps
+    no candidate of that type, the best of its next spans, at most `window` (start + end
+    logits) below it, that does; None to keep the best. "How many jobs …" read as 3.3亿元
+    becomes the 260人 the reader ranked next."""
+    if expected not in SNAP_TYPES or window <= 0:
+        return None
+    accepts = ACCEPTS[expected]
+
+    def typed(a: int, b: int) -> bool:
+        return any(c.start < b and c.end > a and accepts.get(c.type, 0) >= 1.0 for c in candidates)
+
+    if typed(best[0], best[1]):
+        return None
+    for a, b, score in alternatives:
+        if best[2] - score > window:
+            break
+        if typed(a, b):
+            return a, b, score
+    return None
 
 
 def trim(text: str, start: int, end: int) -> tuple[int, int]:
