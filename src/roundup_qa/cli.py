@@ -131,6 +131,10 @@ def _parser() -> argparse.ArgumentParser:
         "--english", type=float, default=0.0,
         help="share of questions put into English word order (before --codeswitch applies to the rest)",
     )  # fmt: skip
+    t.add_argument(
+        "--deleted", type=float, default=0.0,
+        help="share of questions that also get their paragraph, less the answer's sentence, as a no-answer window",
+    )  # fmt: skip
     t.add_argument("--warmup", type=float, default=0.06, help="share of steps warming up")
     t.add_argument("--init", help="a reader delta to continue from (default: the packaged model)")
     t.add_argument("--limit", type=int, help="first N training questions only (smoke runs)")
@@ -362,7 +366,7 @@ def _cmd_train_reader(args: argparse.Namespace, config: Config) -> int:
     cfg = TrainConfig(
         mrc_dir=args.mrc, out=args.out, epochs=args.epochs, train_layers=args.train_layers, lr=args.lr,
         batch_size=args.batch_size, seed=args.seed, limit=args.limit, max_steps=args.max_steps,
-        negatives=args.negatives, codeswitch=args.codeswitch, english=args.english, warmup=args.warmup, init=args.init,
+        negatives=args.negatives, codeswitch=args.codeswitch, english=args.english, deleted=args.deleted, warmup=args.warmup, init=args.init,
     )  # fmt: skip
     path = train(cfg, resume=args.resume)
     print(f"wrote {path}: copy it to src/roundup_qa/reader/weights/ to ship it (see the model card)")

@@ -12,6 +12,7 @@ import json
 import logging
 import math
 import random
+import re
 import subprocess
 import time
 from dataclasses import asdict, dataclass, field
@@ -42,6 +43,10 @@ class TrainConfig:
     # share of questions put into English word order first (codeswitch.EnglishOrder); the
     # codeswitch share applies to the rest
     english: float = 0.0
+    # share of questions that also get a no-answer window of their own paragraph with the
+    # sentence holding the answer deleted: the topic, the names and the question's words are
+    # all still there, only the fact asked for is not (SQuAD 2.0's hardest kind of negative)
+    deleted: float = 0.0
     checkpoint_minutes: float = 5.0
     limit: int | None = None  # first N training questions only (smoke runs, learning curves)
     max_steps: int | None = None
@@ -103,7 +108,26 @@ def build_samples(examples, tok: ReaderTokenizer, cfg: TrainConfig, progress: bo
                 out.append(_sample(rng.choice(inside), 0, 0))
             elif other != ex.context and not any(a in other for a in ex.answers):
                 out.append(_sample(rng.choice(tok.windows(q, other, cfg.spec)), 0, 0))
+        if cfg.deleted > 0 and rng.random() < cfg.deleted:
+            rest = without_answer_sentence(ex.context, s, e)
+            if rest and not any(a in rest for a in ex.answers):
+                out.append(_sample(rng.choice(tok.windows(q, rest, cfg.spec)), 0, 0))
     return out
+
+
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
+
+
+def without_answer_sentence(context: str, start: int, end: int) -> str | None:
+    """`context` without the sentences overlapping [start, end); None when nothing would be left."""
+    kept, pos = [], 0
+    for sentence in _SENTENCE_END.split(context):
+        a, b = pos, pos + len(sentence)
+        pos = b
+        if not (a < end and b > start):
+            kept.append(sentence)
+    rest = "".join(kept).strip()
+    return rest if len(rest) >= 20 else None
 
 
 def _holds(window, ex, s: int, e: int) -> bool:
