@@ -83,6 +83,27 @@ def test_reader_answers_from_the_right_item_and_prefers_no_answer_in_a_wrong_one
 
 
 @pytest.mark.slow
+def test_the_readers_next_spans_are_distinct_substrings_ranked_below_its_best(fp32):
+    passage = _item(31)
+    reading = fp32.read("华盛橡胶的品牌价值是多少?", passage)
+    spans = [(reading.start, reading.end)] + [(a, b) for a, b, _ in reading.alternatives]
+    assert len(reading.alternatives) >= 10 and len(set(spans)) == len(spans)
+    scores = [sc for _, _, sc in reading.alternatives]
+    assert scores == sorted(scores, reverse=True) and scores[0] <= reading.score
+    assert all(0 <= a < b <= len(passage) for a, b in spans)
+
+
+def test_a_deleted_answer_sentence_leaves_the_topic_and_not_the_answer():
+    from roundup_qa.reader.train import without_answer_sentence
+
+    context = "华盛橡胶成立于1992年。公司品牌价值达到100亿元,位居全国第三。产品远销160多个国家和地区!"
+    at = context.index("100亿元")
+    rest = without_answer_sentence(context, at, at + 5)
+    assert rest == "华盛橡胶成立于1992年。产品远销160多个国家和地区!"
+    assert without_answer_sentence("品牌价值达到100亿元。", 6, 11) is None  # nothing left to read
+
+
+@pytest.mark.slow
 def test_window_labels_map_character_spans_to_tokens_and_back(fp32):
     tok: ReaderTokenizer = fp32.tokenizer
     passage = _item(3) * 3  # long enough for several windows
@@ -139,7 +160,7 @@ def test_training_runs_checkpoints_resumes_and_writes_a_loadable_delta(tmp_path)
 
     _tiny_mrc(tmp_path)
     cfg = TrainConfig(mrc_dir=str(tmp_path), files=("tiny.json",), out=str(tmp_path / "run"), batch_size=4,
-                      max_steps=2, checkpoint_minutes=0.0, codeswitch=0.0)  # fmt: skip
+                      max_steps=2, checkpoint_minutes=0.0, codeswitch=0.0, deleted=0.5)  # fmt: skip
     first = train(cfg, progress=False)
     delta, meta = load_delta(first)
     assert meta["steps"] == 2 and meta["frozen_layers"] == 4

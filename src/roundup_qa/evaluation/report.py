@@ -22,6 +22,9 @@ MARGINS = [round(0.5 * k, 1) for k in range(-24, 17)]  # minimum reader margin (
 ABLATIONS: dict[str, dict] = {
     "rules (no trained reader)": {"reader": "rules"},
     "reader, no typed prior": {"reader": "model", "reader_snap": False},
+    "reader, no typed n-best for English": {"reader": "model", "reader_type_window_en": 0.0},
+    "reader, typed n-best for Chinese too": {"reader": "model", "reader_type_window": 4.0},
+    "reader, refusal on the span's type": {"reader": "model", "reader_type_refusal": True},
     "reader, English question as asked": {"reader": "model", "reader_question_en": "plain"},
     "reader, English + bridge terms appended": {"reader": "model", "reader_question_en": "appended"},
     "reader, int8 weights": {"reader": "model", "reader_precision": "int8"},
