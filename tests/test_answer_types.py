@@ -284,3 +284,17 @@ def test_english_order_puts_the_interrogative_first_and_keeps_the_span_words():
     assert order("香港公开羽毛球锦标赛的主办方是?", share=0.0).startswith("What is")
     glossed = order("曾伟明的出生地在哪里?", share=1.0)
     assert glossed.startswith("Where") and "birthplace" in glossed
+
+
+def test_how_many_names_what_it_counts_by_its_unit():
+    from roundup_qa.reader.question import analyze
+    from roundup_qa.reader.units import unit_of
+
+    assert analyze("利津县老旧小区改造涉及多少户居民?", "zh").units == {"户"}
+    assert analyze("东营区请了多少位群众当宣传员?", "zh").units == {"名", "人", "位"}
+    assert analyze("How many households benefit from the renovation?", "en").units == {"户"}
+    assert analyze("How many local schools joined?", "en").units == {"所"}
+    # 个 and unknown nouns say nothing about the unit
+    assert analyze("开发区有多少个项目?", "zh").units == frozenset()
+    assert analyze("How many jobs will it create?", "en").units == frozenset()
+    assert [unit_of(c) for c in ("1.7万名", "九天", "约3.3万人次", "66项")] == ["名", "天", "人次", "项"]

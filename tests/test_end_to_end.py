@@ -238,3 +238,14 @@ def test_a_refusal_within_one_district_says_what_the_rest_of_the_roundup_says(re
         "only 东营区 (Dongying District) was searched; the rest of the roundup does not say either"
     ]
     assert real_qa.ask("东营区龙舟赛的冠军是哪支队伍?").notes == []  # no filter, nothing to add
+
+
+def test_english_how_many_gets_a_number_of_the_asked_kind_and_a_count_of_something_else_is_refused(real_qa):
+    jobs = real_qa.ask("How many jobs will the photovoltaic module project in Hekou create each year?")
+    assert jobs.answer == "260人", jobs.reason  # not the 3.3亿元 investment beside it
+    assert "best one that does" in jobs.reason
+    # the item counts compounds (23个), not households: the roundup does not say
+    households = real_qa.ask("How many households benefit from Lijin's old residential compound renovation?")
+    assert households.answer is None and "kind the question asks for" in households.reason
+    # 位 and 名 both count people: 72名 answers 多少位
+    assert real_qa.ask("东营区请了多少位群众当宣传员?").answer == "72名"

@@ -25,6 +25,7 @@ ABLATIONS: dict[str, dict] = {
     "reader, no typed n-best for English": {"reader": "model", "reader_type_window_en": 0.0},
     "reader, typed n-best for Chinese too": {"reader": "model", "reader_type_window": 4.0},
     "reader, refusal on the span's type": {"reader": "model", "reader_type_refusal": True},
+    "reader, no refusal on the counted unit": {"reader": "model", "reader_unit_refusal": False},
     "reader, English question as asked": {"reader": "model", "reader_question_en": "plain"},
     "reader, English + bridge terms appended": {"reader": "model", "reader_question_en": "appended"},
     "reader, int8 weights": {"reader": "model", "reader_precision": "int8"},

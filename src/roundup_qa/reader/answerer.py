@@ -27,6 +27,7 @@ from .model import Reader
 from .question import Analysis
 from .span import SNAP_TYPES, shape, typed_alternative
 from .types import ACCEPTS
+from .units import unit_of
 
 _ORDINAL = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}
 
@@ -163,7 +164,7 @@ class Answerer:
             uncovered=uncovered,
             type_found=None
             if analysis.type not in ACCEPTS
-            else self._holds_type(read.hit.doc, analysis.type, read.span),
+            else self._holds_type(read.hit.doc, analysis, read.span),
             month_conflict=month_conflict(analysis.months, item.text, self._roundup_text),
             missing_names=names,
             bm25_rank=read.hit.ranks.get("bm25"),
@@ -177,7 +178,7 @@ class Answerer:
             return None
         return decide(signals, *thresholds(self.config, lang))
 
-    def _holds_type(self, doc: int, expected: str, span: Span) -> bool | None:
+    def _holds_type(self, doc: int, analysis: Analysis, span: Span) -> bool | None:
         """Whether the answer can be of the expected type: the rules' span is a candidate of
         it; for the reader, the item holds a candidate the expected type accepts, judged only
         for dates and numbers. Names have no reliable pattern: on the MRC held-out slice the
@@ -185,11 +186,18 @@ class Answerer:
         eval/questions.jsonl keeping it for numbers only lost one refusal (issue 12 notes).
         With `reader_type_refusal` it is judged on the reader's span itself (after
         typed_alternative): a reader that finds no amount in the item does not answer
-        "how much" with a place."""
+        "how much" with a place.
+        A "how many" question that names what it counts by its unit (多少户, how many
+        households) needs a count in that unit (or one that begins with it: 人次 for 人): the
+        item's 23个 compounds do not say how many households."""
+        expected = analysis.type
         if self.model is None:
             return span.type != "clause"
         if expected not in SNAP_TYPES:
             return None
         if self.config.reader_type_refusal:
             return ACCEPTS[expected].get(span.type, 0) > 0
-        return any(ACCEPTS[expected].get(cand.type, 0) > 0 for cand in self.candidates(doc))
+        cands = [c for c in self.candidates(doc) if ACCEPTS[expected].get(c.type, 0) > 0]
+        if analysis.units and self.config.reader_unit_refusal:
+            return any(unit_of(c.text).startswith(tuple(analysis.units)) for c in cands)
+        return bool(cands)

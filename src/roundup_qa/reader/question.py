@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from ..chinese import parse_number
-from .units import ASKED_COUNT, ASKED_QUANTITY, alternation
+from .units import ASKED_COUNT, ASKED_QUANTITY, COUNT, COUNTED_EN, alternation, same_units
 
 # (pattern, type, why): first match wins, so specific forms come before general ones.
 _ZH_RULES: list[tuple[str, str, str]] = [
@@ -108,6 +108,9 @@ class Analysis:
     type: str
     why: str
     months: tuple[int, ...] = ()
+    # for "how many": the units that count what is asked (多少户, how many households: 户);
+    # empty when the question names none, or only 个
+    units: frozenset[str] = frozenset()
 
 
 def analyze(question: str, lang: str) -> Analysis:
@@ -119,8 +122,22 @@ def analyze(question: str, lang: str) -> Analysis:
             # the rules' money pattern is broad: numbers of things are counts
             if answer_type == "money" and lang == "en" and re.search(r"\bhow many\b", text):
                 continue
-            return Analysis(answer_type, why, months)
+            units = counted_units(text, lang) if answer_type == "count" else frozenset()
+            return Analysis(answer_type, why, months, units)
     return Analysis("other", "no interrogative with a known answer type", months)
+
+
+_ZH_COUNTED = re.compile(rf"(?:多少|几)({alternation(u for u, word in COUNT.items() if word)})")
+_EN_COUNTED = re.compile(rf"\bhow many (?:[a-z-]+ ){{0,3}}?({alternation(COUNTED_EN)})\b")
+
+
+def counted_units(text: str, lang: str) -> frozenset[str]:
+    """The units of what a "how many" question counts: 多少户 -> 户; how many schools -> 所."""
+    if lang == "en":
+        m = _EN_COUNTED.search(text)
+        return COUNTED_EN[m.group(1)] if m else frozenset()
+    m = _ZH_COUNTED.search(text)
+    return same_units(m.group(1)) if m else frozenset()
 
 
 def mentioned_months(text: str) -> tuple[int, ...]:

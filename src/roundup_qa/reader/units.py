@@ -37,3 +37,18 @@ ENGLISH: dict[str, str] = {u: w for table in (COUNT, QUANTITY) for u, w in table
 def alternation(units) -> str:
     """A regex alternation of `units`, longest first, so a unit never loses to its prefix (人次, 人)."""
     return "|".join(re.escape(u) for u in sorted(units, key=len, reverse=True))
+
+
+def unit_of(count: str) -> str:
+    """The unit a count ends with: 1.7万名 -> 名, 九天 -> 天, 约3.3万人次 -> 人次 ("" for none)."""
+    return re.sub(r"^[约近超逾共\d.,，万亿千百十零〇一二三四五六七八九两多余]+", "", count)
+
+
+def same_units(unit: str) -> frozenset[str]:
+    """Units that count the same thing, by their English word: 名, 人, 位 all count people."""
+    word = COUNT.get(unit)
+    return frozenset(u for u, w in COUNT.items() if w == word) if word else frozenset({unit})
+
+
+# what an English "how many …" counts, as the units that count it: households -> {户}
+COUNTED_EN: dict[str, frozenset[str]] = {w: same_units(u) for u, w in COUNT.items() if w}
