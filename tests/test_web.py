@@ -95,6 +95,14 @@ def _ask(scope, question: str) -> None:
     box.press("Enter")
 
 
+def _themed_page(browser, chat, scheme: str):
+    """A browser context in `scheme` ("light" or "dark") with the chat open in that theme."""
+    context = browser.new_context(color_scheme=scheme)
+    page = context.new_page()
+    page.goto(chat.url + f"/?__theme={scheme}")
+    return context, page
+
+
 def test_api_endpoint_returns_the_answer_record(chat):
     from gradio_client import Client
 
@@ -335,9 +343,7 @@ _CONTRAST = """(el) => {
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_answer_highlight_is_readable_in_both_themes(chat, browser, scheme):
     """WCAG contrast of the highlighted span's text on its background, from the rendered styles."""
-    context = browser.new_context(color_scheme=scheme)
-    page = context.new_page()
-    page.goto(chat.url + f"/?__theme={scheme}")
+    context, page = _themed_page(browser, chat, scheme)
     _ask(page, "利津县老旧小区改造项目获批中央预算内投资多少?")
     page.locator("#chat").get_by_text("#36 · 利津县 · ", exact=False).wait_for(timeout=30000)
     page.get_by_text("Evidence · 证据", exact=True).click()
@@ -476,9 +482,7 @@ def test_page_explains_itself_lists_the_items_and_starts_over(chat, browser, rea
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_citation_chip_is_readable_in_both_themes(chat, browser, scheme):
-    context = browser.new_context(color_scheme=scheme)
-    page = context.new_page()
-    page.goto(chat.url + f"/?__theme={scheme}")
+    context, page = _themed_page(browser, chat, scheme)
     _ask(page, "华盛橡胶的品牌价值是多少?")
     chip = page.locator("#chat .chip").first
     chip.wait_for(timeout=30000)

@@ -46,10 +46,14 @@ class CodeSwitcher:
             self._cache[word] = found
         return self._cache[word]
 
+    def words(self, text: str) -> list[str]:
+        """`text` cut into words (jieba)."""
+        return self._jieba.lcut(text)
+
     def __call__(self, question: str, share: float = 0.7) -> str:
         """`question` with about `share` of its translatable words in English."""
         out: list[str] = []
-        for w in self._jieba.lcut(question):
+        for w in self.words(question):
             english = (
                 QUESTION_WORDS[w]
                 if w in QUESTION_WORDS
@@ -113,7 +117,7 @@ class EnglishOrder:
         pre = pre.removeprefix("有")
         head = ""
         if wh in _HEADED and post:
-            words = self._switch._jieba.lcut(post)
+            words = self._switch.words(post)
             if len(words) > 1 and words[0] in _MEASURE:  # 哪一所大学: the measure word goes
                 words = words[1:]
             if words and words[0] not in _DROP and not words[0].isascii():
@@ -123,7 +127,7 @@ class EnglishOrder:
         if wh == "how many" and not head:
             wh = "how much"
         subject = self._noun_phrase(pre, share)
-        rest = self._words(post, share)
+        rest = self._render(post, share)
         parts = [wh.capitalize(), self._word(head, share) if head else ""]
         if wh == "who" and not subject:
             parts += [rest]
@@ -136,12 +140,12 @@ class EnglishOrder:
         if text.count("的") == 1 and self._rng.random() < 0.5:
             a, b = text.split("的")
             if a and b:
-                return f"the {self._words(b, share)} of {self._words(a, share)}"
-        return self._words(text, share)
+                return f"the {self._render(b, share)} of {self._render(a, share)}"
+        return self._render(text, share)
 
-    def _words(self, text: str, share: float) -> str:
+    def _render(self, text: str, share: float) -> str:
         out = []
-        for w in self._switch._jieba.lcut(text):
+        for w in self._switch.words(text):
             if w in _DROP or not w.strip():
                 continue
             out.append(self._word(w, share))
