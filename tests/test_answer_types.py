@@ -3,7 +3,7 @@ English renderings, abstention rules."""
 
 import pytest
 
-from roundup_qa.reader.abstain import coverage, decide, missing_names, month_conflict
+from roundup_qa.reader.abstain import coverage, decide, echoes, missing_names, month_conflict, uncounted
 from roundup_qa.reader.candidates import extract
 from roundup_qa.reader.question import analyze, mentioned_months
 from roundup_qa.reader.render import render
@@ -298,3 +298,28 @@ def test_how_many_names_what_it_counts_by_its_unit():
     assert analyze("开发区有多少个项目?", "zh").units == frozenset()
     assert analyze("How many jobs will it create?", "en").units == frozenset()
     assert [unit_of(c) for c in ("1.7万名", "九天", "约3.3万人次", "66项")] == ["名", "天", "人次", "项"]
+
+
+def test_a_counted_noun_the_item_never_names_and_a_span_repeating_the_question_are_refusals():
+    # what a Chinese "how many" counts leads the words after its unit; 哪几家 asks which ones
+    assert analyze("东营港经济开发区引入了多少家外资企业?", "zh").counted == "外资企业"
+    assert analyze("全市首批道路运输便民服务站包括哪几家检测站?", "zh").counted == ""
+    item = "东营港经济开发区引入企业89家,新增成员单位12家。"
+    assert uncounted([("外资企业", "n"), ("参加", "v")], item) == "外资企业"
+    assert uncounted([("企业", "n")], item) is None  # named: the item may count it
+    assert uncounted([("居住", "v")], item) is None  # 多少人居住: a verb names nothing counted
+    assert uncounted([], item) is None
+    groups = [["广饶", "广饶县"], ["人口"]]
+    assert echoes("广饶", "What is the population of Guangrao County?", groups)
+    assert echoes("东营区", "东营区有多少人口?", [])
+    assert not echoes("54.3万亩", "What is the population of Guangrao County?", groups)
+    assert "counts 外资企业" in decide(_signals(uncounted="外资企业"), 0.5)
+    assert "only repeats the question" in decide(_signals(echo=True), 0.5)
+    # a reader sure of its span overrules both, as it does the other item rules
+    assert decide(_signals(uncounted="外资企业", reader_margin=9.0), 0.5, -12, 6.0) is None
+
+
+def test_amounts_in_other_currencies_are_money():
+    found = {c.text for c in extract("阿里巴巴以20.606亿港元收购,定价5800日元。", (), (), ()) if c.type == "money"}
+    assert found == {"20.606亿港元", "5800日元"}
+    assert render("5800日元", "money", {}) == "JPY 5,800"

@@ -249,3 +249,18 @@ def test_english_how_many_gets_a_number_of_the_asked_kind_and_a_count_of_somethi
     assert households.answer is None and "kind the question asks for" in households.reason
     # 位 and 名 both count people: 72名 answers 多少位
     assert real_qa.ask("东营区请了多少位群众当宣传员?").answer == "72名"
+
+
+def test_what_the_reader_reads_into_an_unanswerable_question_is_refused(real_qa):
+    # the item counts 89家 enterprises, none of them called foreign-funded
+    foreign = real_qa.ask("东营港经济开发区引入了多少家外资企业?")
+    assert foreign.answer is None and "外资企业" in foreign.reason
+    # a sales revenue is an amount: 160多个国家和地区 is none
+    sales = real_qa.ask("华盛橡胶的年销售收入是多少?")
+    assert sales.answer is None and "kind the question asks for" in sales.reason, sales.answer
+    # the population of Guangrao is not "广饶"
+    population = real_qa.ask("What is the population of Guangrao County?")
+    assert population.answer is None and population.signals.echo, population.answer
+    # the same questions answered where the item says it
+    assert real_qa.ask("华盛橡胶的品牌价值是多少?").answer == "10.08亿元"
+    assert real_qa.ask("东营港经济开发区管委会引入了多少家成员单位?").answer is not None

@@ -137,6 +137,16 @@ class Config:
     # are 场次 in units.COUNT, the item counts 160场); held-out en and the MRC slice unchanged
     # (F1 0.788; 0.755 with 4.4% refused)
     reader_unit_refusal: bool = True
+    # three more refusals for what the reader reads into a question it cannot answer
+    # (issue 12, chosen on eval/questions.jsonl; figures in the model card and README):
+    # - money: a "how much money" question is refused when the reader's span is no amount
+    #   (年销售收入 -> 160多个国家和地区);
+    # - counted: a Chinese "how many" whose counted noun the item never names (多少家外资企业);
+    # - echo: a span asked to be a date or number that only repeats the question
+    #   ("the population of Guangrao" -> 广饶)
+    reader_money_refusal: bool = True
+    reader_counted_refusal: bool = True
+    reader_echo_refusal: bool = True
 
     # --- abstention ("the roundup does not say") ---
     abstain: bool = True

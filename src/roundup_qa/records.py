@@ -100,6 +100,8 @@ class Signals:
     bm25_rank: int | None
     dense_rank: int | None
     reader_margin: float | None = None  # the reader's best span over its no-answer score
+    uncounted: str | None = None  # the noun a "how many" question counts, absent from the item
+    echo: bool = False  # the answer span (a date or number asked for) only repeats the question
 
     def to_dict(self) -> dict:
         return {
@@ -111,6 +113,8 @@ class Signals:
             "bm25_rank": self.bm25_rank,
             "dense_rank": self.dense_rank,
             "reader_margin": self.reader_margin,
+            "uncounted": self.uncounted,
+            "echo": self.echo,
         }
 
     @classmethod

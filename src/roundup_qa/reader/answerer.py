@@ -20,7 +20,7 @@ from ..config import Config
 from ..records import FusedHit, Signals
 from ..retrieval.hybrid import HybridRetriever, LexicalQuery
 from ..store import StoredIndex
-from .abstain import coverage, decide, missing_names, month_conflict, thresholds
+from .abstain import coverage, decide, echoes, missing_names, month_conflict, thresholds, uncounted
 from .candidates import Candidate, extract
 from .choice import Span, choose_span, clause_scores
 from .model import Reader
@@ -159,6 +159,9 @@ class Answerer:
         names = missing_names(self.retriever.tokenizer.names(text), item.text, self._roundup_text)
         if self.config.bridge:
             names += tuple(self.index.bridge.unknown_names(text))
+        c = self.config
+        counted = self.retriever.tokenizer.tagged(analysis.counted) if analysis.counted else []
+        judged = self.model is not None and analysis.type in SNAP_TYPES
         return Signals(
             coverage=cov,
             uncovered=uncovered,
@@ -170,6 +173,10 @@ class Answerer:
             bm25_rank=read.hit.ranks.get("bm25"),
             dense_rank=read.hit.ranks.get("dense"),
             reader_margin=read.margin,
+            uncounted=uncounted(counted, item.text) if judged and c.reader_counted_refusal else None,
+            echo=judged
+            and c.reader_echo_refusal
+            and echoes(item.text[read.span.start : read.span.end], text, query.groups),
         )
 
     def refusal(self, signals: Signals, lang: str) -> str | None:
@@ -186,7 +193,8 @@ class Answerer:
         eval/questions.jsonl keeping it for numbers only lost one refusal (issue 12 notes).
         With `reader_type_refusal` it is judged on the reader's span itself (after
         typed_alternative): a reader that finds no amount in the item does not answer
-        "how much" with a place.
+        "how much" with a place. Amounts of money always are (`reader_money_refusal`):
+        their candidates carry a currency, so 160多个国家和地区 is no 年销售收入.
         A "how many" question that names what it counts by its unit (多少户, how many
         households) needs a count in that unit (or one that begins with it: 人次 for 人): the
         item's 23个 compounds do not say how many households."""
@@ -195,7 +203,7 @@ class Answerer:
             return span.type != "clause"
         if expected not in SNAP_TYPES:
             return None
-        if self.config.reader_type_refusal:
+        if self.config.reader_type_refusal or (expected == "money" and self.config.reader_money_refusal):
             return ACCEPTS[expected].get(span.type, 0) > 0
         cands = [c for c in self.candidates(doc) if ACCEPTS[expected].get(c.type, 0) > 0]
         if analysis.units and self.config.reader_unit_refusal:

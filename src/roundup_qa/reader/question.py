@@ -111,6 +111,9 @@ class Analysis:
     # for "how many": the units that count what is asked (多少户, how many households: 户);
     # empty when the question names none, or only 个
     units: frozenset[str] = frozenset()
+    # for a Chinese "how many": the words after the question word and its unit, up to the
+    # next punctuation (多少家外资企业? -> 外资企业): what is counted leads them
+    counted: str = ""
 
 
 def analyze(question: str, lang: str) -> Analysis:
@@ -122,12 +125,14 @@ def analyze(question: str, lang: str) -> Analysis:
             # the rules' money pattern is broad: numbers of things are counts
             if answer_type == "money" and lang == "en" and re.search(r"\bhow many\b", text):
                 continue
-            units = counted_units(text, lang) if answer_type == "count" else frozenset()
-            return Analysis(answer_type, why, months, units)
+            if answer_type != "count":
+                return Analysis(answer_type, why, months)
+            return Analysis(answer_type, why, months, counted_units(text, lang), counted_words(text, lang))
     return Analysis("other", "no interrogative with a known answer type", months)
 
 
-_ZH_COUNTED = re.compile(rf"(?:多少|几)({alternation(u for u, word in COUNT.items() if word)})")
+# 多少家, 几所; not 哪几家 (which ones)
+_ZH_COUNTED = re.compile(rf"(?<!哪)(?:多少|几)({alternation(u for u, word in COUNT.items() if word)})([^,，。?？!！、;；]*)")
 _EN_COUNTED = re.compile(rf"\bhow many (?:[a-z-]+ ){{0,3}}?({alternation(COUNTED_EN)})\b")
 
 
@@ -138,6 +143,13 @@ def counted_units(text: str, lang: str) -> frozenset[str]:
         return COUNTED_EN[m.group(1)] if m else frozenset()
     m = _ZH_COUNTED.search(text)
     return same_units(m.group(1)) if m else frozenset()
+
+
+def counted_words(text: str, lang: str) -> str:
+    """What follows a Chinese "how many" and its unit: 多少家外资企业参加? -> 外资企业参加 ("" for
+    none, or an English question)."""
+    m = _ZH_COUNTED.search(text) if lang == "zh" else None
+    return m.group(2).strip() if m else ""
 
 
 def mentioned_months(text: str) -> tuple[int, ...]:

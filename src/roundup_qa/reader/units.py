@@ -29,7 +29,10 @@ ASKED_QUANTITY = ("吨", "亩", "米", "公里", "GW", "千瓦")
 SCALED: dict[str, tuple[int, str]] = {"万吨/年": (10**4, "吨/年"), "万亩": (10**4, "亩")}
 
 # currency: the English prefix of an amount
-MONEY: dict[str, str] = {"元": "CNY ", "美元": "US$", "欧元": "EUR "}
+MONEY: dict[str, str] = {
+    "元": "CNY ", "人民币": "CNY ", "美元": "US$", "欧元": "EUR ", "港元": "HK$", "港币": "HK$", "日元": "JPY ",
+    "英镑": "GBP ", "新台币": "NT$",
+}  # fmt: skip
 
 ENGLISH: dict[str, str] = {u: w for table in (COUNT, QUANTITY) for u, w in table.items() if w is not None}
 

@@ -87,14 +87,17 @@ class Tokenizer:
             self._jieba = seg
         return self._jieba
 
-    def names(self, text: str, flags: tuple[str, ...] = ("ns", "nt")) -> list[str]:
-        """Names jieba tags in `text`: places and organisations by default (`nr` is mostly noise here)."""
+    def tagged(self, text: str) -> list[tuple[str, str]]:
+        """(word, part of speech) pairs of `text`, normalised, as jieba tags them (white space dropped)."""
         import jieba.posseg
 
         if self._pos is None:
             self._pos = jieba.posseg.POSTokenizer(self._segmenter())
-        words = self._pos.lcut(normalize(text), HMM=self.hmm)
-        return list(dict.fromkeys(w.word for w in words if w.flag in flags and len(w.word) >= 2))
+        return [(w.word, w.flag) for w in self._pos.lcut(normalize(text), HMM=self.hmm) if w.word.strip()]
+
+    def names(self, text: str, flags: tuple[str, ...] = ("ns", "nt")) -> list[str]:
+        """Names jieba tags in `text`: places and organisations by default (`nr` is mostly noise here)."""
+        return list(dict.fromkeys(w for w, flag in self.tagged(text) if flag in flags and len(w) >= 2))
 
     def tokenize(self, text: str) -> list[str]:
         """Content terms of `text`, lower-cased, in order."""
