@@ -26,7 +26,11 @@ class Config:
     # >= 0.99986, and torch is not imported to answer (`roundup-qa bench`). Only for the
     # packaged model; the index is always embedded with sentence-transformers.
     query_encoder: str = "engine"
-    # threads of the engine per question (0: its default, every core). The server answers
+    # threads of the engine per question (0: every core, less the one an early reading takes
+    # with the trained reader and reader_early; on 2 cores, eval/questions.jsonl + fresh, ask()
+    # p50: early reading beside a 1-thread engine 39.9 ms, no early reading with the engine on
+    # both cores 51.4 ms, early reading with both 56.1 ms: its pool spins against the reader,
+    # issue 12 notes). The server answers
     # several questions at once and sets 1: an OpenMP pool per call spins against the other
     # requests' (issue 17: 0.56 CPU-s a question under contention against 0.09 on one thread)
     engine_threads: int = 0
@@ -80,6 +84,11 @@ class Config:
     # en 0.719 vs 0.698, citations zh 0.976 vs 0.988, en 0.987 vs 0.937 (issue 12 notes).
     # The rules, depth 2 vs 1: EM 0.814 vs 0.794 (eval/results/answers-types.md).
     reader_depth: int = 1
+    # read BM25's best item on another thread while the question is embedded; fusion's best
+    # item is the same for 97% of Chinese and 87% of English questions, and its reading is then
+    # ready when fusion ends (reader/answerer.py read_early). Answers are the same either way
+    # (a test); `roundup-qa bench` gives the time it saves
+    reader_early: bool = True
 
     # --- the trained reader (reader/, issue 12) ---
     # "model": the span reader trained on CMRC 2018 + DRCD (reader/MODEL_CARD.md) picks the

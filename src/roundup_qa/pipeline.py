@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 import unicodedata
@@ -298,6 +299,7 @@ class RoundupQA:
         watch.lap("query")  # tokenise, English bridge, question type
         if c.retrieval in ("hybrid", "bm25"):
             rankings["bm25"] = self.retriever.bm25(query, district)
+        early = self.answerer.read_early(rankings.get("bm25"), text, lang, searched)
         watch.lap("bm25")
         qvec = self.embedder.encode_queries([text])[0]  # the span scorer uses it in every mode
         watch.lap("embed")
@@ -312,7 +314,7 @@ class RoundupQA:
                 question=text, answer=None, citation=None, passages=passages, lang=lang, searched_for=searched,
                 reason="no item of the roundup shares a word with the question", notes=notes,
             )  # fmt: skip
-        read = self.answerer.read(fused, text, lang, query, searched, analysis, qvec)
+        read = self.answerer.read(fused, text, lang, query, searched, analysis, qvec, early)
         item = self.index.items[read.hit.doc]
         watch.lap("span")
         signals = self.answerer.signals(read, text, query, analysis)
@@ -402,11 +404,11 @@ def _one_blas_thread():
 
 
 def _embedder(config: Config) -> Embedder:
+    threads = config.engine_threads
+    if threads == 0 and config.reader == "model" and config.reader_early:
+        threads = max(1, (os.cpu_count() or 1) - 1)  # a core for the early reading (Config.engine_threads)
     return Embedder(
-        config.model,
-        batch_size=config.embed_batch_size,
-        query_encoder=config.query_encoder,
-        engine_threads=config.engine_threads,
+        config.model, batch_size=config.embed_batch_size, query_encoder=config.query_encoder, engine_threads=threads
     )
 
 

@@ -52,13 +52,16 @@ CLI_WITH_PEAK_RSS = (
 
 
 def compare_query_encoders(qa, questions: list[str], repeats: int) -> dict:
-    """Both question encoders on the same questions: latency, and how far their vectors differ."""
+    """Both question encoders on the same questions: latency, and how far their vectors differ.
+    The engine gets the answering pipeline's thread count: its OpenMP pool is the process's,
+    sized by whichever engine starts first."""
     from ..retrieval.embedder import Embedder
 
     out: dict = {}
     vectors = {}
     for name in QUERY_ENCODERS:
-        enc = Embedder(qa.embedder.name, query_encoder=name).load_query_encoder()
+        threads = qa.embedder.engine_threads
+        enc = Embedder(qa.embedder.name, query_encoder=name, engine_threads=threads).load_query_encoder()
         enc.encode_queries(questions[:5])
         times = []
         for _ in range(repeats):

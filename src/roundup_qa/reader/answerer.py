@@ -11,19 +11,22 @@ Two readers, chosen by `config.reader`:
 
 from __future__ import annotations
 
+import os
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..chinese import CJK
 from ..config import Config
-from ..records import FusedHit, Signals
+from ..records import FusedHit, Hit, Signals
 from ..retrieval.hybrid import HybridRetriever, LexicalQuery
 from ..store import StoredIndex
 from .abstain import coverage, decide, echoes, missing_names, month_conflict, thresholds, uncounted
 from .candidates import Candidate, extract
 from .choice import Span, choose_span, clause_scores
-from .model import Reader
+from .model import Reader, Reading
 from .question import Analysis
 from .span import SNAP_TYPES, shape, typed_alternative
 from .types import ACCEPTS
@@ -42,6 +45,35 @@ class Read:
     margin: float | None
 
 
+class EarlyRead:
+    """A reading of item `doc` begun before fusion (Answerer.read_early)."""
+
+    def __init__(self, doc: int, future: Future) -> None:
+        self.doc, self._future = doc, future
+
+    def reading(self) -> Reading | None:
+        """The reading, waited for; None when it had not started (every worker busy): it is
+        cancelled, and the caller reads rather than queue behind other questions."""
+        return None if self._future.cancel() else self._future.result()
+
+    def drop(self) -> None:
+        """Not needed (fusion put another item first): cancelled unless already running."""
+        self._future.cancel()
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _early_pool() -> ThreadPoolExecutor:
+    """The threads early readings run on, one per core, shared by every answerer."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="reader-early")
+        return _pool
+
+
 class Answerer:
     """Reads the retrieved items of one index and judges whether they answer."""
 
@@ -58,12 +90,23 @@ class Answerer:
         self._roundup_text = " ".join(index.manifest.corpus.intro.values())
 
     # ------------------------------------------------------------------ reading
+    def read_early(self, bm25: list[Hit] | None, text: str, lang: str, searched: list[str]) -> EarlyRead | None:
+        """Start reading BM25's best item on another thread while the question is embedded
+        (`reader_early`): fusion puts the same item first for 97% of Chinese and 87% of
+        English questions (eval/questions.jsonl, fresh and held-out en), and its reading is
+        then ready, or nearly, when fusion ends. None with the rules, or nothing matched."""
+        if self.model is None or not self.config.reader_early or not bm25:
+            return None
+        doc = bm25[0].doc
+        question = self._reader_question(text, lang, searched)
+        return EarlyRead(doc, _early_pool().submit(self.model.read, question, self.index.items[doc].text))
+
     def read(
         self, fused: list[FusedHit], text: str, lang: str, query: LexicalQuery, searched: list[str],
-        analysis: Analysis, qvec: np.ndarray,
+        analysis: Analysis, qvec: np.ndarray, early: EarlyRead | None = None,
     ) -> Read:  # fmt: skip
         if self.model is not None:
-            return self._read_model(fused, text, lang, searched, analysis.type)
+            return self._read_model(fused, text, lang, searched, analysis.type, early)
         return self._read_rules(fused, text, query.terms, qvec, analysis.type)
 
     def _read_rules(self, fused: list[FusedHit], text: str, terms: list[str], qvec, expected: str) -> Read:
@@ -77,27 +120,40 @@ class Answerer:
         hit, span = next(((h, sp) for h, sp in readings if sp.type != "clause"), readings[0])
         return Read(hit, span, None)
 
+    def _reader_question(self, text: str, lang: str, searched: list[str]) -> str:
+        """The question as the reader gets it: an English one code-switched (or with the
+        bridge's Chinese terms appended), per `reader_question_en`."""
+        c = self.config
+        if lang == "en" and c.bridge and c.reader_question_en == "switched":
+            return self.index.bridge.code_switch(text)
+        if lang == "en" and c.reader_question_en == "appended":
+            chinese = [t for t in searched if CJK.search(t)]
+            if chinese:
+                return f"{text} ({' '.join(chinese)})"
+        return text
+
     def _read_model(
-        self, fused: list[FusedHit], text: str, lang: str, searched: list[str], expected: str
-    ) -> Read:
+        self, fused: list[FusedHit], text: str, lang: str, searched: list[str], expected: str,
+        early: EarlyRead | None,
+    ) -> Read:  # fmt: skip
         """The trained reader on the best item, and on the next ones (up to reader_depth) while
         it is not confident; the span with the largest margin over "no answer" wins."""
         c = self.config
-        question = text
-        if lang == "en" and c.bridge and c.reader_question_en == "switched":
-            question = self.index.bridge.code_switch(text)
-        elif lang == "en" and c.reader_question_en == "appended":
-            chinese = [t for t in searched if CJK.search(t)]
-            if chinese:
-                question = f"{text} ({' '.join(chinese)})"
+        question = self._reader_question(text, lang, searched)
         floor = thresholds(c, lang)[1]
         best = None
         for k, hit in enumerate(fused[: max(1, c.reader_depth)], 1):
-            reading = self.model.read(question, self.index.items[hit.doc].text)
+            reading = None
+            if early is not None and early.doc == hit.doc:
+                reading, early = early.reading(), None
+            if reading is None:
+                reading = self.model.read(question, self.index.items[hit.doc].text)
             if best is None or reading.margin > best[1].margin:
                 best = (hit, reading, k)
             if reading.margin >= floor:
                 break
+        if early is not None:
+            early.drop()
         hit, reading, k = best
         item_text = self.index.items[hit.doc].text
         start, end, score = reading.start, reading.end, reading.score
