@@ -42,11 +42,13 @@ def key(record: dict) -> tuple:
     return record["answer"], c.get("item"), c.get("start"), c.get("end")
 
 
-def alone(index: str, distinct: list[str]) -> tuple[dict[str, tuple], float]:
-    """Each question's record key, and the median CPU seconds of one ask()."""
-    from roundup_qa import Config, RoundupQA
+def alone(index: str, distinct: list[str], options: list[str]) -> tuple[dict[str, tuple], float]:
+    """Each question's record key, and the median CPU seconds of one ask() (every thread's)."""
+    from roundup_qa import RoundupQA
+    from roundup_qa.cli import config_from
 
-    qa = RoundupQA.load(index, config=Config().with_overrides(engine_threads=1)).warm_up()
+    config = config_from(options)
+    qa = RoundupQA.load(index, config=config.with_overrides(engine_threads=config.engine_threads or 1)).warm_up()
     for q in distinct:  # warm-up pass: candidate caches, lazy loads
         qa.ask(q)
     expected, cpu = {}, []
@@ -63,8 +65,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(index: str, port: int, threads: int | None, workers: int) -> subprocess.Popen:
+def start_server(index: str, port: int, threads: int | None, workers: int, options: list[str]) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "roundup_qa.cli", "serve", "--port", str(port), "--index", index]
+    for option in options:
+        cmd += ["-o", option]
     if threads:
         cmd += ["--threads", str(threads)]
     if workers > 1:
@@ -160,13 +164,15 @@ def main() -> None:
         "--workers", type=int, default=1, help="the server's processes (roundup-qa serve --workers)"
     )
     ap.add_argument("--out", help="write the report as JSON here too")
+    ap.add_argument("-o", "--option", action="append", default=[], metavar="KEY=VALUE",
+                    help="a config value for the server and the lone ask()s, as roundup-qa -o")  # fmt: skip
     args = ap.parse_args()
     cores = os.cpu_count() or 1
     questions = questions_from(args.set, args.questions)
-    expected, c = alone(args.index, sorted(set(questions)))
+    expected, c = alone(args.index, sorted(set(questions)), args.option)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    proc = start_server(args.index, port, args.threads, args.workers)
+    proc = start_server(args.index, port, args.threads, args.workers, args.option)
     try:
         asyncio.run(wait_ready(url, proc))
         report = asyncio.run(load(url, args.clients, questions, expected))

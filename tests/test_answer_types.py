@@ -272,6 +272,31 @@ def test_a_best_span_of_the_wrong_type_gives_way_to_the_readers_next_typed_one()
     assert typed_alternative(money, (jobs,), "organisation", cands, window=4.0) is None
 
 
+def test_a_count_in_the_unit_the_question_names_wins_over_a_count_in_another():
+    from roundup_qa.reader.candidates import extract
+    from roundup_qa.reader.span import typed_alternative
+
+    text = "共征集“我为群众办实事”项目83个、民生“微实事”1278项。"
+    cands = extract(text, (), (), ())
+    projects = (text.index("83个"), text.index("83个") + 3, 8.5)
+    items = (text.index("1278项"), text.index("1278项") + 5, 7.3)
+    # 多少项: 83个 is a count, but not in 项
+    assert typed_alternative(projects, (items,), "count", cands, 4.0, frozenset({"项"})) == items
+    assert typed_alternative(projects, (items,), "count", cands, 4.0) is None  # no unit named
+    assert typed_alternative(items, (projects,), "count", cands, 4.0, frozenset({"项"})) is None
+
+
+def test_a_span_never_runs_from_the_title_into_the_text():
+    from roundup_qa.reader.span import one_line
+
+    text = "国瓷材料一专利荣获中国专利优秀奖\n5月10日,山东国瓷功能材料股份有限公司的专利获奖。"
+    across = (0, text.index("的专利"), 9.0)
+    company = (text.index("山东"), text.index("的专利"), 7.4)
+    assert one_line(text, across, (across[:2] + (5.0,), company)) == company
+    assert one_line(text, company, (across,)) is None  # already within a line
+    assert one_line(text, (0, text.index("\n") + 1, 9.0), ()) is None  # only its edge is the line break
+
+
 def test_english_order_puts_the_interrogative_first_and_keeps_the_span_words():
     from roundup_qa.reader.codeswitch import CodeSwitcher, EnglishOrder
 
@@ -297,6 +322,9 @@ def test_how_many_names_what_it_counts_by_its_unit():
     # 个 and unknown nouns say nothing about the unit
     assert analyze("开发区有多少个项目?", "zh").units == frozenset()
     assert analyze("How many jobs will it create?", "en").units == frozenset()
+    # land is a quantity however it is described, money only where nothing else is asked
+    assert analyze("How much new high-standard farmland did Guangrao approve?", "en").type == "quantity"
+    assert analyze("How much did the project invest?", "en").type == "money"
     assert [unit_of(c) for c in ("1.7万名", "九天", "约3.3万人次", "66项")] == ["名", "天", "人次", "项"]
 
 

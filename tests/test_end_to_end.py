@@ -251,7 +251,7 @@ def test_english_how_many_gets_a_number_of_the_asked_kind_and_a_count_of_somethi
     assert real_qa.ask("东营区请了多少位群众当宣传员?").answer == "72名"
 
 
-def test_what_the_reader_reads_into_an_unanswerable_question_is_refused(real_qa):
+def test_what_the_reader_reads_into_a_question_is_checked_against_what_it_asks(real_qa):
     # the item counts 89家 enterprises, none of them called foreign-funded
     foreign = real_qa.ask("东营港经济开发区引入了多少家外资企业?")
     assert foreign.answer is None and "外资企业" in foreign.reason
@@ -261,6 +261,11 @@ def test_what_the_reader_reads_into_an_unanswerable_question_is_refused(real_qa)
     # the population of Guangrao is not "广饶"
     population = real_qa.ask("What is the population of Guangrao County?")
     assert population.answer is None and population.signals.echo, population.answer
+    # the count in the unit asked for, and a company rather than a span across the title
+    counted = real_qa.ask("垦利区征集了多少项民生“微实事”?")
+    assert counted.answer == "1278项" and "in 项" in counted.reason, counted.answer
+    company = real_qa.ask("Which company's patent won a China Patent Award of Excellence?")
+    assert company.answer == "山东国瓷功能材料股份有限公司", company.answer
     # the same questions answered where the item says it
     assert real_qa.ask("华盛橡胶的品牌价值是多少?").answer == "10.08亿元"
     assert real_qa.ask("东营港经济开发区管委会引入了多少家成员单位?").answer is not None

@@ -201,8 +201,13 @@ def _config(args: argparse.Namespace) -> Config:
         overrides["backend"] = args.backend
     if args.milvus_collection:
         overrides["milvus_collection"] = args.milvus_collection
+    return config_from(args.option, **overrides)
+
+
+def config_from(options: list[str], **overrides: object) -> Config:
+    """The config of `-o KEY=VALUE` options (values parsed by the field's type), over `overrides`."""
     defaults = Config().to_dict()
-    for opt in args.option:
+    for opt in options:
         key, sep, value = opt.partition("=")
         if not sep or key not in defaults:
             raise ValueError(f"bad option {opt!r}: use KEY=VALUE with KEY one of {sorted(defaults)}")

@@ -132,6 +132,12 @@ class Config:
     # the reader reads Chinese questions well enough without it (issue 12 notes)
     reader_type_window: float = 0.0
     reader_type_window_en: float = 4.0
+    # the same for a "how many" that names its unit (多少项), in both languages: a count in
+    # that unit within this many logits wins over one in another (83个 -> 1278项); 0: off
+    reader_unit_window: float = 4.0
+    # a best span that runs from an item's title into its text gives way to the reader's
+    # best next span within one line (reader/span.py one_line)
+    reader_one_line: bool = True
     # the "no answer of the asked kind" refusal for dates and numbers judged on the reader's
     # span (after typed_alternative: not of the type) rather than on the item (it holds none of
     # the type). eval/questions.jsonl: unanswerable refused 21 -> 23 of 26, answerable 2 -> 4

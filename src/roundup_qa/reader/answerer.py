@@ -28,7 +28,7 @@ from .candidates import Candidate, extract
 from .choice import Span, choose_span, clause_scores
 from .model import Reader, Reading
 from .question import Analysis
-from .span import SNAP_TYPES, shape, typed_alternative
+from .span import SNAP_TYPES, one_line, shape, typed_alternative
 from .types import ACCEPTS
 from .units import unit_of
 
@@ -106,7 +106,7 @@ class Answerer:
         analysis: Analysis, qvec: np.ndarray, early: EarlyRead | None = None,
     ) -> Read:  # fmt: skip
         if self.model is not None:
-            return self._read_model(fused, text, lang, searched, analysis.type, early)
+            return self._read_model(fused, text, lang, searched, analysis, early)
         return self._read_rules(fused, text, query.terms, qvec, analysis.type)
 
     def _read_rules(self, fused: list[FusedHit], text: str, terms: list[str], qvec, expected: str) -> Read:
@@ -133,12 +133,13 @@ class Answerer:
         return text
 
     def _read_model(
-        self, fused: list[FusedHit], text: str, lang: str, searched: list[str], expected: str,
+        self, fused: list[FusedHit], text: str, lang: str, searched: list[str], analysis: Analysis,
         early: EarlyRead | None,
     ) -> Read:  # fmt: skip
         """The trained reader on the best item, and on the next ones (up to reader_depth) while
         it is not confident; the span with the largest margin over "no answer" wins."""
         c = self.config
+        expected = analysis.type
         question = self._reader_question(text, lang, searched)
         floor = thresholds(c, lang)[1]
         best = None
@@ -157,9 +158,15 @@ class Answerer:
         hit, reading, k = best
         item_text = self.index.items[hit.doc].text
         start, end, score = reading.start, reading.end, reading.score
+        lined = c.reader_one_line and one_line(item_text, (start, end, score), reading.alternatives)
+        if lined:
+            start, end, score = lined
         window = c.reader_type_window_en if lang == "en" else c.reader_type_window
+        units = analysis.units if c.reader_unit_window > 0 else frozenset()
+        if units:
+            window = max(window, c.reader_unit_window)
         typed = c.reader_snap and typed_alternative(
-            (start, end, score), reading.alternatives, expected, self.candidates(hit.doc), window
+            (start, end, score), reading.alternatives, expected, self.candidates(hit.doc), window, units
         )
         if typed:
             start, end, score = typed
@@ -169,11 +176,13 @@ class Answerer:
             f"reader: {what} scoring {reading.margin:+.2f} over no answer (p={reading.confidence:.2f}) in the "
             f"{_ORDINAL[k]} item read"
             + (
-                f"; its best span held no {expected}, so its best one that does ({reading.score - score:.2f} "
-                "below)"
+                f"; its best span held no {expected}"
+                + (f" in {'/'.join(sorted(units))}" if units else "")
+                + f", so its best one that does ({reading.score - score:.2f} below)"
                 if typed
                 else ""
             )
+            + ("; its best span ran from the title into the text, so its best one within a line" if lined else "")
             + (f"; the reader's span snapped to the {shaped.type} it overlaps" if shaped.snapped else "")
         )
         span = Span(shaped.start, shaped.end, reason, shaped.type)

@@ -59,7 +59,7 @@ _EN_RULES: list[tuple[str, str, str]] = [
     (r"\bwhat rank\b|\brank\b|\bwhich place\b|\bposition\b", "rank", "asks for a rank"),
     (
         r"\bhow (?:long|large|big|far)\b|\bcapacity\b|\bhow many (?:mu|tons?|tonnes?|meters?|metres?|km|hectares?)\b"
-        r"|\bhow much (?:land|area)\b|\bhow (?:big|large) is\b",
+        r"|\bhow much (?:[a-z-]+ ){0,3}?(?:land|farmland|area|space)\b|\bhow (?:big|large) is\b",
         "quantity",
         "asks for a quantity with a unit",
     ),

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from .candidates import Candidate
 from .types import ACCEPTS
+from .units import unit_of
 
 SNAP_TYPES = frozenset({"date", "money", "count", "quantity", "percentage", "rank"})
 
@@ -34,17 +35,22 @@ def typed_alternative(
     expected: str,
     candidates: list[Candidate],
     window: float,
+    units: frozenset[str] = frozenset(),
 ) -> tuple[int, int, float] | None:
     """When the question asks for a date, amount, count … and the reader's best span overlaps
     no candidate of that type, the best of its next spans, at most `window` (start + end
     logits) below it, that does; None to keep the best. "How many jobs …" read as 3.3亿元
-    becomes the 260人 the reader ranked next."""
+    becomes the 260人 the reader ranked next. A count in `units` (what a "how many" question
+    names: 多少项 -> 项) must also be in one of them: 83个 gives way to 1278项."""
     if expected not in SNAP_TYPES or window <= 0:
         return None
     accepts = ACCEPTS[expected]
 
+    def fits(c: Candidate) -> bool:
+        return accepts.get(c.type, 0) >= 1.0 and (not units or unit_of(c.text).startswith(tuple(units)))
+
     def typed(a: int, b: int) -> bool:
-        return any(c.start < b and c.end > a and accepts.get(c.type, 0) >= 1.0 for c in candidates)
+        return any(c.start < b and c.end > a and fits(c) for c in candidates)
 
     if typed(best[0], best[1]):
         return None
@@ -54,6 +60,17 @@ def typed_alternative(
         if typed(a, b):
             return a, b, score
     return None
+
+
+def one_line(
+    text: str, best: tuple[int, int, float], alternatives: tuple[tuple[int, int, float], ...]
+) -> tuple[int, int, float] | None:
+    """An item's title and its paragraph are two sentences: a best span running from one into
+    the other ("…荣获中国专利优秀奖\n5月10日,…山东国瓷功能材料股份有限公司") gives way to the
+    reader's best next span within one line; None to keep the best."""
+    if "\n" not in text[best[0] : best[1]].strip():
+        return None
+    return next((alt for alt in alternatives if "\n" not in text[alt[0] : alt[1]].strip()), None)
 
 
 def trim(text: str, start: int, end: int) -> tuple[int, int]:
