@@ -285,3 +285,21 @@ def test_reading_bm25s_best_item_early_changes_no_answer(real_qa):
         bm25 = real_qa.retriever.bm25(query, None)
         moved += bool(bm25) and a.passages[0].item != real_qa.index.items[bm25[0].doc].number
     assert moved > 0  # the set holds questions whose early reading is dropped
+
+
+def test_an_early_reading_waits_for_a_free_core(real_qa):
+    """Under load every core already answers a question: no early reading is started."""
+    import os
+    from contextlib import ExitStack
+
+    from roundup_qa.reader.answerer import IN_FLIGHT
+
+    q = "华盛橡胶的品牌价值是多少?"
+    bm25 = real_qa.retriever.bm25(real_qa.retriever.lexical_query(q), None)
+    started = real_qa.answerer.read_early(bm25, q, "zh", [])
+    assert started is not None
+    started.drop()
+    with ExitStack() as stack:
+        for _ in range(os.cpu_count() or 1):
+            stack.enter_context(IN_FLIGHT)
+        assert real_qa.answerer.read_early(bm25, q, "zh", []) is None

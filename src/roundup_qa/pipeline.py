@@ -15,7 +15,7 @@ from .chinese import CJK, CJK_CHARS, LATIN
 from .config import Config
 from .corpus.parse import Corpus, load_corpus
 from .milvus import MilvusIndex
-from .reader.answerer import Answerer
+from .reader.answerer import IN_FLIGHT, Answerer
 from .reader.gloss import gloss
 from .reader.model import shared_reader
 from .reader.question import analyze
@@ -236,7 +236,7 @@ class RoundupQA:
         self._pinned.engine = self._engine
         try:
             text, notes, district = self.check(question, top_k, district)
-            with _one_blas_thread():
+            with _one_blas_thread(), IN_FLIGHT:
                 answer = self._ask(text, notes, top_k, district, watch)
                 if answer.answer is None and district and answer.signals is not None:
                     # only one district was searched: say whether the rest of the roundup answers
