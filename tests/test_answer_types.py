@@ -248,9 +248,29 @@ def test_a_span_inside_a_list_becomes_the_list_when_several_things_are_asked():
     snapped = shape(text, start, end, "list", cands, snap=True)
     assert text[snapped.start : snapped.end].endswith("新疆金风科技股份有限公司、中车永济电机有限公司")
     assert snapped.type == "list" and snapped.snapped
-    one = shape(text, start, end, "organisation", cands, snap=True)  # one was asked for: one stays
-    assert text[one.start : one.end] == "中车永济电机有限公司"
+    # who signed: the companies named together, not the district that signed with them
+    companies = shape(text, start, end, "organisation", cands, snap=True)
+    assert text[companies.start : companies.end] == "新疆金风科技股份有限公司、中车永济电机有限公司"
     assert shape(text, start, end, "list", cands, snap=False).start == start
+    # "who is building it": companies named together are one answer
+    text = "该项目由威立雅中国控股有限公司与东营德汇环境科技有限公司共同投资建设。"
+    cands = extract(text, (), (), ())
+    start = text.index("东营德汇")
+    both = shape(text, start, start + len("东营德汇环境科技有限公司"), "organisation", cands, snap=True)
+    assert text[both.start : both.end] == "威立雅中国控股有限公司与东营德汇环境科技有限公司"
+
+
+def test_a_partner_the_question_names_leaves_the_list():
+    from roundup_qa.reader.span import past_named_lead
+
+    text = "万达集团与天津工业大学、山东工商学院签约。"
+    end = text.index("签约")
+    assert text[past_named_lead(text, 0, end, ["万达", "集团", "高校"]) : end] == "天津工业大学、山东工商学院"
+    # a kind of organisation names none: 由哪些公司共同建设
+    text = "由威立雅中国控股有限公司与东营德汇环境科技有限公司共同建设"
+    start, end = 1, text.index("共同")
+    assert past_named_lead(text, start, end, ["公司", "建设"]) == start
+    assert past_named_lead(text, start, end, []) == start
 
 
 def test_a_best_span_of_the_wrong_type_gives_way_to_the_readers_next_typed_one():

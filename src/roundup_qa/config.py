@@ -138,6 +138,9 @@ class Config:
     # a best span that runs from an item's title into its text gives way to the reader's
     # best next span within one line (reader/span.py one_line)
     reader_one_line: bool = True
+    # a list answer "A与B、C" whose A the question names starts at B (reader/span.py
+    # past_named_lead): 万达集团与哪些高校签约? -> 天津工业大学、山东工商学院
+    reader_list_lead: bool = True
     # the "no answer of the asked kind" refusal for dates and numbers judged on the reader's
     # span (after typed_alternative: not of the type) rather than on the item (it holds none of
     # the type). eval/questions.jsonl: unanswerable refused 21 -> 23 of 26, answerable 2 -> 4

@@ -28,7 +28,7 @@ from .candidates import Candidate, extract
 from .choice import Span, choose_span, clause_scores
 from .model import Reader, Reading
 from .question import Analysis
-from .span import SNAP_TYPES, one_line, shape, typed_alternative
+from .span import SNAP_TYPES, one_line, past_named_lead, shape, typed_alternative
 from .types import ACCEPTS
 from .units import unit_of
 
@@ -196,6 +196,9 @@ class Answerer:
         if typed:
             start, end, score = typed
         shaped = shape(item_text, start, end, expected, self.candidates(hit.doc), c.reader_snap)
+        lead = shaped.start
+        if shaped.type == "list" and c.reader_list_lead:
+            lead = past_named_lead(item_text, shaped.start, shaped.end, searched)
         what = "a span" if shaped.type == "span" else f"the {shaped.type}"
         reason = (
             f"reader: {what} scoring {reading.margin:+.2f} over no answer (p={reading.confidence:.2f}) in the "
@@ -209,8 +212,9 @@ class Answerer:
             )
             + ("; its best span ran from the title into the text, so its best one within a line" if lined else "")
             + (f"; the reader's span snapped to the {shaped.type} it overlaps" if shaped.snapped else "")
+            + (f"; {item_text[shaped.start : lead]} left out: the question names it" if lead > shaped.start else "")
         )
-        span = Span(shaped.start, shaped.end, reason, shaped.type)
+        span = Span(lead, shaped.end, reason, shaped.type)
         return Read(hit, span, round(float(reading.margin), 4))
 
     def _clause_span(

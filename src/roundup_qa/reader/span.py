@@ -7,14 +7,18 @@ its measured effect (config.py):
   rank and the span overlaps a candidate of that type (candidates.py), the span becomes that
   candidate: "1.2万名" rather than "参训人员1.2万"; a best span with no candidate of that type gives way
   to the reader's next best span that has one (typed_alternative); when it asks for several things
-  ("which companies", 哪些) and the span is one name of a list, the span becomes the list.
+  ("which companies", 哪些) and the span is one name of a list, the span becomes the list (for
+  "who" and "which company", a list of companies alone); a partner the question names leaves
+  the list (past_named_lead).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from .candidates import Candidate
+from ..retrieval.tokenizer import normalize
+from .candidates import ORG_SUFFIXES, Candidate
 from .types import ACCEPTS
 from .units import unit_of
 
@@ -73,6 +77,23 @@ def one_line(
     return next((alt for alt in alternatives if "\n" not in text[alt[0] : alt[1]].strip()), None)
 
 
+_NAMED_LEAD = re.compile(r"([^、与和及,,。]{2,30}?)[与和]")
+
+
+def past_named_lead(text: str, start: int, end: int, terms: list[str]) -> int:
+    """Where a list answer starts once a partner the question names is left out: "万达集团与
+    哪些高校签约?" is answered 天津工业大学、山东工商学院, not 万达集团与天津工业大学、…. The lead
+    is the list's first name when 与/和 follows it and it holds a word of the question
+    (`terms`: its Chinese words, an English question's bridge translations) other than a
+    kind of organisation (公司, 集团: 由哪些公司共同建设 names no company)."""
+    m = _NAMED_LEAD.match(text, start, end)
+    if not m or m.end() >= end:
+        return start
+    lead = normalize(m.group(1))
+    named = [t for t in map(normalize, terms) if len(t) >= 2 and not any(t in kind for kind in ORG_SUFFIXES)]
+    return m.end() if any(t in lead for t in named) else start
+
+
 def trim(text: str, start: int, end: int) -> tuple[int, int]:
     piece = text[start:end]
     lead = len(piece) - len(piece.lstrip(" \t\n\u3000,，。、;；:：!！?？)）”’》"))
@@ -105,10 +126,15 @@ def shape(
             if (best.start, best.end) != (start, end):
                 return ReaderSpan(best.start, best.end, best.type, True)
             return ReaderSpan(start, end, best.type, False)
-    if snap and expected == "list":
-        # "which companies": a span that is one name of a list (X、Y与Z) becomes the whole list
+    if snap and expected in ("list", "organisation"):
+        # "which companies": a span that is one name of a list (X、Y与Z) becomes the whole list;
+        # "who is building …": one company of companies named together (X与Y) becomes them all,
+        # but not a list that holds a place (河口区与X公司: the parties, one asked for)
         lists = [c for c in overlapping if c.type == "list" and c.start <= start and c.end >= end
                  and c.end - c.start > end - start]  # fmt: skip
+        if expected == "organisation":
+            places = [c for c in candidates if c.type in ("place", "venue")]
+            lists = [c for c in lists if not any(p.start >= c.start and p.end <= c.end for p in places)]
         if lists:
             best = max(lists, key=lambda c: (c.end - c.start, -c.start))
             return ReaderSpan(best.start, best.end, "list", True)
