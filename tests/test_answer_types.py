@@ -339,6 +339,7 @@ def test_how_many_names_what_it_counts_by_its_unit():
     assert analyze("东营区请了多少位群众当宣传员?", "zh").units == {"名", "人", "位"}
     assert analyze("How many households benefit from the renovation?", "en").units == {"户"}
     assert analyze("How many local schools joined?", "en").units == {"所"}
+    assert analyze("How many talent policies did Lijin announce?", "en").units == {"条", "项"}  # 14条
     # 个 and unknown nouns say nothing about the unit
     assert analyze("开发区有多少个项目?", "zh").units == frozenset()
     assert analyze("How many jobs will it create?", "en").units == frozenset()

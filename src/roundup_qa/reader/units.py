@@ -53,5 +53,11 @@ def same_units(unit: str) -> frozenset[str]:
     return frozenset(u for u, w in COUNT.items() if w == word) if word else frozenset({unit})
 
 
+# English nouns Chinese counts by 条 or 项 (units.COUNT's "items"): a policy, a measure, a
+# service is 一条 or 一项
+ITEMS_EN = ("policies", "measures", "services", "tasks", "provisions", "rules", "regulations", "initiatives")
+
 # what an English "how many …" counts, as the units that count it: households -> {户}
-COUNTED_EN: dict[str, frozenset[str]] = {w: same_units(u) for u, w in COUNT.items() if w}
+COUNTED_EN: dict[str, frozenset[str]] = {w: same_units(u) for u, w in COUNT.items() if w} | {
+    noun: same_units("项") for noun in ITEMS_EN
+}
