@@ -163,12 +163,10 @@ class Answerer:
     ) -> Read:  # fmt: skip
         """The trained reader on the best item, and on the next ones (up to reader_depth) while
         it is not confident; the span with the largest margin over "no answer" wins."""
-        c = self.config
-        expected = analysis.type
         question = self._reader_question(text, lang, searched)
-        floor = thresholds(c, lang)[1]
+        floor = thresholds(self.config, lang)[1]
         best = None
-        for k, hit in enumerate(fused[: max(1, c.reader_depth)], 1):
+        for k, hit in enumerate(fused[: max(1, self.config.reader_depth)], 1):
             reading = None
             if early is not None and early.doc == hit.doc:
                 reading, early = early.reading(), None
@@ -181,7 +179,17 @@ class Answerer:
         if early is not None:
             early.drop()
         hit, reading, k = best
-        item_text = self.index.items[hit.doc].text
+        return Read(hit, self._span(hit.doc, reading, k, lang, analysis, searched), round(float(reading.margin), 4))
+
+    def _span(
+        self, doc: int, reading: Reading, k: int, lang: str, analysis: Analysis, searched: list[str]
+    ) -> Span:
+        """The answer span from the reader's best span and its next ones (reader/span.py):
+        within one line, of the asked type and unit, snapped to a candidate, and a list
+        without the partner the question names; `reason` says which steps moved it."""
+        c = self.config
+        expected = analysis.type
+        item_text = self.index.items[doc].text
         start, end, score = reading.start, reading.end, reading.score
         lined = c.reader_one_line and one_line(item_text, (start, end, score), reading.alternatives)
         if lined:
@@ -191,31 +199,26 @@ class Answerer:
         if units:
             window = max(window, c.reader_unit_window)
         typed = c.reader_snap and typed_alternative(
-            (start, end, score), reading.alternatives, expected, self.candidates(hit.doc), window, units
+            (start, end, score), reading.alternatives, expected, self.candidates(doc), window, units
         )
         if typed:
             start, end, score = typed
-        shaped = shape(item_text, start, end, expected, self.candidates(hit.doc), c.reader_snap)
+        shaped = shape(item_text, start, end, expected, self.candidates(doc), c.reader_snap)
         lead = shaped.start
         if shaped.type == "list" and c.reader_list_lead:
             lead = past_named_lead(item_text, shaped.start, shaped.end, searched)
-        what = "a span" if shaped.type == "span" else f"the {shaped.type}"
-        reason = (
-            f"reader: {what} scoring {reading.margin:+.2f} over no answer (p={reading.confidence:.2f}) in the "
-            f"{_ORDINAL[k]} item read"
-            + (
-                f"; its best span held no {expected}"
-                + (f" in {'/'.join(sorted(units))}" if units else "")
-                + f", so its best one that does ({reading.score - score:.2f} below)"
-                if typed
-                else ""
-            )
-            + ("; its best span ran from the title into the text, so its best one within a line" if lined else "")
-            + (f"; the reader's span snapped to the {shaped.type} it overlaps" if shaped.snapped else "")
-            + (f"; {item_text[shaped.start : lead]} left out: the question names it" if lead > shaped.start else "")
-        )
-        span = Span(lead, shaped.end, reason, shaped.type)
-        return Read(hit, span, round(float(reading.margin), 4))
+        steps = [f"reader: {'a span' if shaped.type == 'span' else 'the ' + shaped.type} scoring "
+                 f"{reading.margin:+.2f} over no answer (p={reading.confidence:.2f}) in the {_ORDINAL[k]} item read"]  # fmt: skip
+        if typed:
+            kind = expected + (f" in {'/'.join(sorted(units))}" if units else "")
+            steps.append(f"its best span held no {kind}, so its best one that does ({reading.score - score:.2f} below)")
+        if lined:
+            steps.append("its best span ran from the title into the text, so its best one within a line")
+        if shaped.snapped:
+            steps.append(f"the reader's span snapped to the {shaped.type} it overlaps")
+        if lead > shaped.start:
+            steps.append(f"{item_text[shaped.start : lead]} left out: the question names it")
+        return Span(lead, shaped.end, "; ".join(steps), shaped.type)
 
     def _clause_span(
         self, doc: int, question: str, terms: list[str], qvec: np.ndarray, expected: str
