@@ -3,7 +3,15 @@ English renderings, abstention rules."""
 
 import pytest
 
-from roundup_qa.reader.abstain import coverage, decide, echoes, missing_names, month_conflict, uncounted
+from roundup_qa.reader.abstain import (
+    coverage,
+    decide,
+    echoes,
+    missing_names,
+    month_conflict,
+    numberless,
+    uncounted,
+)
 from roundup_qa.reader.candidates import extract
 from roundup_qa.reader.question import analyze, mentioned_months
 from roundup_qa.reader.render import render
@@ -258,6 +266,12 @@ def test_a_span_inside_a_list_becomes_the_list_when_several_things_are_asked():
     start = text.index("东营德汇")
     both = shape(text, start, start + len("东营德汇环境科技有限公司"), "organisation", cands, snap=True)
     assert text[both.start : both.end] == "威立雅中国控股有限公司与东营德汇环境科技有限公司"
+    # a place inside a name is no place of the list: the government is one of the parties
+    text = "垦利区人民政府与上海海洋大学、山东省淡水渔业研究院签订合作协议。"
+    cands = extract(text, (), (), ())
+    start = text.index("上海海洋大学")
+    parties = shape(text, start, start + len("上海海洋大学"), "organisation", cands, snap=True)
+    assert text[parties.start : parties.end] == "垦利区人民政府与上海海洋大学、山东省淡水渔业研究院"
 
 
 def test_a_partner_the_question_names_leaves_the_list():
@@ -364,6 +378,10 @@ def test_a_counted_noun_the_item_never_names_and_a_span_repeating_the_question_a
     assert not echoes("54.3万亩", "What is the population of Guangrao County?", groups)
     assert "counts 外资企业" in decide(_signals(uncounted="外资企业"), 0.5)
     assert "only repeats the question" in decide(_signals(echo=True), 0.5)
+    # a number asked for: a span with no numeral is refused only when the reader prefers no answer
+    assert numberless("龙居镇龙栖湿地公园", -6.9) and not numberless("龙居镇龙栖湿地公园", 2.0)
+    assert not numberless("约3.3万人次", -6.9) and not numberless("三家", -1.0) and not numberless("数百", -1.0)
+    assert "holds none" in decide(_signals(numberless=True), 0.5)
     # a reader sure of its span overrules both, as it does the other item rules
     assert decide(_signals(uncounted="外资企业", reader_margin=9.0), 0.5, -12, 6.0) is None
 

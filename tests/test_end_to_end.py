@@ -258,12 +258,16 @@ def test_what_the_reader_reads_into_a_question_is_checked_against_what_it_asks(r
     # a sales revenue is an amount: 160多个国家和地区 is none
     sales = real_qa.ask("华盛橡胶的年销售收入是多少?")
     assert sales.answer is None and "kind the question asks for" in sales.reason, sales.answer
-    # the population of Guangrao is not "广饶"
+    # the population of Guangrao is not "广饶", nor Dongying's a wetland park
     population = real_qa.ask("What is the population of Guangrao County?")
     assert population.answer is None and population.signals.echo, population.answer
+    population = real_qa.ask("What is the population of Dongying District?")
+    assert population.answer is None and population.signals.numberless, population.answer
     # the count in the unit asked for, and a company rather than a span across the title
     counted = real_qa.ask("垦利区征集了多少项民生“微实事”?")
     assert counted.answer == "1278项" and "held no count in 条/项" in counted.reason, counted.reason
+    crabs = real_qa.ask("Who signed the cooperation agreement on hairy crabs with Kenli?")
+    assert crabs.answer == "上海海洋大学、山东省淡水渔业研究院", crabs.reason  # not Kenli's own government
     company = real_qa.ask("Which company's patent won a China Patent Award of Excellence?")
     assert company.answer == "山东国瓷功能材料股份有限公司", company.answer
     # the same questions answered where the item says it

@@ -175,6 +175,10 @@ class Config:
     reader_money_refusal: bool = True
     reader_counted_refusal: bool = True
     reader_echo_refusal: bool = True
+    # - numeral: a number asked for (count, money, quantity, percentage), a span with no numeral,
+    #   and a reader that itself prefers no answer (margin < 0): "What is the population of
+    #   Dongying District?" -> 龙居镇龙栖湿地公园 at -6.9 (found asking as a new user)
+    reader_numeral_refusal: bool = True
 
     # --- abstention ("the roundup does not say") ---
     abstain: bool = True

@@ -32,6 +32,8 @@ _REASONS_ZH = [
     (r"the best item holds no answer of the kind the question asks for", "最相关的条目中没有所问类型的答案"),
     (r"the question counts (.+), which the best item does not mention", r"最相关的条目没有提到问题所数的\1"),
     (r"the reader's span only repeats the question", "阅读模型找到的只是问题本身的词"),
+    (r"the question asks for a number; the reader's span holds none and it prefers no answer",
+     "问题问的是数字,阅读模型找到的片段中没有数字,且它倾向于没有答案"),
     (r"the best item covers too little of the question \(missing: (.*)\)", r"最相关的条目与问题重合太少(缺少:\1)"),
     (r"the reader finds no answer in the best item.*", "阅读模型在最相关的条目中找不到答案"),
     (r"only (.+) was searched; the rest of the roundup does not say either", r"只检索了\1;综述的其他部分也没有答案"),

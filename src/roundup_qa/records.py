@@ -102,6 +102,7 @@ class Signals:
     reader_margin: float | None = None  # the reader's best span over its no-answer score
     uncounted: str | None = None  # the noun a "how many" question counts, absent from the item
     echo: bool = False  # the answer span (a date or number asked for) only repeats the question
+    numberless: bool = False  # a number asked for, a span with no numeral, a reader preferring no answer
 
     def to_dict(self) -> dict:
         return {
@@ -115,6 +116,7 @@ class Signals:
             "reader_margin": self.reader_margin,
             "uncounted": self.uncounted,
             "echo": self.echo,
+            "numberless": self.numberless,
         }
 
     @classmethod

@@ -29,6 +29,7 @@ ABLATIONS: dict[str, dict] = {
     "reader, no refusal on a span that is no amount": {"reader": "model", "reader_money_refusal": False},
     "reader, no refusal on the counted noun": {"reader": "model", "reader_counted_refusal": False},
     "reader, no refusal on a span repeating the question": {"reader": "model", "reader_echo_refusal": False},
+    "reader, no refusal on a numberless span": {"reader": "model", "reader_numeral_refusal": False},
     "reader, English question as asked": {"reader": "model", "reader_question_en": "plain"},
     "reader, English + bridge terms appended": {"reader": "model", "reader_question_en": "appended"},
     "reader, int8 weights": {"reader": "model", "reader_precision": "int8"},

@@ -23,7 +23,7 @@ from ..config import Config
 from ..records import FusedHit, Hit, Signals
 from ..retrieval.hybrid import HybridRetriever, LexicalQuery
 from ..store import StoredIndex
-from .abstain import coverage, decide, echoes, missing_names, month_conflict, thresholds, uncounted
+from .abstain import coverage, decide, echoes, missing_names, month_conflict, numberless, thresholds, uncounted
 from .candidates import Candidate, extract
 from .choice import Span, choose_span, clause_scores
 from .model import Reader, Reading
@@ -32,6 +32,7 @@ from .span import SNAP_TYPES, one_line, past_named_lead, shape, typed_alternativ
 from .types import ACCEPTS
 from .units import unit_of
 
+NUMBERS = frozenset({"count", "money", "quantity", "percentage"})  # asked-for types written with numerals
 _ORDINAL = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}
 
 
@@ -259,6 +260,7 @@ class Answerer:
         c = self.config
         counted = self.retriever.tokenizer.tagged(analysis.counted) if analysis.counted else []
         judged = self.model is not None and analysis.type in SNAP_TYPES
+        span_text = item.text[read.span.start : read.span.end]
         return Signals(
             coverage=cov,
             uncovered=uncovered,
@@ -271,9 +273,11 @@ class Answerer:
             dense_rank=read.hit.ranks.get("dense"),
             reader_margin=read.margin,
             uncounted=uncounted(counted, item.text) if judged and c.reader_counted_refusal else None,
-            echo=judged
-            and c.reader_echo_refusal
-            and echoes(item.text[read.span.start : read.span.end], text, query.groups),
+            echo=judged and c.reader_echo_refusal and echoes(span_text, text, query.groups),
+            numberless=judged
+            and analysis.type in NUMBERS
+            and c.reader_numeral_refusal
+            and numberless(span_text, read.margin),
         )
 
     def refusal(self, signals: Signals, lang: str) -> str | None:

@@ -132,8 +132,10 @@ def shape(
         # but not a list that holds a place (河口区与X公司: the parties, one asked for)
         lists = [c for c in overlapping if c.type == "list" and c.start <= start and c.end >= end
                  and c.end - c.start > end - start]  # fmt: skip
-        if expected == "organisation":
-            places = [c for c in candidates if c.type in ("place", "venue")]
+        if expected == "organisation":  # a place inside a name (垦利区人民政府) is no place of the list
+            orgs = [c for c in candidates if c.type == "organisation"]
+            places = [c for c in candidates if c.type in ("place", "venue")
+                      and not any(o.start <= c.start and c.end <= o.end for o in orgs)]  # fmt: skip
             lists = [c for c in lists if not any(p.start >= c.start and p.end <= c.end for p in places)]
         if lists:
             best = max(lists, key=lambda c: (c.end - c.start, -c.start))
