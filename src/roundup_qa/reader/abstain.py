@@ -159,10 +159,10 @@ def decide(
         return f"the question counts {s.uncounted}, which the best item does not mention"
     if s.echo:
         return "the reader's span only repeats the question"
-    if s.numberless:
-        return "the question asks for a number; the reader's span holds none and it prefers no answer"
     if s.type_found is False:
         return "the best item holds no answer of the kind the question asks for"
+    if s.numberless:  # after the item's own lack of a number, which says more
+        return "the question asks for a number; the reader's span holds none and it prefers no answer"
     if s.coverage is not None and s.coverage < min_coverage:
         missing = "、".join(s.uncovered[:5])
         return f"the best item covers too little of the question (missing: {missing})"
