@@ -285,6 +285,13 @@ def test_a_partner_the_question_names_leaves_the_list():
     start, end = 1, text.index("共同")
     assert past_named_lead(text, start, end, ["公司", "建设"]) == start
     assert past_named_lead(text, start, end, []) == start
+    # before 、 only a bare place the question names leads: "Which companies signed … in Hekou?"
+    text = "河口区、新疆金风科技股份有限公司、中车永济电机有限公司三方"
+    end = text.index("三方")
+    assert text[past_named_lead(text, 0, end, ["河口", "风电"]) : end] == "新疆金风科技股份有限公司、中车永济电机有限公司"
+    text = "河口区第二人民医院、河口区妇幼保健院揭牌"
+    end = text.index("揭牌")
+    assert past_named_lead(text, 0, end, ["河口区", "医疗机构"]) == 0  # a hospital of Hekou stays
 
 
 def test_a_best_span_of_the_wrong_type_gives_way_to_the_readers_next_typed_one():

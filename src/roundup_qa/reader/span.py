@@ -77,7 +77,8 @@ def one_line(
     return next((alt for alt in alternatives if "\n" not in text[alt[0] : alt[1]].strip()), None)
 
 
-_NAMED_LEAD = re.compile(r"([^、与和及,,。]{2,30}?)[与和]")
+_NAMED_LEAD = re.compile(r"([^、与和及,,。]{2,30}?)([与和、])")
+_PLACE_ENDS = "区县市镇"
 
 
 def past_named_lead(text: str, start: int, end: int, terms: list[str]) -> int:
@@ -85,12 +86,17 @@ def past_named_lead(text: str, start: int, end: int, terms: list[str]) -> int:
     哪些高校签约?" is answered 天津工业大学、山东工商学院, not 万达集团与天津工业大学、…. The lead
     is the list's first name when 与/和 follows it and it holds a word of the question
     (`terms`: its Chinese words, an English question's bridge translations) other than a
-    kind of organisation (公司, 集团: 由哪些公司共同建设 names no company)."""
+    kind of organisation (公司, 集团: 由哪些公司共同建设 names no company). Before 、 only a
+    bare place the question names leads ("Which companies signed … in Hekou?": 河口区、新疆金风…
+    loses 河口区, 河口区第二人民医院、… keeps its hospital)."""
     m = _NAMED_LEAD.match(text, start, end)
     if not m or m.end() >= end:
         return start
     lead = normalize(m.group(1))
     named = [t for t in map(normalize, terms) if len(t) >= 2 and not any(t in kind for kind in ORG_SUFFIXES)]
+    if m.group(2) == "、":
+        bare = {lead, lead[:-1] if lead[-1] in _PLACE_ENDS else lead}
+        return m.end() if bare & set(named) else start
     return m.end() if any(t in lead for t in named) else start
 
 
