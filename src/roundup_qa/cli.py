@@ -371,7 +371,8 @@ def _cmd_train_reader(args: argparse.Namespace, config: Config) -> int:
     cfg = TrainConfig(
         mrc_dir=args.mrc, out=args.out, epochs=args.epochs, train_layers=args.train_layers, lr=args.lr,
         batch_size=args.batch_size, seed=args.seed, limit=args.limit, max_steps=args.max_steps,
-        negatives=args.negatives, codeswitch=args.codeswitch, english=args.english, deleted=args.deleted, warmup=args.warmup, init=args.init,
+        negatives=args.negatives, codeswitch=args.codeswitch, english=args.english, deleted=args.deleted,
+        warmup=args.warmup, init=args.init,
     )  # fmt: skip
     path = train(cfg, resume=args.resume)
     print(f"wrote {path}: copy it to src/roundup_qa/reader/weights/ to ship it (see the model card)")

@@ -30,7 +30,7 @@ from .model import Reader, Reading
 from .question import Analysis
 from .span import SNAP_TYPES, one_line, past_named_lead, shape, typed_alternative
 from .types import ACCEPTS
-from .units import unit_of
+from .units import in_units
 
 NUMBERS = frozenset({"count", "money", "quantity", "percentage"})  # asked-for types written with numerals
 _ORDINAL = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}
@@ -258,9 +258,10 @@ class Answerer:
         if self.config.bridge:
             names += tuple(self.index.bridge.unknown_names(text))
         c = self.config
-        counted = self.retriever.tokenizer.tagged(analysis.counted) if analysis.counted else []
         judged = self.model is not None and analysis.type in SNAP_TYPES
         span_text = item.text[read.span.start : read.span.end]
+        # jieba's POS tagging only where the rule reads it
+        counted = judged and c.reader_counted_refusal and analysis.counted
         return Signals(
             coverage=cov,
             uncovered=uncovered,
@@ -272,7 +273,7 @@ class Answerer:
             bm25_rank=read.hit.ranks.get("bm25"),
             dense_rank=read.hit.ranks.get("dense"),
             reader_margin=read.margin,
-            uncounted=uncounted(counted, item.text) if judged and c.reader_counted_refusal else None,
+            uncounted=uncounted(self.retriever.tokenizer.tagged(counted), item.text) if counted else None,
             echo=judged and c.reader_echo_refusal and echoes(span_text, text, query.groups),
             numberless=judged
             and analysis.type in NUMBERS
@@ -308,5 +309,5 @@ class Answerer:
             return ACCEPTS[expected].get(span.type, 0) > 0
         cands = [c for c in self.candidates(doc) if ACCEPTS[expected].get(c.type, 0) > 0]
         if analysis.units and self.config.reader_unit_refusal:
-            return any(unit_of(c.text).startswith(tuple(analysis.units)) for c in cands)
+            return any(in_units(c.text, analysis.units) for c in cands)
         return bool(cands)

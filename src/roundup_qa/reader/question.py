@@ -127,7 +127,7 @@ def analyze(question: str, lang: str) -> Analysis:
                 continue
             if answer_type != "count":
                 return Analysis(answer_type, why, months)
-            return Analysis(answer_type, why, months, counted_units(text, lang), counted_words(text, lang))
+            return Analysis(answer_type, why, months, *counted(text, lang))
     return Analysis("other", "no interrogative with a known answer type", months)
 
 
@@ -136,20 +136,15 @@ _ZH_COUNTED = re.compile(rf"(?<!哪)(?:多少|几)({alternation(u for u, word in
 _EN_COUNTED = re.compile(rf"\bhow many (?:[a-z-]+ ){{0,3}}?({alternation(COUNTED_EN)})\b")
 
 
-def counted_units(text: str, lang: str) -> frozenset[str]:
-    """The units of what a "how many" question counts: 多少户 -> 户; how many schools -> 所."""
+def counted(text: str, lang: str) -> tuple[frozenset[str], str]:
+    """What a "how many" question counts: the units that count it (多少户 -> 户; how many
+    schools -> 所) and, in Chinese, the words after the question word and its unit
+    (多少家外资企业参加? -> 外资企业参加); empty where it names none."""
     if lang == "en":
         m = _EN_COUNTED.search(text)
-        return COUNTED_EN[m.group(1)] if m else frozenset()
+        return (COUNTED_EN[m.group(1)], "") if m else (frozenset(), "")
     m = _ZH_COUNTED.search(text)
-    return same_units(m.group(1)) if m else frozenset()
-
-
-def counted_words(text: str, lang: str) -> str:
-    """What follows a Chinese "how many" and its unit: 多少家外资企业参加? -> 外资企业参加 ("" for
-    none, or an English question)."""
-    m = _ZH_COUNTED.search(text) if lang == "zh" else None
-    return m.group(2).strip() if m else ""
+    return (same_units(m.group(1)), m.group(2).strip()) if m else (frozenset(), "")
 
 
 def mentioned_months(text: str) -> tuple[int, ...]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from ..retrieval.tokenizer import normalize
 from .candidates import ORG_SUFFIXES, Candidate
 from .types import ACCEPTS
-from .units import unit_of
+from .units import in_units
 
 SNAP_TYPES = frozenset({"date", "money", "count", "quantity", "percentage", "rank"})
 
@@ -51,7 +51,7 @@ def typed_alternative(
     accepts = ACCEPTS[expected]
 
     def fits(c: Candidate) -> bool:
-        return accepts.get(c.type, 0) >= 1.0 and (not units or unit_of(c.text).startswith(tuple(units)))
+        return accepts.get(c.type, 0) >= 1.0 and (not units or in_units(c.text, units))
 
     def typed(a: int, b: int) -> bool:
         return any(c.start < b and c.end > a and fits(c) for c in candidates)

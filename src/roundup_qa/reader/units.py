@@ -47,6 +47,11 @@ def unit_of(count: str) -> str:
     return re.sub(r"^[约近超逾共\d.,，万亿千百十零〇一二三四五六七八九两多余]+", "", count)
 
 
+def in_units(count: str, units: frozenset[str]) -> bool:
+    """Whether a count is in one of `units`, or a unit beginning with one (人次 for 人)."""
+    return unit_of(count).startswith(tuple(units))
+
+
 def same_units(unit: str) -> frozenset[str]:
     """Units that count the same thing, by their English word: 名, 人, 位 all count people."""
     word = COUNT.get(unit)
