@@ -311,12 +311,17 @@ def test_concurrent_clients_get_the_sequential_answers(chat):
 def test_a_question_over_the_limit_gets_a_clear_reply_and_stays_in_the_box(chat, browser):
     page = browser.new_page()
     page.goto(chat.url + "/")
-    question = "河口区" * 300  # 900 characters; the limit is 500
-    _ask(page, question)
     chat_box = page.locator("#chat")
-    chat_box.get_by_text("Not asked", exact=False).wait_for(timeout=30000)
-    assert "900 characters; the limit is 500" in chat_box.inner_text()
-    assert page.locator("#question textarea").input_value() == question  # nothing lost
+    # in the asker's language: a Chinese question is told in Chinese, an English one in English
+    for question, said, limit in (
+        ("河口区" * 300, "无法提问", "问题有900个字,上限是500个字"),  # 900 characters; the limit is 500
+        ("Hekou" * 120, "Not asked", "600 characters; the limit is 500"),
+    ):
+        _ask(page, question)
+        chat_box.get_by_text(said, exact=False).wait_for(timeout=30000)
+        assert limit in chat_box.inner_text()
+        assert page.locator("#question textarea").input_value() == question  # nothing lost
+        page.locator("#question textarea").fill("")
     page.close()
 
 

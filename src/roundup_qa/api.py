@@ -18,32 +18,22 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .guard import ServingLimits, error_body
 from .pipeline import TOP_K_MAX, InputError, RoundupQA
 from .store import FORMAT_VERSION
 from .version import __version__
 
 MAX_BODY_BYTES = 64 * 1024  # a question is at most a few KB; anything bigger is refused unread
 access_log = logging.getLogger("roundup_qa.access")
-
-
-@dataclass(frozen=True)
-class ServingLimits:
-    """How much the server takes on at once (`roundup-qa serve` options)."""
-
-    threads: int = max(1, os.cpu_count() or 1)  # answering threads: one per core
-    queue: int = 64  # requests answering or waiting; past it, 503 + Retry-After at once
-    deadline_s: float = 10.0  # a request not started within this gets 503
-    log_questions: bool = False  # put the question text in the access log
 
 
 class AskRequest(BaseModel):
@@ -91,11 +81,11 @@ class ApiError(Exception):
         self.status, self.field, self.message, self.retry_after = status, field, message, retry_after
 
 
-def error_response(
-    status: int, field: str | None, message: str, retry_after: int | None = None
-) -> JSONResponse:
+def error_response(status: int, field: str | None, message: str, retry_after: int | None = None) -> Response:
     headers = {"Retry-After": str(retry_after)} if retry_after else None
-    return JSONResponse({"error": message, "field": field}, status_code=status, headers=headers)
+    return Response(
+        error_body(message, field), status_code=status, headers=headers, media_type="application/json"
+    )
 
 
 class Metrics:
@@ -133,39 +123,63 @@ class Metrics:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
 
 
+class Busy(Exception):
+    """No answering thread took the question in time, or too many are inside already."""
+
+
 class Gate:
-    """Bounded admission to answering: a fixed pool of threads, at most `queue` requests
-    inside at once (503 + Retry-After past it), and a deadline for starting."""
+    """Bounded admission to answering, one for the API and the chat together: a fixed pool
+    of threads, at most `queue` questions inside at once (refused past it at once), and a
+    deadline for starting that holds while a question waits (it is taken out of the queue
+    then, not answered late)."""
 
     def __init__(self, limits: ServingLimits, metrics: Metrics) -> None:
         self.limits, self.metrics = limits, metrics
         self.executor = ThreadPoolExecutor(limits.threads, thread_name_prefix="roundup-qa-ask")
-        self.inside = 0  # touched only on the event loop
+        self.inside = 0
+        self._lock = threading.Lock()
 
-    async def run(self, fn, *args):
-        if self.inside >= self.limits.queue:
-            raise ApiError(
-                503, None, f"busy: {self.inside} questions are being answered; try again", retry_after=1
-            )
-        self.inside += 1
-        self.metrics.queue.set(self.inside)
-        enqueued = time.monotonic()
+    def _enter(self) -> None:
+        with self._lock:
+            if self.inside >= self.limits.queue:
+                raise Busy(f"busy: {self.inside} questions are being answered; try again")
+            self.inside += 1
+            self.metrics.queue.set(self.inside)
 
-        def timed():
-            if time.monotonic() - enqueued > self.limits.deadline_s:
-                return None  # waited past its deadline: not answered
-            return fn(*args)
-
-        try:
-            result = await asyncio.get_running_loop().run_in_executor(self.executor, timed)
-        finally:
+    def _leave(self) -> None:
+        with self._lock:
             self.inside -= 1
             self.metrics.queue.set(self.inside)
-        if result is None:
-            raise ApiError(
-                503, None, f"busy: not started within {self.limits.deadline_s:g} s; try again", retry_after=1
-            )
-        return result
+
+    def _late(self) -> Busy:
+        return Busy(f"busy: not started within {self.limits.deadline_s:g} s; try again")
+
+    async def run(self, fn, *args):
+        """`fn(*args)` on an answering thread (the API); Busy when refused."""
+        self._enter()
+        try:
+            future = self.executor.submit(fn, *args)
+            waited = asyncio.wrap_future(future)
+            done, _ = await asyncio.wait({waited}, timeout=self.limits.deadline_s)
+            if not done and future.cancel():  # still waiting: refused now, not answered late
+                raise self._late()
+            return await waited  # started in time: its answer is bounded (read_question_chars)
+        finally:
+            self._leave()
+
+    def call(self, fn, *args):
+        """`fn(*args)` on an answering thread, from a thread of the chat; Busy when refused."""
+        from concurrent.futures import wait
+
+        self._enter()
+        try:
+            future = self.executor.submit(fn, *args)
+            done, _ = wait([future], timeout=self.limits.deadline_s)
+            if not done and future.cancel():
+                raise self._late()
+            return future.result()
+        finally:
+            self._leave()
 
 
 def router(qa: RoundupQA, gate: Gate, metrics: Metrics) -> APIRouter:
@@ -210,7 +224,10 @@ def router(qa: RoundupQA, gate: Gate, metrics: Metrics) -> APIRouter:
             metrics.answered(record, profile, time.perf_counter() - t0)
             return record
 
-        record = await gate.run(answer)
+        try:
+            record = await gate.run(answer)
+        except Busy as busy:
+            raise ApiError(503, None, str(busy), retry_after=1) from None
         request.state.outcome = "answered" if record["answer"] is not None else "refused"
         return record
 
@@ -279,7 +296,7 @@ def _sentence(error: dict) -> str:
     return f"{loc}: {error['msg']}"
 
 
-def install(app, qa: RoundupQA, limits: ServingLimits | None = None) -> None:
+def install(app, qa: RoundupQA, limits: ServingLimits | None = None) -> Gate:
     """Add the API, its JSON errors, its OpenAPI page (/api/docs, assets from the
     swagger-ui-py package: nothing is fetched from a CDN), /metrics and the access log to
     the FastAPI `app`."""
@@ -347,3 +364,5 @@ def install(app, qa: RoundupQA, limits: ServingLimits | None = None) -> None:
             swagger_favicon_url="/api/docs-assets/favicon-32x32.png",
             swagger_ui_parameters={"validatorUrl": None},  # no call to validator.swagger.io
         )
+
+    return gate

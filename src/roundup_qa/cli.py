@@ -42,6 +42,21 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    finally:
+        _close_opened()
+
+
+_OPENED: list = []  # every RoundupQA a command made, closed before the process exits
+
+
+def _opened(qa):
+    _OPENED.append(qa)
+    return qa
+
+
+def _close_opened() -> None:
+    while _OPENED:
+        _OPENED.pop().close()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -135,6 +150,15 @@ def _parser() -> argparse.ArgumentParser:
         "--deleted", type=float, default=0.0,
         help="share of questions that also get their paragraph, less the answer's sentence, as a no-answer window",
     )  # fmt: skip
+    t.add_argument(
+        "--neighbour", type=float, default=0.0,
+        help="share of questions that also get a BM25-similar paragraph lacking their answer, as a no-answer window",
+    )  # fmt: skip
+    t.add_argument(
+        "--altered", type=float, default=0.0,
+        help="share of questions that also get their year, number, ordinal or name changed, against "
+        "the window that held the answer, as a no-answer window",
+    )  # fmt: skip
     t.add_argument("--warmup", type=float, default=0.06, help="share of steps warming up")
     t.add_argument("--init", help="a reader delta to continue from (default: the packaged model)")
     t.add_argument("--limit", type=int, help="first N training questions only (smoke runs)")
@@ -162,11 +186,21 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--threads", type=int, help="answering threads (default: one per core)")
     s.add_argument(
         "--queue-limit", type=int, default=64,
-        help="API requests answering or waiting at once; past it, 503 with Retry-After (default 64)",
+        help="questions (API and chat together) answering or waiting at once; past it, 503 with "
+        "Retry-After, or a busy reply in the chat (default 64)",
     )  # fmt: skip
     s.add_argument(
-        "--deadline", type=float, default=10.0, help="seconds a request may wait to start (default 10)"
-    )
+        "--deadline", type=float, default=10.0,
+        help="seconds a question may wait to start; it is refused when they pass (default 10)",
+    )  # fmt: skip
+    s.add_argument(
+        "--header-timeout", type=float, default=10.0,
+        help="seconds a connection has to send its request head before it is closed (default 10)",
+    )  # fmt: skip
+    s.add_argument(
+        "--body-timeout", type=float, default=10.0,
+        help="seconds a request has to send its body before 408 (default 10)",
+    )  # fmt: skip
     s.add_argument("--log-questions", action="store_true", help="put question texts in the access log")
     s.add_argument(
         "--workers", type=int, default=1,
@@ -229,14 +263,14 @@ def _parse(value: str, kind: type, key: str) -> object:
 def _load(args: argparse.Namespace, config: Config, rebuild: bool = True):
     from .pipeline import RoundupQA
 
-    return RoundupQA.load(args.index, corpus=args.corpus, config=config, rebuild=rebuild)
+    return _opened(RoundupQA.load(args.index, corpus=args.corpus, config=config, rebuild=rebuild))
 
 
 def _cmd_build(args: argparse.Namespace, config: Config) -> int:
     from .pipeline import RoundupQA
 
     t0 = time.perf_counter()
-    qa = RoundupQA.build(args.corpus, args.index, config)
+    qa = _opened(RoundupQA.build(args.corpus, args.index, config))
     n = len(qa.index.items)
     where = args.index if config.backend == "files" else f"{config.milvus_uri} ({qa.backend.version})"
     print(f"built {where}: {n} items from {args.corpus} in {time.perf_counter() - t0:.1f} s")
@@ -372,6 +406,7 @@ def _cmd_train_reader(args: argparse.Namespace, config: Config) -> int:
         mrc_dir=args.mrc, out=args.out, epochs=args.epochs, train_layers=args.train_layers, lr=args.lr,
         batch_size=args.batch_size, seed=args.seed, limit=args.limit, max_steps=args.max_steps,
         negatives=args.negatives, codeswitch=args.codeswitch, english=args.english, deleted=args.deleted,
+        neighbour=args.neighbour, altered=args.altered,
         warmup=args.warmup, init=args.init,
     )  # fmt: skip
     path = train(cfg, resume=args.resume)
@@ -390,7 +425,10 @@ def _cmd_serve(args: argparse.Namespace, config: Config) -> int:
     if config.engine_threads == 0:  # questions answered side by side: one engine thread each
         config = config.with_overrides(engine_threads=1)
     feedback = None if args.feedback.lower() == "none" else args.feedback
-    limits = ServingLimits(queue=args.queue_limit, deadline_s=args.deadline, log_questions=args.log_questions)
+    limits = ServingLimits(
+        queue=args.queue_limit, deadline_s=args.deadline, log_questions=args.log_questions,
+        header_timeout_s=args.header_timeout, body_timeout_s=args.body_timeout,
+    )  # fmt: skip
     if args.threads:
         limits = dataclasses.replace(limits, threads=args.threads)
     if args.workers > 1:

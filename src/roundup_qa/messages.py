@@ -36,6 +36,9 @@ _REASONS_ZH = [
      "问题问的是数字,阅读模型找到的片段中没有数字,且它倾向于没有答案"),
     (r"the best item covers too little of the question \(missing: (.*)\)", r"最相关的条目与问题重合太少(缺少:\1)"),
     (r"the reader finds no answer in the best item.*", "阅读模型在最相关的条目中找不到答案"),
+    (r"the question is (\d+) characters; the limit is (\d+)", r"问题有\1个字,上限是\2个字"),
+    (r"busy: .*", "服务繁忙,请稍后再试"),
+    (r"unknown district (.+); known: (.*)", r"没有这个县区:\1;可选:\2"),
     (r"only (.+) was searched; the rest of the roundup does not say either", r"只检索了\1;综述的其他部分也没有答案"),
     (r"only (.+) was searched; outside it, item #(\d+) in (.+) answers: (.*)", r"只检索了\1;在此之外,第\2条(\3)给出答案:\4"),
 ]  # fmt: skip
@@ -68,6 +71,31 @@ def in_language(sentence: str, lang: str) -> str:
             if re.fullmatch(pattern, sentence):
                 return re.sub(pattern, chinese, sentence)
     return sentence
+
+
+def not_asked_markdown(message: str, lang: str) -> str:
+    """The reply to a question that was not asked (over a limit, or the server busy), in the asker's language."""
+    if lang == "zh":
+        return f"**无法提问:** {text(in_language(message, 'zh'))}"
+    return f"**Not asked:** {text(message)}"
+
+
+_SCORE = re.compile(r"(scoring) ([+-]\d+(?:\.\d+)?) over no answer \(p=[0-9.]+\)")
+
+
+def plain_explanation(explanation: str, lang: str) -> str:
+    """How the answer was chosen, with the reader's score in words (the number stays in the JSON)."""
+    if lang == "zh":
+        found = _SCORE.search(explanation)
+        sure = "" if not found else f"(把握{_sureness(float(found.group(2)), 'zh')})"
+        return f"阅读模型从最相关的条目中原文摘取了这段答案{sure}"
+    return _SCORE.sub(lambda m: f"(the reader is {_sureness(float(m.group(2)), 'en')})", explanation)
+
+
+def _sureness(margin: float, lang: str) -> str:
+    """The reader's margin over "no answer" in words: +8 and up it overrules the rules, below 0 it prefers no answer."""
+    words = {"en": ("sure", "fairly sure", "unsure"), "zh": ("较大", "一般", "较小")}[lang]
+    return words[0] if margin >= 8 else words[1] if margin >= 0 else words[2]
 
 
 def chip(item: int, district: str, title: str, title_gloss: str | None = None) -> str:
@@ -127,7 +155,7 @@ def evidence_markdown(answer: Answer, display: Display | None = None) -> str:
     labels = LABELS[lang]
     out = []
     if answer.answer is not None:
-        out.append(f"*{labels['why']}: {text(answer.explanation)}*")
+        out.append(f"*{labels['why']}: {text(plain_explanation(answer.explanation, lang))}*")
     if answer.searched_for:
         out.append(f"*{labels['searched']}: {text(' '.join(answer.searched_for))}*")
     c = answer.citation

@@ -204,6 +204,14 @@ class RoundupQA:
             return cls.build(corpus_dir, index_dir, config, embedder, progress)
         return cls(stored, config, embedder)
 
+    def close(self) -> None:
+        """Let go of what the index holds open: a Milvus connection and, for a milvus-lite
+        .db, its in-process server (left to the interpreter's exit, it aborted the process
+        after a successful build in 2 of 6 runs). Nothing to do for the files backend."""
+        store = getattr(self.backend, "store", None)
+        if store is not None and hasattr(store, "close"):
+            store.close()
+
     def warm_up(self) -> RoundupQA:
         """Load the query encoder and jieba now rather than on the first question."""
         self.embedder.load_query_encoder()
@@ -258,6 +266,8 @@ class RoundupQA:
         def too_long(n: int) -> InputError:
             return InputError("question", f"the question is {n} characters; the limit is {limit}", 413)
 
+        if question is not None and not isinstance(question, str):
+            raise InputError("question", f"the question must be text, not {type(question).__name__}")
         if isinstance(question, str) and len(question) > 16 * limit:  # too long to be worth cleaning
             raise too_long(len(question))
         text, notes = clean_question(question)
@@ -292,6 +302,7 @@ class RoundupQA:
             )  # fmt: skip
 
         watch.lap("clean")
+        question, text = text, text[: c.read_question_chars]  # what the models read is capped
         query = self.retriever.lexical_query(text)
         searched = self.retriever.shown_terms(query)
         analysis = analyze(text, lang)
@@ -311,7 +322,7 @@ class RoundupQA:
         passages = [self._passage(h) for h in fused[:top_k]]
         if not fused:
             return Answer(
-                question=text, answer=None, citation=None, passages=passages, lang=lang, searched_for=searched,
+                question=question, answer=None, citation=None, passages=passages, lang=lang, searched_for=searched,
                 reason="no item of the roundup shares a word with the question", notes=notes,
             )  # fmt: skip
         read = self.answerer.read(fused, text, lang, query, searched, analysis, qvec, early)
@@ -319,7 +330,7 @@ class RoundupQA:
         watch.lap("span")
         signals = self.answerer.signals(read, text, query, analysis)
         common = dict(
-            question=text, passages=passages, lang=lang, searched_for=searched, notes=notes,
+            question=question, passages=passages, lang=lang, searched_for=searched, notes=notes,
             expected_type=analysis.type, why=analysis.why, signals=signals,
         )  # fmt: skip
         refusal = self.answerer.refusal(signals, lang)

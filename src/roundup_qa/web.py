@@ -20,29 +20,27 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .api import ServingLimits
+from .api import Busy, Gate, Metrics
 from .api import install as install_api
 from .config import Config
 from .feedback import FeedbackStore
+from .guard import Guard, ServingLimits, uvicorn_options
 from .messages import (  # noqa: F401  (reply_markdown, text: part of this module's interface)
     Display,
     evidence_markdown,
     evidence_title,
     items_html,
+    not_asked_markdown,
     reply_markdown,
     text,
     welcome_markdown,
 )
-from .pipeline import InputError, RoundupQA
+from .pipeline import InputError, RoundupQA, detect_language
 from .version import __version__
 
 log = logging.getLogger(__name__)
 
 ALL_DISTRICTS = "全部 · All"
-# ask() is CPU-bound (~20 ms); one per core on these 2-core machines. Queue concurrency
-# 1, 2 and 4 gave the same throughput under 50 clients (README, Robustness), the Gradio
-# round trip dominating
-CONCURRENCY = 2
 # the answer span in the evidence: dark text on amber in both themes (the theme's own text
 # colour on the browser's yellow mark was near-white on yellow in the dark theme, 1.02:1);
 # contrast 11.8:1 light, 12.3:1 dark (tests/test_web.py measures it from the rendered styles)
@@ -60,12 +58,20 @@ HINT = "请输入问题 · Type a question first"
 def build_demo(
     qa: RoundupQA,
     compact: bool = False,
-    concurrency: int = CONCURRENCY,
+    concurrency: int | None = None,
     feedback: FeedbackStore | None = None,
+    gate: Gate | None = None,
 ):
     """The Gradio Blocks app (not launched). `compact` is the sidebar widget. With `feedback`,
-    a thumbs up / down on an answer is stored there (nothing is stored without a click)."""
+    a thumbs up / down on an answer is stored there (nothing is stored without a click).
+    Questions are answered through `gate` (shared with the JSON API when served): the same
+    threads, queue bound and deadline as the API, and the same "busy, try again"."""
     import gradio as gr
+
+    gate = gate or Gate(ServingLimits(), Metrics())
+    # Gradio hands every event to the gate at once (the gate bounds and times the wait);
+    # Gradio's own queue holds at most as many more before it answers 503
+    concurrency = concurrency or gate.limits.queue
 
     districts = qa.districts
     display = Display.of(qa)
@@ -75,20 +81,21 @@ def build_demo(
     choices = [ALL_DISTRICTS] + [f"{english[d]} · {d}" if d in english else d for d in districts]
     by_choice = {c: c.split(" · ")[-1] for c in choices[1:]}  # "Hekou District · 河口区" -> 河口区
 
-    def respond(message: str, history: list, records: dict, district: str = ALL_DISTRICTS):
+    async def respond(message: str, history: list, records: dict, district: str = ALL_DISTRICTS):
         if not (message or "").strip():  # nothing asked: a hint, no bubble, no reply
             gr.Info(HINT)
             return list(history or []), "", gr.skip(), records
         chosen = by_choice.get(district) if district and district != ALL_DISTRICTS else None
+        lang = detect_language(message)
         try:
-            answer = qa.ask(message, district=chosen)
-        except InputError as err:  # the same limits as every door: say so, keep the question
+            answer = await gate.run(qa.ask, message, 5, chosen)
+        except (InputError, Busy) as err:  # the same limits as every door: say so, keep the question
             shown = message[: qa.config.max_question_chars] + (
                 "…" if len(message) > qa.config.max_question_chars else ""
             )
             history = list(history or []) + [
                 {"role": "user", "content": text(shown)},
-                {"role": "assistant", "content": f"**无法提问 · Not asked:** {text(str(err))}"},
+                {"role": "assistant", "content": not_asked_markdown(str(err), lang)},
             ]
             return history, message, gr.skip(), records
         evidence = evidence_markdown(answer, display)
@@ -109,12 +116,15 @@ def build_demo(
 
     rate.__annotations__["like"] = gr.LikeData  # Gradio finds the event data by this annotation
 
-    def ask(question: str, top_k: int = 5, district: str = "") -> dict:
+    async def ask(question: str, top_k: int = 5, district: str = "") -> dict:
         """Answer a question about the roundup; returns the answer record (RoundupQA.ask().to_dict())."""
         try:
-            return qa.ask(question, top_k=int(top_k), district=district or None).to_dict()
-        except InputError as err:
-            raise gr.Error(str(err)) from None
+            # the inputs as sent, checked like every door's (RoundupQA.check): "abc" or 2.7 for
+            # top_k, or a number for the question, is refused by name, never coerced
+            qa.check(question, top_k, district or None)
+            return (await gate.run(qa.ask, question, top_k, district or None)).to_dict()
+        except (InputError, Busy) as err:
+            raise gr.Error(str(err), print_exception=False) from None  # a refusal, not a server fault
 
     with gr.Blocks(title="roundup-qa", analytics_enabled=False, fill_height=compact) as demo:
         if not compact:
@@ -156,7 +166,7 @@ def build_demo(
             chatbot.like(rate, [records], None, api_visibility="private")
         if not compact:
             gr.api(ask, api_name="ask")
-    demo.queue(default_concurrency_limit=concurrency)
+    demo.queue(default_concurrency_limit=concurrency, max_size=gate.limits.queue)
     return demo
 
 
@@ -174,7 +184,7 @@ def frame_policy(origins: Sequence[str], anyone: bool = False) -> str:
 def create_app(
     qa: RoundupQA,
     frame_ancestors: Sequence[str] = (),
-    concurrency: int = CONCURRENCY,
+    concurrency: int | None = None,
     limits: ServingLimits | None = None,
     feedback: FeedbackStore | None = None,
 ):
@@ -211,12 +221,15 @@ def create_app(
         response.headers["Referrer-Policy"] = "no-referrer"
         return response
 
-    install_api(app, qa, limits)  # /api/..., /metrics: before the chat, which is mounted at the root
+    limits = limits or ServingLimits()
+    gate = install_api(app, qa, limits)  # /api/..., /metrics: before the chat, which is mounted at the root
+    api_routes = list(app.routes)  # the API's own, before the chat is mounted at the root
     theme = gr.themes.Default()  # local fonts only: nothing is fetched from a CDN
-    widget, chat = build_demo(qa, True, concurrency, feedback), build_demo(qa, False, concurrency, feedback)
+    widget = build_demo(qa, True, concurrency, feedback, gate)
+    chat = build_demo(qa, False, concurrency, feedback, gate)
     app = gr.mount_gradio_app(app, widget, path="/widget", theme=theme, footer_links=[], css=CSS)
     app = gr.mount_gradio_app(app, chat, path="", theme=theme, css=CSS)
-    return app
+    return Guard(app, limits, api_routes)  # the one policy of every route (guard.py)
 
 
 def serve(
@@ -232,9 +245,10 @@ def serve(
 
     qa.warm_up()
     _json_access_log()
+    limits = limits or ServingLimits()
     app = create_app(qa, frame_ancestors, limits=limits, feedback=_store(feedback))
     log.info("chat on http://%s:%d/ (widget: /widget/)", host, port)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level="warning", **uvicorn_options(limits))
 
 
 WORKER_ENV = "ROUNDUP_QA_WORKER"  # how `serve_workers` tells each worker what to load
@@ -263,8 +277,9 @@ def serve_workers(
     })  # fmt: skip
     log.info("chat on http://%s:%d/ from %d worker processes", host, port, workers)
     uvicorn.run(
-        "roundup_qa.web:worker_app", factory=True, host=host, port=port, workers=workers, log_level="warning"
-    )
+        "roundup_qa.web:worker_app", factory=True, host=host, port=port, workers=workers, log_level="warning",
+        **uvicorn_options(limits),
+    )  # fmt: skip
 
 
 def worker_app():
@@ -273,9 +288,9 @@ def worker_app():
     _json_access_log()
     qa = RoundupQA.load(spec["index"], corpus=spec["corpus"], config=Config(**spec["config"]), rebuild=False)
     qa.warm_up()
-    return create_app(
-        qa, spec["frame_ancestors"], limits=ServingLimits(**spec["limits"]), feedback=_store(spec["feedback"])
-    )
+    limits = ServingLimits(**spec["limits"])
+    uvicorn_options(limits)  # this process's copy of the policy's connection timeouts
+    return create_app(qa, spec["frame_ancestors"], limits=limits, feedback=_store(spec["feedback"]))
 
 
 def _store(path: str | os.PathLike | None) -> FeedbackStore | None:
@@ -310,7 +325,7 @@ def start(
     host: str = "127.0.0.1",
     port: int = 0,
     frame_ancestors: Sequence[str] = (),
-    concurrency: int = CONCURRENCY,
+    concurrency: int | None = None,
     limits: ServingLimits | None = None,
     feedback: str | os.PathLike | None = None,
 ) -> Running:
@@ -324,11 +339,13 @@ def start(
             s.bind((host, 0))
             port = s.getsockname()[1]
     qa.warm_up()
+    limits = limits or ServingLimits()
     config = uvicorn.Config(
         create_app(qa, frame_ancestors, concurrency, limits, _store(feedback)),
         host=host,
         port=port,
         log_level="warning",
+        **uvicorn_options(limits),
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

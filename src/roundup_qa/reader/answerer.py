@@ -23,7 +23,16 @@ from ..config import Config
 from ..records import FusedHit, Hit, Signals
 from ..retrieval.hybrid import HybridRetriever, LexicalQuery
 from ..store import StoredIndex
-from .abstain import coverage, decide, echoes, missing_names, month_conflict, numberless, thresholds, uncounted
+from .abstain import (
+    coverage,
+    decide,
+    echoes,
+    missing_names,
+    month_conflict,
+    numberless,
+    thresholds,
+    uncounted,
+)
 from .candidates import Candidate, extract
 from .choice import Span, choose_span, clause_scores
 from .model import Reader, Reading

@@ -12,7 +12,6 @@ import json
 import logging
 import math
 import random
-import re
 import subprocess
 import time
 from dataclasses import asdict, dataclass, field
@@ -20,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .mrc import MRC_FILES, load_mrc, split
+from .mrc import TRAIN_FILES, load_mrc, split
+from .negatives import without_answer_sentence  # noqa: F401  (re-exported)
 from .windows import PAD, ReaderTokenizer, WindowSpec
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class TrainConfig:
     mrc_dir: str = "../shared/mrc"
-    files: tuple[str, ...] = MRC_FILES
+    files: tuple[str, ...] = TRAIN_FILES
     out: str = "reader-run"  # checkpoints, log, final delta
     epochs: float = 2.0
     batch_size: int = 16
@@ -47,6 +47,11 @@ class TrainConfig:
     # sentence holding the answer deleted: the topic, the names and the question's words are
     # all still there, only the fact asked for is not (SQuAD 2.0's hardest kind of negative)
     deleted: float = 0.0
+    # share of questions that also get a BM25 neighbour paragraph lacking their answer
+    neighbour: float = 0.0
+    # share of questions that also get their year/number/ordinal/name changed, against the
+    # window that held the answer (negatives.Alterer)
+    altered: float = 0.0
     checkpoint_minutes: float = 5.0
     limit: int | None = None  # first N training questions only (smoke runs, learning curves)
     max_steps: int | None = None
@@ -71,10 +76,14 @@ def _sample(window, start: int, end: int) -> Sample:
 
 def build_samples(examples, tok: ReaderTokenizer, cfg: TrainConfig, progress: bool = True) -> list[Sample]:
     """One answer-bearing window per question, plus no-answer windows SQuAD 2.0 style: another
-    window of the same paragraph, or a paragraph of the same article (else any) lacking the answer."""
+    window of the same paragraph or another paragraph (`negatives`), a BM25 neighbour of the
+    question (`neighbour`), the paragraph less the answer's sentence (`deleted`), the question
+    with a year, number, ordinal or name changed against its own window (`altered`)."""
     from tqdm import tqdm
 
+    from ..retrieval.tokenizer import Tokenizer
     from .codeswitch import CodeSwitcher, EnglishOrder
+    from .negatives import Alterer, Neighbours
 
     rng = random.Random(cfg.seed)
     switch = CodeSwitcher(cfg.seed) if cfg.codeswitch > 0 or cfg.english > 0 else None
@@ -85,14 +94,24 @@ def build_samples(examples, tok: ReaderTokenizer, cfg: TrainConfig, progress: bo
         if e.context not in paras:
             paras.append(e.context)
     contexts = [c for paras in by_article.values() for c in paras]
+    words = Tokenizer()
+    near = Neighbours(contexts, words, progress) if cfg.neighbour > 0 else None
+    alter = None
+    if cfg.altered > 0:
+        alter = Alterer(words, cfg.seed)
+        alter.learn([e.question for e in examples])
+
+    def asked(question: str) -> str:
+        """The question in the form this sample trains: English word order, code-switched or as is."""
+        if english and rng.random() < cfg.english:
+            return english(question)
+        if cfg.codeswitch > 0 and rng.random() < cfg.codeswitch:
+            return switch(question)
+        return question
+
     out: list[Sample] = []
     for ex in tqdm(examples, desc="windows", unit="q", disable=not progress):
-        if english and rng.random() < cfg.english:
-            q = english(ex.question)
-        elif cfg.codeswitch > 0 and rng.random() < cfg.codeswitch:
-            q = switch(ex.question)
-        else:
-            q = ex.question
+        q = asked(ex.question)
         s, e = ex.starts[0], ex.starts[0] + len(ex.answers[0])
         labeled = [(w, w.label(s, e)) for w in tok.windows(q, ex.context, cfg.spec)]
         pos = [(w, lab) for w, lab in labeled if lab != (0, 0)]
@@ -108,26 +127,24 @@ def build_samples(examples, tok: ReaderTokenizer, cfg: TrainConfig, progress: bo
                 out.append(_sample(rng.choice(inside), 0, 0))
             elif other != ex.context and not any(a in other for a in ex.answers):
                 out.append(_sample(rng.choice(tok.windows(q, other, cfg.spec)), 0, 0))
+        if near is not None and rng.random() < cfg.neighbour:
+            similar = near.of(ex.question, ex.answers, ex.context, k=3)
+            if similar:
+                out.append(_sample(rng.choice(tok.windows(q, rng.choice(similar), cfg.spec)), 0, 0))
         if cfg.deleted > 0 and rng.random() < cfg.deleted:
             rest = without_answer_sentence(ex.context, s, e)
             if rest and not any(a in rest for a in ex.answers):
                 out.append(_sample(rng.choice(tok.windows(q, rest, cfg.spec)), 0, 0))
+        if alter is not None and rng.random() < cfg.altered:
+            changed = alter(ex.question, ex.context)
+            if changed:
+                # the window that held the answer: every word matches but the one changed
+                held = [
+                    w for w in tok.windows(asked(changed), ex.context, cfg.spec) if w.label(s, e) != (0, 0)
+                ]
+                if held:
+                    out.append(_sample(held[0], 0, 0))
     return out
-
-
-_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
-
-
-def without_answer_sentence(context: str, start: int, end: int) -> str | None:
-    """`context` without the sentences overlapping [start, end); None when nothing would be left."""
-    kept, pos = [], 0
-    for sentence in _SENTENCE_END.split(context):
-        a, b = pos, pos + len(sentence)
-        pos = b
-        if not (a < end and b > start):
-            kept.append(sentence)
-    rest = "".join(kept).strip()
-    return rest if len(rest) >= 20 else None
 
 
 def _holds(window, ex, s: int, e: int) -> bool:
