@@ -18,7 +18,7 @@ STAGES = {
     "reader": 5,
     "pipeline": 6,
     "evaluation": 7,
-    "cli": 8, "web": 8, "api": 8, "messages": 8, "feedback": 8, "screenshots": 8,
+    "cli": 8, "web": 8, "api": 8, "guard": 8, "messages": 8, "feedback": 8, "screenshots": 8,
 }  # fmt: skip
 
 

@@ -263,10 +263,12 @@ class Answerer:
         """What the refusal decision sees of the question and the item read."""
         item = self.index.items[read.hit.doc]
         cov, uncovered = coverage(query.groups, item.text, self.retriever.backend.idf, self._unknown_idf)
-        names = missing_names(self.retriever.tokenizer.names(text), item.text, self._roundup_text)
-        if self.config.bridge:
-            names += tuple(self.index.bridge.unknown_names(text))
         c = self.config
+        names: tuple[str, ...] = ()
+        if c.abstain_names:
+            names = missing_names(self.retriever.tokenizer.names(text), item.text, self._roundup_text)
+            if c.bridge:
+                names += tuple(self.index.bridge.unknown_names(text))
         judged = self.model is not None and analysis.type in SNAP_TYPES
         span_text = item.text[read.span.start : read.span.end]
         # jieba's POS tagging only where the rule reads it
@@ -275,7 +277,7 @@ class Answerer:
             coverage=cov,
             uncovered=uncovered,
             type_found=None
-            if analysis.type not in ACCEPTS
+            if analysis.type not in ACCEPTS or not c.abstain_type
             else self._holds_type(read.hit.doc, analysis, read.span),
             month_conflict=month_conflict(analysis.months, item.text, self._roundup_text),
             missing_names=names,
