@@ -193,6 +193,11 @@ class Config:
     # answerable questions refused (all: P 0.84, R 0.81, 2.8%).
     abstain_min_coverage: float = 0.55
     abstain_min_coverage_en: float = 0.35
+    # a place or organisation the question names that the cited item does not (issue 25
+    # ablation on the blind set: eval/results/rule-ablations.md)
+    abstain_names: bool = True
+    # a date or number asked for of which the item holds no candidate (reader/answerer.py _holds_type)
+    abstain_type: bool = True
 
     # --- where the index lives ---
     # "files": the plain files of --index (store.py), the default and the fast local path;
