@@ -48,7 +48,9 @@ def alone(index: str, distinct: list[str], options: list[str]) -> tuple[dict[str
     from roundup_qa.cli import config_from
 
     config = config_from(options)
-    qa = RoundupQA.load(index, config=config.with_overrides(engine_threads=config.engine_threads or 1)).warm_up()
+    qa = RoundupQA.load(
+        index, config=config.with_overrides(engine_threads=config.engine_threads or 1)
+    ).warm_up()
     for q in distinct:  # warm-up pass: candidate caches, lazy loads
         qa.ask(q)
     expected, cpu = {}, []
@@ -65,7 +67,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(index: str, port: int, threads: int | None, workers: int, options: list[str]) -> subprocess.Popen:
+def start_server(
+    index: str, port: int, threads: int | None, workers: int, options: list[str]
+) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "roundup_qa.cli", "serve", "--port", str(port), "--index", index]
     for option in options:
         cmd += ["-o", option]

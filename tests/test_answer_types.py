@@ -288,7 +288,10 @@ def test_a_partner_the_question_names_leaves_the_list():
     # before 、 only a bare place the question names leads: "Which companies signed … in Hekou?"
     text = "河口区、新疆金风科技股份有限公司、中车永济电机有限公司三方"
     end = text.index("三方")
-    assert text[past_named_lead(text, 0, end, ["河口", "风电"]) : end] == "新疆金风科技股份有限公司、中车永济电机有限公司"
+    assert (
+        text[past_named_lead(text, 0, end, ["河口", "风电"]) : end]
+        == "新疆金风科技股份有限公司、中车永济电机有限公司"
+    )
     text = "河口区第二人民医院、河口区妇幼保健院揭牌"
     end = text.index("揭牌")
     assert past_named_lead(text, 0, end, ["河口区", "医疗机构"]) == 0  # a hospital of Hekou stays
@@ -387,13 +390,17 @@ def test_a_counted_noun_the_item_never_names_and_a_span_repeating_the_question_a
     assert "only repeats the question" in decide(_signals(echo=True), 0.5)
     # a number asked for: a span with no numeral is refused only when the reader prefers no answer
     assert numberless("龙居镇龙栖湿地公园", -6.9) and not numberless("龙居镇龙栖湿地公园", 2.0)
-    assert not numberless("约3.3万人次", -6.9) and not numberless("三家", -1.0) and not numberless("数百", -1.0)
+    assert (
+        not numberless("约3.3万人次", -6.9) and not numberless("三家", -1.0) and not numberless("数百", -1.0)
+    )
     assert "holds none" in decide(_signals(numberless=True), 0.5)
     # a reader sure of its span overrules both, as it does the other item rules
     assert decide(_signals(uncounted="外资企业", reader_margin=9.0), 0.5, -12, 6.0) is None
 
 
 def test_amounts_in_other_currencies_are_money():
-    found = {c.text for c in extract("阿里巴巴以20.606亿港元收购,定价5800日元。", (), (), ()) if c.type == "money"}
+    found = {
+        c.text for c in extract("阿里巴巴以20.606亿港元收购,定价5800日元。", (), (), ()) if c.type == "money"
+    }
     assert found == {"20.606亿港元", "5800日元"}
     assert render("5800日元", "money", {}) == "JPY 5,800"

@@ -280,7 +280,9 @@ def test_reading_bm25s_best_item_early_changes_no_answer(real_qa):
     """The early reading is only a head start: every record is the one reading after fusion
     gives, including where fusion puts another item first than BM25 (en-042's near-miss)."""
     late = RoundupQA(real_qa.index, real_qa.config.with_overrides(reader_early=False), real_qa.embedder)
-    questions = [json.loads(line)["question"] for line in (ROOT / "eval" / "questions.jsonl").open(encoding="utf-8")]
+    questions = [
+        json.loads(line)["question"] for line in (ROOT / "eval" / "questions.jsonl").open(encoding="utf-8")
+    ]
     moved = 0
     for q in questions:
         a, b = real_qa.ask(q), late.ask(q)

@@ -28,7 +28,9 @@ def test_english_answers_carry_a_rendering_or_a_gloss_chinese_ones_do_not(real_q
     en = real_qa.ask("Which companies signed the offshore wind power base project in Hekou?")
     # the list, item by item, without the district the question asks about
     assert en.answer == "新疆金风科技股份有限公司、中车永济电机有限公司"
-    assert en.answer_gloss == "Xinjiang Goldwind Science & Technology Co., Ltd., CRRC Yongji Electric Co., Ltd."
+    assert (
+        en.answer_gloss == "Xinjiang Goldwind Science & Technology Co., Ltd., CRRC Yongji Electric Co., Ltd."
+    )
     assert en.title_gloss and "Bozhong offshore wind" in en.title_gloss
     dated = real_qa.ask("When did Dongying District hold its press conference on poverty alleviation?")
     assert dated.answer_en == "May 20" and dated.answer_gloss is None  # a rendering needs no gloss

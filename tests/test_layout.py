@@ -15,7 +15,7 @@ STAGES = {
     "retrieval": 2,
     "config": 3,
     "store": 4, "build": 4, "milvus": 4,
-    "reader": 5,
+    "reader": 5, "dialogue": 5,
     "pipeline": 6,
     "evaluation": 7,
     "cli": 8, "web": 8, "api": 8, "guard": 8, "messages": 8, "feedback": 8, "screenshots": 8,

@@ -529,3 +529,79 @@ def test_screenshots_command_takes_the_four_readme_shots(open_chat, tmp_path):
     for name in ("chat-zh.png", "chat-dark.png", "chat-en.png", "embed.png"):
         data = (tmp_path / name).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000, name
+
+
+CONVERSATION = [
+    ("华盛橡胶的品牌价值是多少?", None),
+    ("它的产品销售到多少个国家和地区?", "华盛橡胶的产品销售到多少个国家和地区?"),
+]
+
+
+def test_every_door_gives_the_same_records_for_one_conversation(chat, real_qa):
+    """Python, the JSON API and the Gradio endpoint (`/converse`: `/ask` keeps its three inputs),
+    the same conversation: the same records."""
+    import httpx
+    from gradio_client import Client
+
+    client = Client(chat.url + "/", verbose=False)
+    history: list[dict] = []
+    for question, read_as in CONVERSATION:
+        direct = real_qa.ask(question, history=history).to_dict()
+        api = httpx.post(
+            chat.url + "/api/ask", json={"question": question, "history": history}, timeout=60
+        ).json()
+        gradio = client.predict(
+            question=question, top_k=5, district="", history=history, api_name="/converse"
+        )
+        assert api == direct and gradio == direct
+        assert direct["read_as"] == read_as
+        history.append({"question": question, "item": direct["citation"]["item"]})
+    bad = httpx.post(
+        chat.url + "/api/ask", json={"question": "它呢?", "history": [{"question": 1}]}, timeout=60
+    )
+    assert bad.status_code == 422 and bad.json()["field"].startswith("history")
+
+
+def test_chat_shows_a_list_an_overview_and_a_follow_up_read_as(chat, browser, shots):
+    page = browser.new_page(viewport={"width": 1100, "height": 1400})
+    page.goto(chat.url + "/")
+    chat_box = page.locator("#chat")
+    bots = chat_box.locator('[data-testid="bot"]')
+
+    _ask(page, "哪些县区开展了党史学习教育?")  # a list: one line per answering item, each with its chip
+    chat_box.get_by_text("4个条目给出了答案", exact=False).wait_for(timeout=30000)
+    reply = bots.first.inner_text()
+    for item, district in ((24, "广饶县"), (1, "东营区"), (17, "垦利区"), (49, "东营港经济开发区")):
+        assert f"#{item} · {district}" in reply
+    assert bots.first.locator("li").count() == 4
+    page.screenshot(path=str(shots / "chat-list.png"), full_page=True)
+
+    _ask(page, "What happened in Kenli District in May?")  # an overview: titles with chips
+    chat_box.get_by_text("8 items:", exact=False).wait_for(timeout=30000)
+    overview = bots.last.inner_text()
+    assert "#16 · Kenli District" in overview and "#23 · Kenli District" in overview and "gloss:" in overview
+
+    _ask(page, "华盛橡胶的品牌价值是多少?")
+    chat_box.get_by_text("#31 · 广饶县", exact=False).wait_for(timeout=30000)
+    _ask(page, "它的产品销售到多少个国家和地区?")  # a follow-up, read against the last turn
+    chat_box.locator(".read-as").first.wait_for(timeout=30000)
+    assert "理解为: 华盛橡胶的产品销售到多少个国家和地区?" in chat_box.locator(".read-as").first.inner_text()
+    chat_box.locator("strong", has_text="160多个").first.wait_for(timeout=30000)
+    page.screenshot(path=str(shots / "chat-follow-up.png"), full_page=True)
+    page.close()
+
+
+def test_each_example_chip_gives_its_checked_answer(chat, browser, real_qa):
+    for example in real_qa.index.manifest.chat.examples:
+        page = browser.new_page()
+        page.goto(chat.url + "/")
+        page.get_by_text(example, exact=True).first.click()
+        bot = page.locator("#chat").locator('[data-testid="bot"]').first
+        bot.wait_for(timeout=30000)
+        expected = real_qa.ask(example)
+        shown = bot.inner_text()
+        if expected.kind == "span":
+            assert expected.answer in shown and f"#{expected.citation.item} · " in shown, example
+        else:
+            assert all(f"#{p.citation.item} · " in shown for p in expected.parts), example
+        page.close()

@@ -27,13 +27,22 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .guard import ServingLimits, error_body
+from .guard import ServingLimits, arrived, error_body
 from .pipeline import TOP_K_MAX, InputError, RoundupQA
 from .store import FORMAT_VERSION
 from .version import __version__
 
 MAX_BODY_BYTES = 64 * 1024  # a question is at most a few KB; anything bigger is refused unread
 access_log = logging.getLogger("roundup_qa.access")
+
+
+class Turn(BaseModel):
+    """An earlier turn of the conversation."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    question: str = Field(description="what was asked")
+    item: int | None = Field(None, description="the item number that turn's answer cited (null: none)")
 
 
 class AskRequest(BaseModel):
@@ -46,6 +55,11 @@ class AskRequest(BaseModel):
     district: str | None = Field(
         None, description="only search this district's items (Chinese or English name, see /api/items)"
     )
+    history: list[Turn] | None = Field(
+        None,
+        description="the conversation so far, oldest first: a follow-up (它/该…, it/its, 那X呢?, what about X?) "
+        "is read against the last turn, and the record's read_as says how; the server keeps nothing",
+    )  # fmt: skip
 
 
 class ItemSummary(BaseModel):
@@ -154,30 +168,19 @@ class Gate:
     def _late(self) -> Busy:
         return Busy(f"busy: not started within {self.limits.deadline_s:g} s; try again")
 
-    async def run(self, fn, *args):
-        """`fn(*args)` on an answering thread (the API); Busy when refused."""
+    async def run(self, fn, *args, since: float | None = None):
+        """`fn(*args)` on an answering thread; Busy when refused. `since` is when the request
+        arrived (`guard.arrived`, monotonic): the deadline counts from there, so time spent
+        in Gradio's queue or reading the body is waiting too."""
         self._enter()
         try:
+            waited_s = 0.0 if since is None else time.monotonic() - since
             future = self.executor.submit(fn, *args)
             waited = asyncio.wrap_future(future)
-            done, _ = await asyncio.wait({waited}, timeout=self.limits.deadline_s)
+            done, _ = await asyncio.wait({waited}, timeout=max(0.0, self.limits.deadline_s - waited_s))
             if not done and future.cancel():  # still waiting: refused now, not answered late
                 raise self._late()
             return await waited  # started in time: its answer is bounded (read_question_chars)
-        finally:
-            self._leave()
-
-    def call(self, fn, *args):
-        """`fn(*args)` on an answering thread, from a thread of the chat; Busy when refused."""
-        from concurrent.futures import wait
-
-        self._enter()
-        try:
-            future = self.executor.submit(fn, *args)
-            done, _ = wait([future], timeout=self.limits.deadline_s)
-            if not done and future.cancel():
-                raise self._late()
-            return future.result()
         finally:
             self._leave()
 
@@ -186,14 +189,17 @@ def router(qa: RoundupQA, gate: Gate, metrics: Metrics) -> APIRouter:
     api = APIRouter(prefix="/api")
     english = qa.index.manifest.places.districts_en
 
-    def check(body: AskRequest) -> tuple[str, int, str | None]:
-        """The request's question, top_k and district (its Chinese name), or ApiError: the
-        same limits and messages as `RoundupQA.ask` (RoundupQA.check)."""
+    def check(body: AskRequest) -> tuple[str, int, str | None, list]:
+        """The request's question, top_k, district (its Chinese name) and history, or
+        ApiError: the same limits and messages as `RoundupQA.ask` (RoundupQA.check)."""
         try:
             question, _, district = qa.check(body.question, body.top_k, body.district)
+            history = qa.check_history(
+                None if body.history is None else [t.model_dump() for t in body.history]
+            )
         except InputError as err:
             raise ApiError(err.status, err.field, str(err)) from None
-        return question, body.top_k, district
+        return question, body.top_k, district, history
 
     @api.post(
         "/ask",
@@ -214,18 +220,18 @@ def router(qa: RoundupQA, gate: Gate, metrics: Metrics) -> APIRouter:
             first = err.errors()[0]
             field = ".".join(str(p) for p in first["loc"]) or None
             raise ApiError(422, field, _sentence(first)) from None
-        question, top_k, district = check(body)
+        question, top_k, district, history = check(body)
         request.state.question = question
 
         def answer() -> dict:
             profile: dict[str, float] = {}
             t0 = time.perf_counter()
-            record = qa.ask(question, top_k, district, profile=profile).to_dict()
+            record = qa.ask(question, top_k, district, profile=profile, history=history).to_dict()
             metrics.answered(record, profile, time.perf_counter() - t0)
             return record
 
         try:
-            record = await gate.run(answer)
+            record = await gate.run(answer, since=arrived(request.scope))
         except Busy as busy:
             raise ApiError(503, None, str(busy), retry_after=1) from None
         request.state.outcome = "answered" if record["answer"] is not None else "refused"
@@ -250,7 +256,7 @@ def router(qa: RoundupQA, gate: Gate, metrics: Metrics) -> APIRouter:
         return Item(**_summary(found[0], english), text=found[0].text)
 
     @api.get("/health", summary="Whether the server answers, and what it answers from")
-    def health() -> Health:
+    async def health() -> Health:  # no thread hop: it answers while every thread is busy
         m = qa.index.manifest
         return Health(
             ready=True, version=__version__, index_format=FORMAT_VERSION, corpus_sha256=m.corpus.sha256,

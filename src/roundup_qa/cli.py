@@ -118,6 +118,11 @@ def _parser() -> argparse.ArgumentParser:
         "--district", help="only search items of this district, Chinese or English name from districts.json"
     )
     a.add_argument("--no-rebuild", action="store_true", help="fail instead of rebuilding a stale index")
+    a.add_argument(
+        "--history", metavar="FILE",
+        help="the conversation so far: a JSON list of earlier turns, oldest first, each "
+        '{"question": ..., "item": n or null}; with --file, each answer also joins it for the next line',
+    )  # fmt: skip
     a.set_defaults(run=_cmd_ask)
 
     e = sub.add_parser("eval", parents=[common], help="run an eval set and print its figures")
@@ -126,6 +131,11 @@ def _parser() -> argparse.ArgumentParser:
         "--mrc", metavar="DIR",
         help="instead of --set: the MRC held-out slice of DIR (e.g. ../shared/mrc), its paragraphs "
         "indexed as a corpus in the cache; figures by question word under by_type",
+    )  # fmt: skip
+    e.add_argument(
+        "--kinds", metavar="FILE",
+        help="also: lists, browsing and follow-ups of FILE (e.g. eval/kinds.jsonl), with --set's questions "
+        "checked to stay single answers and unchanged after an unrelated turn",
     )  # fmt: skip
     e.add_argument("--json", action="store_true", help="print the full report as JSON")
     e.add_argument("--out", help="also write the full report (JSON) to this file")
@@ -302,14 +312,23 @@ def _cmd_ask(args: argparse.Namespace, config: Config) -> int:
         questions = [args.question]
     from .pipeline import InputError
 
+    history = _history(args.history)
     qa = _load(args, config, rebuild=not args.no_rebuild)
     if len(questions) == 1:  # one question: bad input stops with the message (exit 2)
-        _print_answer(qa.ask(questions[0], top_k=args.top_k, district=args.district), args.json)
+        _print_answer(
+            qa.ask(questions[0], top_k=args.top_k, district=args.district, history=history), args.json
+        )
         return 0
     failed = 0
     for q in questions:  # a batch: a bad line is reported in its place, the others answered
         try:
-            answer = qa.ask(q, top_k=args.top_k, district=args.district)
+            answer = qa.ask(q, top_k=args.top_k, district=args.district, history=history)
+            if history is not None:  # a conversation: this turn is the next line's history
+                turn = {
+                    "question": answer.read_as or q,
+                    "item": answer.citation.item if answer.citation else None,
+                }
+                history = history + [turn]
         except InputError as err:
             failed += 1
             shown = q[: qa.config.max_question_chars]
@@ -329,6 +348,16 @@ def _cmd_ask(args: argparse.Namespace, config: Config) -> int:
     return 1 if failed else 0
 
 
+def _history(path: str | None) -> list | None:
+    """The --history file's turns (checked by RoundupQA.check_history when asked)."""
+    if path is None:
+        return None
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8") if path != "-" else sys.stdin.read())
+    except (OSError, ValueError) as err:
+        raise ValueError(f"--history {path}: not a readable JSON list of turns ({err})") from None
+
+
 def _print_answer(answer: Answer, as_json: bool) -> None:
     print(json.dumps(answer.to_dict(), ensure_ascii=False) if as_json else format_answer(answer), flush=True)
 
@@ -336,7 +365,17 @@ def _print_answer(answer: Answer, as_json: bool) -> None:
 def format_answer(answer: Answer) -> str:
     """A readable answer for the terminal."""
     lines = [f"Q: {answer.question}"]
-    if answer.answer is None:
+    if answer.read_as:
+        lines.append(f"   read as: {answer.read_as}")
+    if answer.kind in ("list", "items"):
+        lines.append(
+            f"A: {len(answer.parts)} items" + (":" if answer.kind == "items" else ", each answering:")
+        )
+        for p in answer.parts:
+            c = p.citation
+            shown = f"{p.answer}  " if p.answer is not None else ""
+            lines.append(f"   - {shown}[#{c.item} · {c.district or '-'}] {c.title}")
+    elif answer.answer is None:
         lines.append(f"A: (the roundup does not say: {answer.reason})")
     else:
         c = answer.citation
@@ -344,7 +383,7 @@ def format_answer(answer: Answer) -> str:
         if answer.answer_gloss:
             lines.append(f"   gloss: {answer.answer_gloss}")
         lines.append(f"   [#{c.item} · {c.district or '-'}] {c.title}  ({c.source}, chars {c.start}-{c.end})")
-    if answer.answer is not None:
+    if answer.answer is not None or answer.kind == "items":
         lines.append(f"   why: {answer.explanation}")
     if answer.searched_for:
         lines.append("   searched for: " + " ".join(answer.searched_for))
@@ -372,6 +411,8 @@ def _cmd_eval(args: argparse.Namespace, config: Config) -> int:
     else:
         qa = _load(args, config)
     questions = evaluate.load_eval_set(args.eval_set, qa.index.items)
+    if args.kinds:
+        return _eval_kinds(args, qa, questions)
     result = report.run_report(
         lambda c: RoundupQA(qa.index, c, qa.embedder), config, questions, args.ablations
     )
@@ -391,6 +432,19 @@ def _cmd_eval(args: argparse.Namespace, config: Config) -> int:
         print(json.dumps(result, ensure_ascii=False))
     else:
         print(evaluate.format_table(result))
+    return 0
+
+
+def _eval_kinds(args: argparse.Namespace, qa, questions) -> int:
+    from .evaluation import kinds
+
+    rows = kinds.load_kinds_set(args.kinds, qa.index.items)
+    result = kinds.run_kinds(qa, rows, questions)
+    result["kinds_set"], result["eval_set"] = str(args.kinds), str(args.eval_set)
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(json.dumps(result, ensure_ascii=False) if args.json else kinds.format_kinds(result))
     return 0
 
 

@@ -199,6 +199,17 @@ class Config:
     # a date or number asked for of which the item holds no candidate (reader/answerer.py _holds_type)
     abstain_type: bool = True
 
+    # --- kinds of answer and conversation (dialogue/) ---
+    # a "哪些 / which …" question reads this many fused items, each held to a single answer's
+    # refusal standard; two or more answering make a list (eval/kinds.jsonl: the list
+    # questions' answering items rank 1-5 but for one at 6)
+    list_depth: int = 6
+    # and each item after the first must have the reader prefer its span to "no answer"
+    # (margin >= 0, the no-answer score's own zero, not a tuned value): the rules alone let in
+    # items about something else (eval/kinds.jsonl list precision 0.6 -> see the README)
+    list_min_margin: float = 0.0
+    history_turns: int = 20  # earlier turns a request may carry (only the last is read)
+
     # --- where the index lives ---
     # "files": the plain files of --index (store.py), the default and the fast local path;
     # "milvus": a Milvus collection set (milvus.py) named `milvus_collection` at `milvus_uri`

@@ -66,6 +66,14 @@ MAX_HEAD_BYTES = 16 * 1024  # request headers, all together (h11 caps only a hea
 MAX_ERROR_BODY = 64 * 1024  # error bodies larger than this are passed through unread
 
 
+ARRIVED = "roundup_qa.arrived"  # the scope key holding when the request reached the guard
+
+
+def arrived(scope) -> float | None:
+    """When the request reached the server (time.monotonic()), if it came through the guard."""
+    return scope.get(ARRIVED)
+
+
 class SlowBody(Exception):
     """The request body did not arrive within the limit."""
 
@@ -82,6 +90,7 @@ class Guard:
             await self.app(scope, receive, send)
             return
         t0 = time.perf_counter()
+        scope[ARRIVED] = time.monotonic()
         refused = self.refusal(scope)
         if refused is not None:
             status, message, headers = refused

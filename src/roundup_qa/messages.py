@@ -19,8 +19,10 @@ from .records import Answer, Passage
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<])")
 LABELS = {
-    "zh": {"none": "综述中没有找到答案。", "closest": "最接近的条目:", "searched": "检索词", "why": "依据"},
-    "en": {"none": "The roundup does not say.", "closest": "Closest items:", "searched": "searched for", "why": "why"},
+    "zh": {"none": "综述中没有找到答案。", "closest": "最接近的条目:", "searched": "检索词", "why": "依据",
+           "read_as": "理解为", "list": "{n}个条目给出了答案:", "items": "{n}个条目:"},
+    "en": {"none": "The roundup does not say.", "closest": "Closest items:", "searched": "searched for", "why": "why",
+           "read_as": "read as", "list": "{n} items answer:", "items": "{n} items:"},
 }  # fmt: skip
 # the refusal reasons and notes of the pipeline (English in the record), for a Chinese reader
 _REASONS_ZH = [
@@ -118,6 +120,42 @@ def reply_markdown(answer: Answer, display: Display | None = None) -> str:
     display = display or Display()
     lang = "en" if answer.lang == "en" else "zh"
     labels = LABELS[lang]
+    read_as = (
+        f'<small class="read-as">{labels["read_as"]}: {text(answer.read_as)}</small>\n\n'
+        if answer.read_as
+        else ""
+    )
+    if answer.kind in ("list", "items"):
+        return read_as + _parts_markdown(answer, display, lang)
+    return read_as + _one_markdown(answer, display, lang)
+
+
+def _parts_markdown(answer: Answer, display: Display, lang: str) -> str:
+    """A list (one line per part: its span, then its chip) or items to browse (a chip per
+    item, grouped under its district when the roundup is browsed whole)."""
+    labels = LABELS[lang]
+    lines = [labels[answer.kind].format(n=len(answer.parts))]
+    district = None
+    for p in answer.parts:
+        c = p.citation
+        name = (p.district_en if lang == "en" else None) or display.district(c.district, lang)
+        if answer.kind == "items" and len(answer.parts) > 12 and c.district != district:
+            district = c.district
+            lines.append(f"\n**{text(name)}**\n")
+        shown = ""
+        if p.answer is not None:
+            shown = f"**{text(p.answer)}**"
+            if lang == "en" and p.answer_en:
+                shown += f" ({text(p.answer_en)})"
+            elif lang == "en" and p.answer_gloss:
+                shown += f" (*gloss: {text(p.answer_gloss)}*)"
+            shown += " "
+        lines.append(f"- {shown}{chip(c.item, name, c.title, p.title_gloss)}")
+    return "\n".join(lines)
+
+
+def _one_markdown(answer: Answer, display: Display, lang: str) -> str:
+    labels = LABELS[lang]
     if answer.answer is None:
         msg = labels["none"]
         if answer.reason and answer.reason != "empty question":
@@ -147,8 +185,9 @@ def evidence_title(answer: Answer) -> dict:
 
 def evidence_markdown(answer: Answer, display: Display | None = None) -> str:
     """The passages, whole, with the answer span marked in the cited one, and each
-    passage's BM25 rank, dense rank and fused score."""
-    if not answer.passages:
+    passage's BM25 rank, dense rank and fused score. Items to browse have none: the reply
+    lists them, and nothing was ranked."""
+    if not answer.passages or answer.kind == "items":
         return ""
     display = display or Display()
     lang = "en" if answer.lang == "en" else "zh"

@@ -7,20 +7,22 @@ import os
 import re
 import threading
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .build import build_index, remove_scratch, scratch_prefix
 from .chinese import CJK, CJK_CHARS, LATIN
 from .config import Config
 from .corpus.parse import Corpus, load_corpus
+from .dialogue.follow import FollowUp, Turn, read_follow_up
+from .dialogue.kind import SPAN, Kind, read_kind
 from .milvus import MilvusIndex
 from .reader.answerer import IN_FLIGHT, Answerer
 from .reader.gloss import gloss
 from .reader.model import shared_reader
 from .reader.question import analyze
 from .reader.render import render
-from .records import Answer, Citation, FusedHit, Hit, Passage
+from .records import Answer, Citation, FusedHit, Hit, Part, Passage
 from .retrieval.backend import FilesBackend, SearchBackend
 from .retrieval.embedder import Embedder
 from .retrieval.hybrid import HybridRetriever, RetrievalSettings
@@ -232,10 +234,14 @@ class RoundupQA:
         top_k: int = 5,
         district: str | None = None,
         profile: dict[str, float] | None = None,
+        history: list | None = None,
     ) -> Answer:
         """Answer `question` from the roundup, citing the item the span was copied from.
 
         `district` (Chinese or English name) limits the search to that district's items.
+        `history`: the conversation's earlier turns, oldest first, each `{"question": ...,
+        "item": n or None}` (or `Turn`); a follow-up is read against the last one (`read_as`
+        says how), a question standing on its own is answered as without it.
         Raises `InputError` (a ValueError) for input outside the limits (`check`).
         `profile`, when given, receives the seconds spent in each stage (for `roundup-qa bench`).
         """
@@ -244,15 +250,145 @@ class RoundupQA:
         self._pinned.engine = self._engine
         try:
             text, notes, district = self.check(question, top_k, district)
+            turns = self.check_history(history)
             with _one_blas_thread(), IN_FLIGHT:
-                answer = self._ask(text, notes, top_k, district, watch)
-                if answer.answer is None and district and answer.signals is not None:
-                    # only one district was searched: say whether the rest of the roundup answers
-                    rest = self._ask(text, [], top_k, None, Stopwatch(None))
-                    answer.notes.append(_outside(district, rest, self.index.manifest.places.districts_en))
-                return answer
+                return self._converse(text, notes, top_k, district, turns, watch)
         finally:
             self._pinned.engine = None
+
+    def _converse(
+        self,
+        text: str,
+        notes: list[str],
+        top_k: int,
+        district: str | None,
+        turns: list[Turn],
+        watch: Stopwatch,
+    ) -> Answer:
+        """The question read against the conversation (dialogue/follow.py) and for its kind
+        (dialogue/kind.py), then answered: items to browse, a list, or one span."""
+        lang = detect_language(text)
+        follow = self._follow_up(text, lang, turns)
+        asked = follow.question if follow else text
+        pinned = follow.item if follow else None
+        if follow is not None and follow.district and district is None:
+            district = follow.district  # the same question of another district: asked there
+        kind = SPAN if pinned is not None else self.kind(asked, lang)
+        if kind.kind == "items":
+            answer = self._browse(asked, kind, lang, notes, district, top_k)
+        else:
+            answer = self._ask(
+                asked, notes, top_k, district, watch, pinned, kind if kind.kind == "list" else None
+            )
+            if answer.answer is None and district and answer.signals is not None:
+                # only one district was searched: say whether the rest of the roundup answers
+                rest = self._ask(asked, [], top_k, None, Stopwatch(None), pinned)
+                answer.notes.append(_outside(district, rest, self.index.manifest.places.districts_en))
+        if follow is None:
+            return answer
+        return replace(answer, question=text, read_as=follow.question, why="; ".join(
+            part for part in (f"read as a follow-up ({follow.why})", answer.why) if part))  # fmt: skip
+
+    def _follow_up(self, text: str, lang: str, turns: list[Turn]) -> FollowUp | None:
+        if not turns or len(_CONTENT.findall(text)) < 1:
+            return None
+
+        def holds(words: str, item) -> bool:
+            groups = [g for g in self.retriever.lexical_query(words).groups if g]
+            return bool(groups) and all(any(t in item.text for t in g) for g in groups)
+
+        follow = read_follow_up(text, lang, turns, self.index.items, self._district_names, holds)
+        if follow is None:
+            return None
+        return replace(follow, question=follow.question[: self.config.max_question_chars])
+
+    def kind(self, text: str, lang: str | None = None) -> Kind:
+        """What kind of answer `text` asks for (dialogue/kind.py)."""
+        return read_kind(text, lang or detect_language(text), self._district_names, self._names_something)
+
+    def _names_something(self, words: str) -> bool:
+        """Whether `words` name something the roundup mentions: Chinese words an item holds
+        as written; English ones the bridge translates whole, held by an item when the bridge
+        reads them as one name, else by two or more (a topic, not keywords of one fact)."""
+        items = self.index.items
+        if CJK.search(words) and not LATIN.search(words):
+            return len(words) >= 2 and any(words in it.text for it in items)
+        groups, unknown = self.index.bridge.translate(words)
+        if not groups or unknown:
+            return False
+        return len(self._holding(self.retriever.lexical_query(words))) >= (1 if len(groups) == 1 else 2)
+
+    def _holding(self, query) -> list[int]:
+        """The items holding some alternative of every Chinese word group of `query`."""
+        groups = [g for g in query.groups if g]
+        if not groups:
+            return []
+        return [
+            d for d, it in enumerate(self.index.items) if all(any(t in it.text for t in g) for g in groups)
+        ]
+
+    def _browse(
+        self, text: str, kind: Kind, lang: str, notes: list[str], district: str | None, top_k: int
+    ) -> Answer:
+        """Items to browse: every item (by district, corpus order), a district's, or those
+        that mention a topic; each cited by its title, no span."""
+        items = self.index.items
+        docs = list(range(len(items)))
+        within = kind.district or district
+        if within:
+            docs = [d for d in docs if items[d].district == within]
+        if kind.topic:
+            topic = kind.topic
+            held = (
+                [d for d in docs if topic in items[d].text]
+                if CJK.search(topic) and not LATIN.search(topic)
+                else []
+            )
+            docs = held or [d for d in self._holding(self.retriever.lexical_query(topic)) if d in set(docs)]
+        english = self.index.manifest.places.districts_en
+        if kind.everything:  # grouped by district, in the order the roundup has them
+            order = {d: k for k, d in enumerate(self.districts)}
+            docs.sort(key=lambda d: (order.get(items[d].district, len(order)), d))
+        parts = [
+            Part(
+                None,
+                Citation(it.source, it.number, it.title, it.district, 0, len(it.title)),
+                district_en=english.get(it.district),
+                title_gloss=self.gloss(it.title) if lang == "en" else None,
+            )  # fmt: skip
+            for it in (items[d] for d in docs)
+        ]
+        if not parts:
+            return Answer(question=text, answer=None, citation=None, lang=lang, notes=notes, why=kind.why,
+                          reason=f"no item of the roundup mentions {kind.topic or within}")  # fmt: skip
+        passages = [self._passage(FusedHit(d, 0.0, {"bm25": None, "dense": None})) for d in docs[:top_k]]
+        return Answer(question=text, answer=None, citation=None, passages=passages, lang=lang, notes=notes,
+                      why=kind.why, reason=f"{len(parts)} items", kind="items", parts=parts)  # fmt: skip
+
+    def check_history(self, history: object) -> list[Turn]:
+        """The conversation's earlier turns, checked like every other input: a list of
+        `{"question": text, "item": number or null}` (or `Turn`), at most `history_turns`
+        (the last ones are kept). Raises InputError naming the field."""
+        if history is None:
+            return []
+        if not isinstance(history, (list, tuple)):
+            raise InputError("history", f"history must be a list of turns, not {type(history).__name__}")
+        turns = []
+        for k, turn in enumerate(list(history)[-self.config.history_turns :]):
+            if isinstance(turn, Turn):
+                turn = {"question": turn.question, "item": turn.item}
+            where = f"history[{k}]"
+            if not isinstance(turn, dict) or not isinstance(turn.get("question"), str):
+                raise InputError("history", f'{where} must be {{"question": text, "item": number or null}}')
+            extra = set(turn) - {"question", "item"}
+            if extra:
+                raise InputError("history", f"{where} has unknown fields {sorted(extra)}")
+            item = turn.get("item")
+            if item is not None and (isinstance(item, bool) or not isinstance(item, int)):
+                raise InputError("history", f"{where}.item must be an item number or null, not {item!r}")
+            question, _ = clean_question(turn["question"])
+            turns.append(Turn(question[: self.config.max_question_chars], item))
+        return turns
 
     def check(
         self, question: object, top_k: int = 5, district: str | None = None
@@ -287,7 +423,13 @@ class RoundupQA:
             return text, notes, found
         return text, notes, None
 
-    def _ask(self, text: str, notes: list[str], top_k: int, district: str | None, watch: Stopwatch) -> Answer:
+    def _ask(
+        self, text: str, notes: list[str], top_k: int, district: str | None, watch: Stopwatch,
+        pinned: int | None = None, listing: Kind | None = None,
+    ) -> Answer:  # fmt: skip
+        """One question answered: retrieval, fusion, reading, refusal. `pinned`: the item
+        number a follow-up is read in (only it is read); `listing`: a "which ones" question,
+        answered by every answering item of the first `list_depth` when two or more answer."""
         c = self.config
         lang = detect_language(text)
         content = _CONTENT.findall(text)
@@ -318,6 +460,8 @@ class RoundupQA:
             rankings["dense"] = self.retriever.dense_search(qvec, district)
         watch.lap("dense")
         fused = self.retriever.fuse(rankings)
+        if pinned is not None:
+            fused = _pinned(fused, self.index.items, pinned)
         watch.lap("fusion")
         passages = [self._passage(h) for h in fused[:top_k]]
         if not fused:
@@ -326,17 +470,44 @@ class RoundupQA:
                 reason="no item of the roundup shares a word with the question", notes=notes,
             )  # fmt: skip
         read = self.answerer.read(fused, text, lang, query, searched, analysis, qvec, early)
-        item = self.index.items[read.hit.doc]
         watch.lap("span")
-        signals = self.answerer.signals(read, text, query, analysis)
         common = dict(
             question=question, passages=passages, lang=lang, searched_for=searched, notes=notes,
-            expected_type=analysis.type, why=analysis.why, signals=signals,
+            expected_type=analysis.type, why=analysis.why,
         )  # fmt: skip
+        if listing is None:
+            answer = self._answered(read, text, lang, query, analysis, common)
+            watch.lap("abstain")
+            return answer
+        about = self.retriever.lexical_query(listing.topic_of(text))  # what the refusal rules read
+        answer = self._answered(read, text, lang, about, analysis, common)
+        parts = list(answer.parts)
+        others = [
+            h
+            for h in fused[: c.list_depth]
+            if h.doc != read.hit.doc and self.answerer.covers(h.doc, about, lang)
+        ]
+        for reading in self.answerer.read_each(others, text, lang, query, searched, analysis, qvec):
+            if reading.margin is None or reading.margin >= c.list_min_margin:
+                parts += self._answered(reading, text, lang, about, analysis, common).parts
+        watch.lap("list")
+        if len(parts) < 2:  # one answering item: a single answer
+            return answer
+        first = parts[0]
+        return replace(
+            answer, answer=first.answer, citation=first.citation, answer_en=first.answer_en,
+            district_en=first.district_en, answer_gloss=first.answer_gloss, title_gloss=first.title_gloss,
+            kind="list", parts=parts, reason=f"{len(parts)} items answer; " + (answer.reason or ""),
+        )  # fmt: skip
+
+    def _answered(self, read, text: str, lang: str, query, analysis, common: dict) -> Answer:
+        """The answer from one reading: refused (the signals and rules of abstain.py), or
+        its span with the citation."""
+        item = self.index.items[read.hit.doc]
+        signals = self.answerer.signals(read, text, query, analysis)
         refusal = self.answerer.refusal(signals, lang)
-        watch.lap("abstain")
         if refusal:
-            return Answer(answer=None, citation=None, reason=refusal, **common)
+            return Answer(answer=None, citation=None, reason=refusal, signals=signals, **common)
         span = read.span
         citation = Citation(item.source, item.number, item.title, item.district, span.start, span.end)
         answer = item.text[span.start : span.end]
@@ -351,6 +522,7 @@ class RoundupQA:
             district_en=districts_en.get(item.district),
             answer_gloss=self.gloss(answer) if lang == "en" and english is None else None,
             title_gloss=self.gloss(item.title) if lang == "en" else None,
+            signals=signals,
             **common,
         )
 
@@ -372,6 +544,14 @@ class _Engine:
     answerer: Answerer
     districts: list[str]  # in corpus order
     district_names: dict[str, str]
+
+
+def _pinned(fused: list[FusedHit], items, number: int) -> list[FusedHit]:
+    """Only the item a follow-up is read in (numbered `number`), as fusion ranked it (or
+    unranked when retrieval did not reach it)."""
+    docs = [d for d, it in enumerate(items) if it.number == number]
+    kept = [h for h in fused if h.doc in docs]
+    return kept[:1] or [FusedHit(docs[0], 0.0, {"bm25": None, "dense": None})] if docs else fused
 
 
 def files_backend(index: StoredIndex, config: Config) -> FilesBackend:
@@ -419,7 +599,10 @@ def _embedder(config: Config) -> Embedder:
     if threads == 0 and config.reader == "model" and config.reader_early:
         threads = max(1, (os.cpu_count() or 1) - 1)  # a core for the early reading (Config.engine_threads)
     return Embedder(
-        config.model, batch_size=config.embed_batch_size, query_encoder=config.query_encoder, engine_threads=threads
+        config.model,
+        batch_size=config.embed_batch_size,
+        query_encoder=config.query_encoder,
+        engine_threads=threads,
     )
 
 

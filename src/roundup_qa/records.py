@@ -89,6 +89,32 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Part:
+    """One cited part of an answer: a span (`answer`) from one item, or, for a browsing
+    question, the item alone (`answer` None, the citation spanning its title)."""
+
+    answer: str | None
+    citation: Citation
+    answer_en: str | None = None
+    district_en: str | None = None
+    answer_gloss: str | None = None
+    title_gloss: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "answer": self.answer,
+            "citation": self.citation.to_dict(),
+            "answer_en": self.answer_en,
+            "district_en": self.district_en,
+            "answer_gloss": self.answer_gloss,
+            "title_gloss": self.title_gloss,
+        }
+
+
+KINDS = ("span", "list", "items", "refusal")
+
+
+@dataclass(frozen=True)
 class Signals:
     """What the abstention decision saw (`reader.abstain.decide`), carried by the answer."""
 
@@ -151,6 +177,23 @@ class Answer:
     answer_gloss: str | None = None
     title_gloss: str | None = None
     signals: Signals | None = None  # what the abstention decision saw
+    # what kind of answer (KINDS): "span" (one span, `parts` holds it once), "list" (one
+    # part per answering item; `answer` and `citation` are the first's), "items" (items to
+    # browse, `answer` None), "refusal" (no part). A span record without an answer is a refusal.
+    kind: str = "span"
+    parts: list[Part] = field(default_factory=list)
+    read_as: str | None = None  # a follow-up: the question as it was read against the last turn
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, not {self.kind!r}")
+        if self.kind in ("span", "refusal") and not self.parts:
+            answered = self.answer is not None and self.citation is not None
+            object.__setattr__(self, "kind", "span" if answered else "refusal")
+            if answered:
+                own = Part(self.answer, self.citation, self.answer_en, self.district_en,
+                           self.answer_gloss, self.title_gloss)  # fmt: skip
+                object.__setattr__(self, "parts", [own])
 
     @property
     def explanation(self) -> str:
@@ -177,4 +220,7 @@ class Answer:
             "answer_gloss": self.answer_gloss,
             "title_gloss": self.title_gloss,
             "signals": self.signals.to_dict() if self.signals else {},
+            "kind": self.kind,
+            "parts": [p.to_dict() for p in self.parts],
+            "read_as": self.read_as,
         }

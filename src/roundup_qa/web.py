@@ -24,7 +24,7 @@ from .api import Busy, Gate, Metrics
 from .api import install as install_api
 from .config import Config
 from .feedback import FeedbackStore
-from .guard import Guard, ServingLimits, uvicorn_options
+from .guard import Guard, ServingLimits, arrived, uvicorn_options
 from .messages import (  # noqa: F401  (reply_markdown, text: part of this module's interface)
     Display,
     evidence_markdown,
@@ -81,14 +81,17 @@ def build_demo(
     choices = [ALL_DISTRICTS] + [f"{english[d]} · {d}" if d in english else d for d in districts]
     by_choice = {c: c.split(" · ")[-1] for c in choices[1:]}  # "Hekou District · 河口区" -> 河口区
 
-    async def respond(message: str, history: list, records: dict, district: str = ALL_DISTRICTS):
+    async def respond(
+        message: str, history: list, records: dict, district: str = ALL_DISTRICTS, request: gr.Request = None
+    ):
         if not (message or "").strip():  # nothing asked: a hint, no bubble, no reply
             gr.Info(HINT)
             return list(history or []), "", gr.skip(), records
         chosen = by_choice.get(district) if district and district != ALL_DISTRICTS else None
         lang = detect_language(message)
         try:
-            answer = await gate.run(qa.ask, message, 5, chosen)
+            turns = _turns(records)  # the conversation so far: a follow-up is read against it
+            answer = await gate.run(qa.ask, message, 5, chosen, None, turns, since=_arrived(request))
         except (InputError, Busy) as err:  # the same limits as every door: say so, keep the question
             shown = message[: qa.config.max_question_chars] + (
                 "…" if len(message) > qa.config.max_question_chars else ""
@@ -116,15 +119,36 @@ def build_demo(
 
     rate.__annotations__["like"] = gr.LikeData  # Gradio finds the event data by this annotation
 
-    async def ask(question: str, top_k: int = 5, district: str = "") -> dict:
-        """Answer a question about the roundup; returns the answer record (RoundupQA.ask().to_dict())."""
+    async def _answer(question, top_k, district, history, request) -> dict:
         try:
             # the inputs as sent, checked like every door's (RoundupQA.check): "abc" or 2.7 for
             # top_k, or a number for the question, is refused by name, never coerced
             qa.check(question, top_k, district or None)
-            return (await gate.run(qa.ask, question, top_k, district or None)).to_dict()
+            turns = qa.check_history(history)
+            answer = await gate.run(
+                qa.ask, question, top_k, district or None, None, turns, since=_arrived(request)
+            )
+            return answer.to_dict()
         except (InputError, Busy) as err:
             raise gr.Error(str(err), print_exception=False) from None  # a refusal, not a server fault
+
+    async def ask(question: str, top_k: int = 5, district: str = "", request: gr.Request = None) -> dict:
+        """Answer a question about the roundup; returns the answer record (RoundupQA.ask().to_dict())."""
+        return await _answer(question, top_k, district, None, request)
+
+    async def converse(
+        question: str,
+        top_k: int = 5,
+        district: str = "",
+        history: list | None = None,
+        request: gr.Request = None,
+    ) -> dict:
+        """`ask` within a conversation: `history` holds the earlier turns, oldest first, each
+        {"question": ..., "item": n or null}; a follow-up is read against the last one (`read_as`)."""
+        return await _answer(question, top_k, district, history, request)
+
+    for fn in (respond, ask, converse):  # Gradio passes the request by this annotation (not an API input)
+        fn.__annotations__["request"] = gr.Request
 
     with gr.Blocks(title="roundup-qa", analytics_enabled=False, fill_height=compact) as demo:
         if not compact:
@@ -166,8 +190,30 @@ def build_demo(
             chatbot.like(rate, [records], None, api_visibility="private")
         if not compact:
             gr.api(ask, api_name="ask")
+            gr.api(converse, api_name="converse")
     demo.queue(default_concurrency_limit=concurrency, max_size=gate.limits.queue)
     return demo
+
+
+def _turns(records: dict | None) -> list[dict]:
+    """The chat's earlier turns, oldest first, from the records it keeps per reply (a reply
+    and its evidence share one); a follow-up's turn is the question as it was read."""
+    turns, last = [], None
+    for key in sorted((records or {}), key=int):
+        record = records[key]
+        if record == last or not isinstance(record, dict) or not isinstance(record.get("question"), str):
+            continue
+        last = record
+        citation = record.get("citation") or {}
+        turns.append({"question": record.get("read_as") or record["question"], "item": citation.get("item")})
+    return turns
+
+
+def _arrived(request) -> float | None:
+    """When the chat's request reached the server: the gate's deadline counts from there,
+    time in Gradio's own queue included."""
+    scope = getattr(getattr(request, "request", None), "scope", None)
+    return arrived(scope) if isinstance(scope, dict) else None
 
 
 def frame_policy(origins: Sequence[str], anyone: bool = False) -> str:

@@ -124,7 +124,9 @@ class Answerer:
         self._roundup_text = " ".join(index.manifest.corpus.intro.values())
 
     # ------------------------------------------------------------------ reading
-    def read_early(self, bm25: list[Hit] | None, text: str, lang: str, searched: list[str]) -> EarlyRead | None:
+    def read_early(
+        self, bm25: list[Hit] | None, text: str, lang: str, searched: list[str]
+    ) -> EarlyRead | None:
         """Start reading BM25's best item on another thread while the question is embedded
         (`reader_early`): fusion puts the same item first for 97% of Chinese and 87% of
         English questions (eval/questions.jsonl, fresh and held-out en), and its reading is
@@ -143,6 +145,26 @@ class Answerer:
         if self.model is not None:
             return self._read_model(fused, text, lang, searched, analysis, early)
         return self._read_rules(fused, text, query.terms, qvec, analysis.type)
+
+    def read_each(
+        self, hits: list[FusedHit], text: str, lang: str, query: LexicalQuery, searched: list[str],
+        analysis: Analysis, qvec: np.ndarray,
+    ) -> list[Read]:  # fmt: skip
+        """Each of `hits` read alone (the items of a list), the model's readings on the
+        reading threads at once."""
+        if self.model is None:
+            return [self._read_rules([h], text, query.terms, qvec, analysis.type) for h in hits]
+        question = self._reader_question(text, lang, searched)
+        pool = _early_pool()
+        futures = [pool.submit(self.model.read, question, self.index.items[h.doc].text) for h in hits]
+        return [
+            Read(
+                h,
+                self._span(h.doc, f.result(), 1, lang, analysis, searched),
+                round(float(f.result().margin), 4),
+            )
+            for h, f in zip(hits, futures, strict=True)
+        ]
 
     def _read_rules(self, fused: list[FusedHit], text: str, terms: list[str], qvec, expected: str) -> Read:
         """The rule-based picker: the best item; when it holds no span of the expected type,
@@ -189,7 +211,9 @@ class Answerer:
         if early is not None:
             early.drop()
         hit, reading, k = best
-        return Read(hit, self._span(hit.doc, reading, k, lang, analysis, searched), round(float(reading.margin), 4))
+        return Read(
+            hit, self._span(hit.doc, reading, k, lang, analysis, searched), round(float(reading.margin), 4)
+        )
 
     def _span(
         self, doc: int, reading: Reading, k: int, lang: str, analysis: Analysis, searched: list[str]
@@ -221,7 +245,9 @@ class Answerer:
                  f"{reading.margin:+.2f} over no answer (p={reading.confidence:.2f}) in the {_ORDINAL[k]} item read"]  # fmt: skip
         if typed:
             kind = expected + (f" in {'/'.join(sorted(units))}" if units else "")
-            steps.append(f"its best span held no {kind}, so its best one that does ({reading.score - score:.2f} below)")
+            steps.append(
+                f"its best span held no {kind}, so its best one that does ({reading.score - score:.2f} below)"
+            )
         if lined:
             steps.append("its best span ran from the title into the text, so its best one within a line")
         if shaped.snapped:
@@ -291,6 +317,16 @@ class Answerer:
             and c.reader_numeral_refusal
             and numberless(span_text, read.margin),
         )
+
+    def covers(self, doc: int, query: LexicalQuery, lang: str) -> bool:
+        """Whether item `doc` covers enough of the question not to be refused for it (the
+        coverage rule alone, before reading: a list skips reading what it would refuse)."""
+        if not self.config.abstain:
+            return True
+        cov, _ = coverage(
+            query.groups, self.index.items[doc].text, self.retriever.backend.idf, self._unknown_idf
+        )
+        return cov is None or cov >= thresholds(self.config, lang)[0]
 
     def refusal(self, signals: Signals, lang: str) -> str | None:
         """Why the roundup does not answer, or None to answer (abstain.decide)."""

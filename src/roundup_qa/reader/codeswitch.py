@@ -136,7 +136,7 @@ class EnglishOrder:
         return re.sub(r"\s+", " ", " ".join(p for p in parts if p)).strip() + "?"
 
     def _noun_phrase(self, text: str, share: float) -> str:
-        """"A的B" as "the B of A" half of the time (English order), else A 's B."""
+        """ "A的B" as "the B of A" half of the time (English order), else A 's B."""
         if text.count("的") == 1 and self._rng.random() < 0.5:
             a, b = text.split("的")
             if a and b:

@@ -132,7 +132,9 @@ def analyze(question: str, lang: str) -> Analysis:
 
 
 # 多少家, 几所; not 哪几家 (which ones)
-_ZH_COUNTED = re.compile(rf"(?<!哪)(?:多少|几)({alternation(u for u, word in COUNT.items() if word)})([^,，。?？!！、;；]*)")
+_ZH_COUNTED = re.compile(
+    rf"(?<!哪)(?:多少|几)({alternation(u for u, word in COUNT.items() if word)})([^,，。?？!！、;；]*)"
+)
 _EN_COUNTED = re.compile(rf"\bhow many (?:[a-z-]+ ){{0,3}}?({alternation(COUNTED_EN)})\b")
 
 

@@ -1,0 +1,208 @@
+"""Reading a follow-up against the conversation's last turn.
+
+The server keeps nothing: a caller passes the earlier turns (`Turn`: the question and the
+item that turn cited). A question that leans on the last turn is read in one of two ways:
+
+- **another subject, the same question** ("那垦利区呢?", "What about Kenli District?"): the
+  last question with its subject replaced by the new one, searched as any question;
+- **the same subject** (它/该/其/这个…, it/its/they…, or "那投资呢?", "what about its output
+  value?"): the question with the pronoun replaced by the last turn's subject, read in the
+  last turn's item only.
+
+The subject of the last question is the longest stretch of it that its cited item holds
+(Chinese), or its first capitalised noun phrase (English). Anything else stands on its own
+and is answered exactly as without history (`read_follow_up` returns None).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..records import Item
+
+
+@dataclass(frozen=True)
+class Turn:
+    """An earlier turn of the conversation: what was asked, and the item its answer cited
+    (None: refused or not answered from one item)."""
+
+    question: str
+    item: int | None = None
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """How a follow-up was read: `question` is what is answered (shown as "read as"),
+    `item` the item it is read in (None: searched as usual), `why` in words."""
+
+    question: str
+    item: int | None
+    why: str
+    district: str | None = None  # the same question of another district: searched there only
+
+
+# "那X呢?", "X呢?", "那么X怎么样?"
+_ELLIPSIS_ZH = re.compile(
+    r"^(那么?|那么请问|请问|还有)?\s*(?P<x>[^?？。!！]{1,24}?)\s*(呢|怎么样|如何|又如何)\s*[?？。!！]*$"
+)
+_ELLIPSIS_EN = re.compile(r"^\s*(and\s+|so\s+)?((what|how)\s+about|and)\s+(?P<x>.+?)\s*[?.!]*\s*$", re.I)
+# a pronoun standing for the last subject (not 其中/其他/尤其, not 应该)
+_PRONOUN_ZH = re.compile(
+    r"(?<![尤极应])(它们|它|他们|她们|其(?![中他它余次实])|"
+    r"(该|这个|这家)(项目|公司|企业|工程|集团|研究院|学院|基地|活动|单位|机构|院)?|"
+    r"(这一|此)(项目|公司|企业|工程|集团|研究院|学院|基地|活动|单位|机构))"
+)
+_PRONOUN_EN = re.compile(
+    r"\b(its|it|their|they|them|(this|that|the\s+same)\s+(project|company|enterprise|event|institute|group|"
+    r"district|county|one|facility|base|programme|program))\b",
+    re.I,
+)
+_LEAD_ZH = 6  # a pronoun further in follows a subject of the question's own ("华盛橡胶投资多少建设其…")
+_PLURAL_EN = re.compile(r"\b(?!(?:is|was|has|does|its|this|us)\b)\w{3,}s\b", re.I)
+_THE = re.compile(r"^the\s+", re.I)
+_ASKS_ZH = re.compile(r"什么|哪|谁|多少|几|何时|吗|怎么|如何|为什么|是否")
+_STOP_EN = (
+    r"is|was|were|are|be|been|held|signed|founded|unveiled|launched|opened|started|take|took|takes|have|has|had|do|does|"
+    r"did|on|in|at|to|for|with|by|and|of|from|get|got|win|won|rank|ranked|invest|invested|build|built|sell|sold|cost"
+)
+_SUBJECT_EN = re.compile(
+    r"(?<!^)(?<![.?!]\s)\b(?P<s>(?:the\s+)?[A-Z0-9][\w.'-]*(?:\s+(?!(?:" + _STOP_EN + r")\b)[\w.'-]+)*)"
+)
+
+
+def read_follow_up(
+    question: str,
+    lang: str,
+    history: list[Turn],
+    items: list[Item],
+    district_names: dict[str, str],
+    holds=lambda words, item: False,
+) -> FollowUp | None:
+    """The follow-up reading of `question` after `history` (oldest first), or None when it
+    stands on its own. `items` are the index's items (their numbers are what turns cite);
+    `holds(words, item)` says whether English `words` name something `item` holds."""
+    if not history:
+        return None
+    last = history[-1]
+    item = next((it for it in items if it.number == last.item), None) if last.item is not None else None
+    if lang == "en":
+        return _english(question, last, item, items, district_names, holds)
+    return _chinese(question, last, item, items, district_names)
+
+
+def _chinese(question: str, last: Turn, item: Item | None, items: list[Item], districts: dict[str, str]):
+    subject = subject_zh(last.question, item) if item is not None else None
+    m = _ELLIPSIS_ZH.match(question.strip())
+    if m and not _ASKS_ZH.search(m.group("x")):
+        x = m.group("x").strip()
+        if _is_other(x, item, items, districts):
+            if subject is None or subject not in last.question:
+                return None
+            read = last.question.replace(subject, x, 1)
+            return FollowUp(read, None, f"the last question asked of {x}", districts.get(x))
+        if item is not None and subject is not None:
+            return FollowUp(f"{subject}的{x}?", item.number, f"{x} of {subject}, in item #{item.number}")
+        return None
+    p = _PRONOUN_ZH.search(question)
+    if p is None or item is None or p.start() > _LEAD_ZH:
+        return None  # no pronoun, or one that follows a subject of the question's own
+    if subject is None:
+        return FollowUp(question, item.number, f"{p.group(0)}: item #{item.number} of the last answer")
+    read = question[: p.start()] + subject + question[p.end() :]
+    return FollowUp(read, item.number, f"{p.group(0)} = {subject}, in item #{item.number}")
+
+
+def _english(
+    question: str, last: Turn, item: Item | None, items: list[Item], districts: dict[str, str], holds
+):
+    subject = subject_en(last.question)
+    m = _ELLIPSIS_EN.match(question)
+    if m:
+        x = m.group("x").strip()
+        if _named_en(x, districts) and not _PRONOUN_EN.search(x):
+            if subject is None:
+                return None
+            read = last.question.replace(subject, x, 1)
+            return FollowUp(
+                read, None, f"the last question asked of {x}", districts.get(_THE.sub("", x).lower())
+            )
+        if item is not None and subject is not None:
+            if _PRONOUN_EN.search(x):  # "what about its output value?"
+                read = (
+                    "What is " + _PRONOUN_EN.sub(lambda p: _possessive(subject, p.group(0)), x, count=1) + "?"
+                )
+            else:  # "what about the investment?"
+                read = f"What is the {_THE.sub('', x)} of {subject}?"
+            return FollowUp(read, item.number, f"{x}: of {subject}, in item #{item.number}")
+        return None
+    p = _PRONOUN_EN.search(question)
+    if (
+        p is not None
+        and p.group(0).lower() in ("their", "they", "them")
+        and _PLURAL_EN.search(question[: p.start()])
+    ):
+        return None  # "which two bases had their plaques unveiled": the question's own plural
+    own = subject_en(question)
+    if p is None or item is None or (own is not None and own not in last.question and not holds(own, item)):
+        return None  # no pronoun, or a subject of its own the last item does not hold
+    if subject is None:
+        return FollowUp(question, item.number, f"'{p.group(0)}': item #{item.number} of the last answer")
+    read = question[: p.start()] + _possessive(subject, p.group(0)) + question[p.end() :]
+    return FollowUp(read, item.number, f"'{p.group(0)}' = {subject}, in item #{item.number}")
+
+
+def subject_zh(question: str, item: Item) -> str | None:
+    """The longest stretch of `question` (2 characters or more) that `item` holds, starting
+    where the question's words do (请问/那 left out): "华盛橡胶的品牌价值是多少?" -> 华盛橡胶."""
+    q = re.sub(r"^(请问|那么?|那)", "", question.strip())
+    text = item.text
+    best = None
+    for i in range(len(q)):
+        for j in range(len(q), i + 1, -1):
+            if best is not None and j - i <= len(best):
+                break
+            if q[i:j] in text and not _ASKS_ZH.search(q[i:j]):
+                best = q[i:j]
+                break
+        if best is not None and i == 0:
+            break  # the question's opening words are its subject
+    return best
+
+
+def subject_en(question: str) -> str | None:
+    """The first capitalised noun phrase after the question's first word: "What is the brand
+    value of Huasheng Rubber?" -> Huasheng Rubber."""
+    m = _SUBJECT_EN.search(question.strip().rstrip("?.! "))
+    if m is None:
+        return None
+    s = m.group("s").strip()
+    return re.sub(r"'s$", "", s) or None
+
+
+def _possessive(subject: str, pronoun: str) -> str:
+    p = pronoun.lower()
+    if p in ("its", "their"):
+        return f"{subject}'s"
+    return subject
+
+
+def _is_other(x: str, item: Item | None, items: list[Item], districts: dict[str, str]) -> bool:
+    """Whether `x` names another subject than the last item's (a district, or a name of 3
+    characters or more that some other item holds and the last one does not)."""
+    if x in districts:
+        return item is None or item.district != districts[x] or x not in item.text
+    if len(x) < 3:
+        return False
+    if item is not None and x in item.text:
+        return False
+    return any(x in it.text for it in items)
+
+
+def _named_en(x: str, districts: dict[str, str]) -> bool:
+    """Whether an English "what about X" names a subject (a district, a capitalised name,
+    a figure such as 1.2GW) rather than asking for another fact of the same one."""
+    if _THE.sub("", x).lower().strip() in districts:
+        return True
+    words = _THE.sub("", x).split()
+    return any(w[:1].isupper() or re.match(r"\d", w) for w in words)

@@ -1,0 +1,140 @@
+"""What kind of answer a question asks for: one span (the default), a list across items, or
+items to browse.
+
+- `items`: browsing, not a question about a fact: the roundup's headline question ("东营各县区
+  五月有哪些亮点?"), a district or topic with "news / highlights / what happened / tell me
+  about", or a bare name ("垦利区", "万达集团", "Kenli District"). Read from the words alone.
+- `list`: "哪些 …" / "which companies …": a question that may be answered by several items.
+  Whether it is is decided by reading (pipeline: `Config.list_depth` items read, each held to
+  the refusal standard of a single answer); one answering item keeps the single answer.
+- `span`: everything else, answered as before.
+
+The rules are measured by `roundup-qa eval --kinds eval/kinds.jsonl` (kind accuracy), and
+on every single-answer set, where no question may change kind.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..chinese import CJK
+
+# a Chinese question word: a sentence holding one asks about a fact, not to browse
+_ASKS_ZH = re.compile(r"什么|哪|谁|多少|几|何|吗|怎么|怎样|如何|为什么|是否|啥|么")
+_ASKS_EN = re.compile(
+    r"\b(what|which|who|whom|whose|when|where|why|how|is|are|was|were|did|does|do|has|have|can)\b", re.I
+)
+# browsing words: what a reader of a roundup asks for when not after one fact
+_BROWSE_ZH = re.compile(
+    r"(有(哪些|什么|啥)|都有(哪些|什么))(亮点|新闻|动态|消息|大事|事情?|新鲜事|看点|活动)"
+    r"|(的)?(亮点|新闻|动态|要闻|大事记?)(有哪些|是什么|都有什么)?"
+    r"|发生了(什么|哪些)(事情?)?|有什么(新闻|事情?|动态)|介绍一下|讲讲|说说|概况|概览"
+)
+_BROWSE_EN = re.compile(
+    r"^\s*(what\s+(happened|was\s+new|is\s+new|'s\s+new|news)|tell\s+me\s+about|news\s+(from|about|of|in)"
+    r"|(give\s+me\s+)?(an?\s+)?overview\s+of|(what\s+(were|are)\s+)?(the\s+)?highlights|browse|show\s+me)\b",
+    re.I,
+)
+# the roundup itself: "东营各县区", "全市", "the districts and counties", "Dongying"
+_WHOLE_ZH = re.compile(r"东营(市)?|各县区|各区县|各县市区|全市|各地|县区|区县")
+_WHOLE_EN = re.compile(
+    r"\b(dongying|districts?\s+and\s+counties|all\s+districts|the\s+districts|the\s+roundup)\b", re.I
+)
+# time and filler words a browsing question may carry
+_FILLER_ZH = re.compile(
+    r"(2021年)?(五月份?|5月份?|本月|这个月|今年|近期|最近)|请问|一下|的|了|在|和|与|都|有|啊|呢|吧"
+)
+_FILLER_EN = re.compile(
+    r"\b(in|of|from|about|for|the|a|an|and|may|2021|this|month|last|recent(ly)?|me|please|happened|were|was|"
+    r"are|is|what|news|highlights?|tell|overview|give|show|browse|new|'s)\b",
+    re.I,
+)
+_PUNCT = re.compile(r"[\s?？。!！,，.、:：;；\"'“”‘’()（）]+")
+# a list across items: 哪些 / 哪几 (not "有哪些亮点": browsing), "which companies …"
+_LIST_ZH = re.compile(
+    r"(哪些|哪几(个|家|项|所|位)?)(县区|区县|县|区|企业或单位|企业|公司|单位|项目|机构|高校|大学|学校|地方|镇街|镇|街道|部门|人)?"
+)
+_LIST_EN = re.compile(
+    r"^\s*(which|what)\s+(\w+\s+)?(districts|counties|companies|enterprises|firms|projects|units|organi[sz]ations|"
+    r"institutions|institutes|universities|colleges|schools|towns|places|events|festivals|groups)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How a question is read: `kind` ("span", "list", "items"), `why` in words; for items,
+    the district browsed (its Chinese name), the topic left once the browsing words are
+    taken out, and `everything` for the roundup's headline question."""
+
+    kind: str
+    why: str = ""
+    district: str | None = None
+    topic: str = ""
+    everything: bool = False
+    asked: str = ""  # list: the words asking which ones ("哪些县区", "Which companies")
+
+    def topic_of(self, text: str) -> str:
+        """A list question without the words asking which ones: what an item must be about
+        (the refusal rules read it, so 县区 or "companies", which no item says, count for nothing)."""
+        return text.replace(self.asked, " ", 1).strip() if self.asked else text
+
+
+SPAN = Kind("span")
+
+
+def read_kind(text: str, lang: str, district_names: dict[str, str], is_name) -> Kind:
+    """The kind of `text`. `district_names` maps every name a district goes by (Chinese, and
+    English in lower case) to its Chinese name; `is_name(words)` says whether `words` name
+    something the roundup mentions (a bare name is browsed, other bare words are a question)."""
+    browse = _browse(text, lang, district_names, is_name)
+    if browse is not None:
+        return browse
+    m = (_LIST_EN if lang == "en" else _LIST_ZH).search(text)
+    if m:
+        return Kind("list", f"asks {m.group(0).strip()}: every item that answers", asked=m.group(0))
+    return SPAN
+
+
+def _browse(text: str, lang: str, district_names: dict[str, str], is_name) -> Kind | None:
+    en = lang == "en"
+    cue = (_BROWSE_EN if en else _BROWSE_ZH).search(text)
+    rest = re.sub(r"'s\b", "", (_BROWSE_EN if en else _BROWSE_ZH).sub(" ", text))
+    if not cue and (_ASKS_EN if en else _ASKS_ZH).search(text):
+        return None  # a question about a fact
+    if cue and en and _LIST_EN.search(text):
+        return None
+    district, rest = _district(rest, district_names, en)
+    whole = bool((_WHOLE_EN if en else _WHOLE_ZH).search(rest))
+    rest = (_WHOLE_EN if en else _WHOLE_ZH).sub(" ", rest)
+    topic = _PUNCT.sub(" ", (_FILLER_EN if en else _FILLER_ZH).sub(" ", rest)).strip()
+    if not en:
+        topic = topic.replace(" ", "")
+    if cue and not topic and district is None:  # "东营各县区五月有哪些亮点?", "What happened in May?"
+        why = "the roundup's" if whole else "all"
+        return Kind("items", f"asks for {why} highlights: every item, by district", everything=True)
+    if cue and district is not None and not topic:
+        return Kind("items", f"asks what happened in {district}: its items", district=district)
+    if cue and topic and is_name(topic):
+        return Kind("items", f"asks about {topic}: the items that mention it", district=district, topic=topic)
+    if not cue:
+        # a bare name: a district, or a name the roundup mentions, and nothing else
+        bare = _PUNCT.sub(" ", text).strip()
+        if district is not None and not topic:
+            return Kind("items", f"names {district} alone: its items", district=district)
+        if bare and len(bare) <= (40 if en else 12) and (en or CJK.search(bare)) and is_name(bare):
+            return Kind("items", f"names {bare} alone: the items that mention it", topic=bare)
+    return None
+
+
+def _district(text: str, district_names: dict[str, str], en: bool) -> tuple[str | None, str]:
+    """The district a question names (its Chinese name) and the text without it."""
+    for name in sorted(district_names, key=len, reverse=True):
+        if en:
+            m = re.search(r"\b" + re.escape(name) + r"\b", text, re.I)
+            if m:
+                return district_names[name], text[: m.start()] + " " + text[m.end() :]
+        elif CJK.search(name) and name in text:
+            return district_names[name], text.replace(name, " ", 1)
+    return None, text

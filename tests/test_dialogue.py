@@ -1,0 +1,197 @@
+"""Kinds of answer (lists, items to browse) and follow-ups read against the last turn, on the
+real roundup with the real model (issue 26)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from roundup_qa.dialogue.follow import Turn, read_follow_up, subject_en, subject_zh
+from roundup_qa.pipeline import InputError
+from roundup_qa.store import save_index
+
+from .conftest import CORPUS, ROOT
+
+EVAL = ROOT / "eval"
+
+
+def _eval_rows() -> dict[str, dict]:
+    rows = {}
+    for name in ("questions.jsonl", "questions-fresh.jsonl", "kinds.jsonl"):
+        for line in (EVAL / name).read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                rows.setdefault(row["question"], row)
+    return rows
+
+
+@pytest.mark.parametrize(
+    "question, items",
+    [
+        ("哪些县区开展了党史学习教育?", {1, 17, 24, 49}),
+        ("Which districts held Party history education events?", {1, 17, 24, 49}),
+    ],
+)
+def test_a_which_question_across_items_is_answered_by_each_item_cited(real_qa, question, items):
+    answer = real_qa.ask(question)
+    record = answer.to_dict()
+    assert record["kind"] == "list"
+    assert {p["citation"]["item"] for p in record["parts"]} == items
+    for p in answer.parts:  # each part a span copied from the item it cites
+        item = next(it for it in real_qa.index.items if it.number == p.citation.item)
+        assert item.text[p.citation.start : p.citation.end] == p.answer
+    # the record's own answer and citation are the first part's: older clients read one answer
+    assert record["answer"] == record["parts"][0]["answer"]
+    assert record["citation"] == record["parts"][0]["citation"]
+
+
+def test_a_which_question_one_item_answers_stays_a_single_answer(real_qa):
+    answer = real_qa.ask("哪些企业入选了山东省高端品牌培育企业名单?")
+    assert answer.kind == "span" and answer.citation.item == 19 and len(answer.parts) == 1
+
+
+def test_factoid_and_refusal_records_keep_their_shape(real_qa):
+    span = real_qa.ask("华盛橡胶的品牌价值是多少?").to_dict()
+    assert span["kind"] == "span" and span["answer"] == "10.08亿元"
+    assert span["parts"] == [{"answer": "10.08亿元", "citation": span["citation"], "answer_en": span["answer_en"],
+                              "district_en": span["district_en"], "answer_gloss": None, "title_gloss": None}]  # fmt: skip
+    refused = real_qa.ask("渤中海上风电产业基地项目的总投资是多少?").to_dict()
+    assert refused["kind"] == "refusal" and refused["answer"] is None and refused["parts"] == []
+
+
+def test_the_headline_question_browses_every_item_by_district(real_qa):
+    for question in (
+        "东营各县区五月有哪些亮点?",
+        "What were the highlights of Dongying's districts and counties in May?",
+    ):
+        answer = real_qa.ask(question)
+        assert answer.kind == "items" and answer.answer is None
+        numbers = [p.citation.item for p in answer.parts]
+        assert sorted(numbers) == list(range(1, 53))
+        districts = [p.citation.district for p in answer.parts]
+        runs = [d for k, d in enumerate(districts) if k == 0 or d != districts[k - 1]]
+        assert runs == real_qa.districts  # grouped: each district once, in the roundup's order
+        assert all(p.answer is None and p.citation.title for p in answer.parts)
+    english = real_qa.ask("What happened in Kenli District in May?")
+    assert [p.citation.item for p in english.parts] == list(range(16, 24))
+    assert all(p.title_gloss and p.district_en == "Kenli District" for p in english.parts)
+
+
+@pytest.mark.parametrize(
+    "question, items",
+    [("垦利区", range(16, 24)), ("河口区有哪些新闻?", range(9, 16)), ("万达集团", (20, 23))],
+)
+def test_a_bare_name_or_a_district_is_browsed(real_qa, question, items):
+    answer = real_qa.ask(question)
+    assert answer.kind == "items" and [p.citation.item for p in answer.parts] == list(items)
+
+
+def test_a_pronoun_follow_up_is_read_with_the_last_turns_item(real_qa):
+    history = [{"question": "华盛橡胶的品牌价值是多少?", "item": 31}]
+    answer = real_qa.ask("它的产品销售到多少个国家和地区?", history=history)
+    assert answer.read_as == "华盛橡胶的产品销售到多少个国家和地区?"
+    assert answer.question == "它的产品销售到多少个国家和地区?"
+    assert answer.answer == "160多个" and answer.citation.item == 31
+    english = real_qa.ask(
+        "How many countries and regions are its products sold to?",
+        history=[{"question": "What is the brand value of Huasheng Rubber?", "item": 31}],
+    )
+    assert english.read_as == "How many countries and regions are Huasheng Rubber's products sold to?"
+    assert english.citation.item == 31
+
+
+def test_the_same_question_of_another_subject_is_asked_again(real_qa):
+    history = [Turn("渤中海上风电产业基地项目在哪天签约?", 10)]
+    answer = real_qa.ask("那年产1.2GW高效光伏组件生产项目呢?", history=history)
+    assert answer.read_as == "年产1.2GW高效光伏组件生产项目在哪天签约?"
+    assert answer.answer == "5月17日下午" and answer.citation.item == 11
+
+
+def test_a_follow_up_the_roundup_cannot_answer_is_refused(real_qa):
+    answer = real_qa.ask("那垦利区呢?", history=[{"question": "东营区受训党员有多少名?", "item": 1}])
+    assert answer.read_as == "垦利区受训党员有多少名?"
+    assert answer.answer is None and answer.kind == "refusal"
+    assert any("item #1 in 东营区" in note for note in answer.notes)  # what the rest of the roundup says
+    assert (
+        real_qa.ask("它有多少名员工?", history=[{"question": "华盛橡胶的品牌价值是多少?", "item": 31}]).answer
+        is None
+    )
+
+
+def test_a_question_standing_on_its_own_ignores_the_history(real_qa):
+    unrelated = [{"question": "华盛橡胶的品牌价值是多少?", "item": 31}]
+    for question in (
+        "利津县老旧小区改造项目获批中央预算内投资多少?",
+        "Which two bases had their plaques unveiled at the locust flower festival?",
+    ):
+        alone, after = real_qa.ask(question).to_dict(), real_qa.ask(question, history=unrelated).to_dict()
+        assert after == alone and after["read_as"] is None
+
+
+@pytest.mark.parametrize(
+    "history, field_message",
+    [
+        ("华盛橡胶", "must be a list of turns"),
+        ([{"question": 5}], 'history[0] must be {"question"'),
+        ([{"question": "x", "item": "31"}], "history[0].item must be an item number or null"),
+        ([{"question": "x", "answer": "y"}], "unknown fields ['answer']"),
+    ],
+)
+def test_a_malformed_history_is_refused_by_name(real_qa, history, field_message):
+    with pytest.raises(InputError) as err:
+        real_qa.ask("它的产品销售到多少个国家和地区?", history=history)
+    assert err.value.field == "history" and field_message in str(err.value)
+
+
+def test_subjects_of_the_last_question():
+    assert subject_en("What is the brand value of Huasheng Rubber?") == "Huasheng Rubber"
+    assert subject_en("How many party members were trained in Dongying District?") == "Dongying District"
+
+    class _Item:
+        text = "5月20日,利津县城区道路建设工程开工建设。工程总投资5700余万元"
+        number = 34
+        district = "利津县"
+
+    assert subject_zh("利津县城区道路建设工程总投资多少?", _Item) == "利津县城区道路建设工程"
+    assert (
+        read_follow_up("该工程建设道路长多少米?", "zh", [], [_Item], {}) is None
+    )  # no history, no follow-up
+
+
+def test_every_chat_example_gets_the_answer_the_eval_set_checks(real_qa):
+    rows = _eval_rows()
+    examples = real_qa.index.manifest.chat.examples
+    assert examples, "the chat shows examples"
+    for example in examples:
+        row = rows.get(example)
+        assert row is not None, f"example {example!r} is in no eval set"
+        answer = real_qa.ask(example)
+        if row.get("kind") in ("list", "items"):
+            assert answer.kind == row["kind"], example
+            assert {p.citation.item for p in answer.parts} - set(row.get("also", [])) == set(row["items"]), (
+                example
+            )
+        else:
+            assert answer.answer in row["answers"] and answer.citation.item == row["item"], example
+
+
+def test_cli_history_reads_a_conversation_like_the_api(real_qa, tmp_path):
+    index = tmp_path / "cli-index"
+    save_index(real_qa.index, index)
+    history = tmp_path / "history.json"
+    history.write_text("[]", encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "roundup_qa.cli", "ask", "--json", "--file", "-", "--history", str(history),
+         "--corpus", str(CORPUS), "--index", str(index)],
+        input="利津县城区道路建设工程总投资多少?\n该工程建设道路长多少米?\n", capture_output=True, text=True,
+        timeout=600, cwd=ROOT,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    first, second = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert first["answer"] == "5700余万元" and first["read_as"] is None
+    expected = real_qa.ask("该工程建设道路长多少米?", history=[{"question": first["question"], "item": 34}])
+    assert second == expected.to_dict()
+    assert second["read_as"] == "利津县城区道路建设工程建设道路长多少米?" and second["answer"] == "约3700米"
