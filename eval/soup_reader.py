@@ -67,7 +67,9 @@ def main() -> int:
                     "a_meta": {k: ma.get(k) for k in ("run", "seed", "steps")},
                     "b_meta": {k: mb.get(k) for k in ("run", "seed", "steps")}}  # fmt: skip
     save_delta(args.out, requantised(mixed), meta)
-    print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.1f} MB): {1 - w:g} x {args.a.name} + {w:g} x {args.b.name}")
+    print(
+        f"wrote {args.out} ({args.out.stat().st_size / 1e6:.1f} MB): {1 - w:g} x {args.a.name} + {w:g} x {args.b.name}"
+    )
     return 0
 
 
