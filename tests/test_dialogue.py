@@ -48,6 +48,16 @@ def test_a_which_question_across_items_is_answered_by_each_item_cited(real_qa, q
     assert record["citation"] == record["parts"][0]["citation"]
 
 
+@pytest.mark.parametrize("question", ["哪些县区举办了文化节或艺术节?", "Which districts held culture or art festivals?"])
+def test_a_which_districts_question_is_answered_by_each_items_district(real_qa, question):
+    answer = real_qa.ask(question)
+    assert answer.parts and answer.parts[0].citation.item == 15  # 河口广场文化艺术节
+    for p in answer.parts:  # the district named in the item's own text, not a place inside it
+        item = next(it for it in real_qa.index.items if it.number == p.citation.item)
+        assert p.answer == item.district == item.text[p.citation.start : p.citation.end]
+    assert answer.answer == "河口区"
+
+
 def test_a_which_question_one_item_answers_stays_a_single_answer(real_qa):
     answer = real_qa.ask("哪些企业入选了山东省高端品牌培育企业名单?")
     assert answer.kind == "span" and answer.citation.item == 19 and len(answer.parts) == 1
@@ -119,6 +129,14 @@ def test_a_follow_up_the_roundup_cannot_answer_is_refused(real_qa):
         real_qa.ask("它有多少名员工?", history=[{"question": "华盛橡胶的品牌价值是多少?", "item": 31}]).answer
         is None
     )
+    # in English too: people are counted in 人 or 名, which the item's 841 (a brand strength) is not
+    english = real_qa.ask(
+        "How many employees does it have?",
+        history=[{"question": "What is the brand value of Huasheng Rubber?", "item": 31}],
+    )
+    assert english.read_as == "How many employees does Huasheng Rubber have?" and english.answer is None
+    farmers = real_qa.ask("How many farmers' cooperatives has Lijin County built up?")  # counts cooperatives
+    assert farmers.answer == "52家"
 
 
 def test_a_question_standing_on_its_own_ignores_the_history(real_qa):

@@ -490,8 +490,14 @@ class RoundupQA:
         for reading in self.answerer.read_each(others, text, lang, query, searched, analysis, qvec):
             if reading.margin is None or reading.margin >= c.list_min_margin:
                 parts += self._answered(reading, text, lang, about, analysis, common).parts
+        if listing.asks_district:
+            parts = [self._district_part(p) for p in parts]
         watch.lap("list")
         if len(parts) < 2:  # one answering item: a single answer
+            if parts and parts[0] is not answer.parts[0]:
+                first = parts[0]
+                return replace(answer, answer=first.answer, citation=first.citation,
+                               answer_en=first.answer_en, answer_gloss=None, parts=parts)  # fmt: skip
             return answer
         first = parts[0]
         return replace(
@@ -525,6 +531,17 @@ class RoundupQA:
             signals=signals,
             **common,
         )
+
+    def _district_part(self, part: Part) -> Part:
+        """A part answering "which districts": the item's district where its text names it
+        (the span is that mention), else the part as read."""
+        c = part.citation
+        item = next((it for it in self.index.items if (it.source, it.number) == (c.source, c.item)), None)
+        at = item.text.find(item.district) if item is not None and item.district else -1
+        if at < 0:
+            return part
+        citation = replace(part.citation, start=at, end=at + len(item.district))
+        return replace(part, answer=item.district, citation=citation, answer_en=part.district_en, answer_gloss=None)
 
     def gloss(self, text: str) -> str | None:
         """A word-by-word English gloss of Chinese `text` (reader/gloss.py): display only."""

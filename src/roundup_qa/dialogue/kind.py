@@ -61,6 +61,8 @@ _LIST_EN = re.compile(
     re.I,
 )
 
+_DISTRICTS = re.compile(r"(县区|区县|县|区)$|\b(districts|counties)\b", re.I)
+
 
 @dataclass(frozen=True)
 class Kind:
@@ -74,6 +76,11 @@ class Kind:
     topic: str = ""
     everything: bool = False
     asked: str = ""  # list: the words asking which ones ("哪些县区", "Which companies")
+
+    @property
+    def asks_district(self) -> bool:
+        """A list asking which districts or counties: each item answers with its district."""
+        return bool(_DISTRICTS.search(self.asked))
 
     def topic_of(self, text: str) -> str:
         """A list question without the words asking which ones: what an item must be about

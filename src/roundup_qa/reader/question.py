@@ -135,7 +135,8 @@ def analyze(question: str, lang: str) -> Analysis:
 _ZH_COUNTED = re.compile(
     rf"(?<!哪)(?:多少|几)({alternation(u for u, word in COUNT.items() if word)})([^,，。?？!！、;；]*)"
 )
-_EN_COUNTED = re.compile(rf"\bhow many (?:[a-z-]+ ){{0,3}}?({alternation(COUNTED_EN)})\b")
+# the counted noun is the head: "farmers' cooperatives" counts cooperatives, not farmers
+_EN_COUNTED = re.compile(rf"\bhow many (?:[a-z-]+ ){{0,3}}?({alternation(COUNTED_EN)})\b(?!['’])")
 
 
 def counted(text: str, lang: str) -> tuple[frozenset[str], str]:

@@ -62,7 +62,16 @@ def same_units(unit: str) -> frozenset[str]:
 # service is 一条 or 一项
 ITEMS_EN = ("policies", "measures", "services", "tasks", "provisions", "rules", "regulations", "initiatives")
 
+# English nouns for people, which Chinese counts by 名, 人 or 位 (units.COUNT's "people"):
+# how many employees -> a count in 人; the item's 3家 or a bare 841 does not say
+PEOPLE_EN = (
+    "employees", "workers", "staff", "members", "residents", "students", "teachers", "volunteers",
+    "visitors", "tourists", "participants", "farmers", "doctors", "officials", "villagers", "talents",
+)  # fmt: skip
+
 # what an English "how many …" counts, as the units that count it: households -> {户}
-COUNTED_EN: dict[str, frozenset[str]] = {w: same_units(u) for u, w in COUNT.items() if w} | {
-    noun: same_units("项") for noun in ITEMS_EN
-}
+COUNTED_EN: dict[str, frozenset[str]] = (
+    {w: same_units(u) for u, w in COUNT.items() if w}
+    | {noun: same_units("项") for noun in ITEMS_EN}
+    | {noun: same_units("人") for noun in PEOPLE_EN}
+)
