@@ -18,7 +18,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from roundup_qa.reader.delta import load_delta, save_delta  # noqa: E402
+from roundup_qa.reader.delta import load_delta, quantised, save_delta  # noqa: E402
 
 
 def dequantised(delta: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -39,11 +39,7 @@ def requantised(mixed: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     out = {}
     for name, value in mixed.items():
         if name.endswith(".diff"):
-            key = name[: -len(".diff")]
-            scale = np.abs(value).max(axis=1) / 127.0
-            scale[scale == 0] = 1.0
-            out[key + ".q8"] = np.round(value / scale[:, None]).astype(np.int8)
-            out[key + ".scale"] = scale.astype(np.float32)
+            out.update(quantised(name[: -len(".diff")], value))
         else:
             out[name] = value
     return out

@@ -32,14 +32,20 @@ def make_delta(
             continue
         value = np.asarray(value, dtype=np.float32)
         if value.ndim == 2 and name in base:
-            diff = value - base[name]
-            scale = np.abs(diff).max(axis=1) / 127.0
-            scale[scale == 0] = 1.0
-            out[name + ".q8"] = np.round(diff / scale[:, None]).astype(np.int8)
-            out[name + ".scale"] = scale.astype(np.float32)
+            out.update(quantised(name, value - base[name]))
         else:
             out[name] = value
     return out
+
+
+def quantised(name: str, diff: np.ndarray) -> dict[str, np.ndarray]:
+    """A weight matrix's difference from the base as int8 per output row with an fp32 scale."""
+    scale = np.abs(diff).max(axis=1) / 127.0
+    scale[scale == 0] = 1.0
+    return {
+        name + ".q8": np.round(diff / scale[:, None]).astype(np.int8),
+        name + ".scale": scale.astype(np.float32),
+    }
 
 
 def apply_delta(base: dict[str, np.ndarray], delta: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
