@@ -48,7 +48,9 @@ def test_a_which_question_across_items_is_answered_by_each_item_cited(real_qa, q
     assert record["citation"] == record["parts"][0]["citation"]
 
 
-@pytest.mark.parametrize("question", ["哪些县区举办了文化节或艺术节?", "Which districts held culture or art festivals?"])
+@pytest.mark.parametrize(
+    "question", ["哪些县区举办了文化节或艺术节?", "Which districts held culture or art festivals?"]
+)
 def test_a_which_districts_question_is_answered_by_each_items_district(real_qa, question):
     answer = real_qa.ask(question)
     assert answer.parts and answer.parts[0].citation.item == 15  # 河口广场文化艺术节

@@ -187,6 +187,12 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--init", help="a reader delta to continue from (default: the packaged model)")
     t.add_argument("--limit", type=int, help="first N training questions only (smoke runs)")
     t.add_argument("--max-steps", type=int, help="stop after N steps (smoke runs)")
+    t.add_argument("--mrc-questions", type=int, help="N MRC training questions drawn at random (by the seed)")
+    t.add_argument(
+        "--adapt", metavar="CORPUS",
+        help="also train on questions made by rule from this corpus folder's own sentences (reader/adapt.py)",
+    )  # fmt: skip
+    t.add_argument("--adapt-repeat", type=int, default=1, help="times each made question is trained")
     t.add_argument("--resume", action="store_true", help="continue from <out>/checkpoint.pt")
     t.add_argument("-v", "--verbose", action="store_true")
     t.set_defaults(run=_cmd_train_reader)
@@ -474,8 +480,8 @@ def _cmd_train_reader(args: argparse.Namespace, config: Config) -> int:
         mrc_dir=args.mrc, out=args.out, epochs=args.epochs, train_layers=args.train_layers, lr=args.lr,
         batch_size=args.batch_size, seed=args.seed, limit=args.limit, max_steps=args.max_steps,
         negatives=args.negatives, codeswitch=args.codeswitch, english=args.english, deleted=args.deleted,
-        neighbour=args.neighbour, altered=args.altered,
-        warmup=args.warmup, init=args.init,
+        neighbour=args.neighbour, altered=args.altered, mrc_questions=args.mrc_questions,
+        adapt=args.adapt, adapt_repeat=args.adapt_repeat, warmup=args.warmup, init=args.init,
     )  # fmt: skip
     path = train(cfg, resume=args.resume)
     print(f"wrote {path}: copy it to src/roundup_qa/reader/weights/ to ship it (see the model card)")

@@ -541,7 +541,9 @@ class RoundupQA:
         if at < 0:
             return part
         citation = replace(part.citation, start=at, end=at + len(item.district))
-        return replace(part, answer=item.district, citation=citation, answer_en=part.district_en, answer_gloss=None)
+        return replace(
+            part, answer=item.district, citation=citation, answer_en=part.district_en, answer_gloss=None
+        )
 
     def gloss(self, text: str) -> str | None:
         """A word-by-word English gloss of Chinese `text` (reader/gloss.py): display only."""

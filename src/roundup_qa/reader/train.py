@@ -54,6 +54,13 @@ class TrainConfig:
     altered: float = 0.0
     checkpoint_minutes: float = 5.0
     limit: int | None = None  # first N training questions only (smoke runs, learning curves)
+    # N MRC training questions drawn at random (by the seed), so that a short run mixes
+    # Wikipedia with the adapted corpus's questions instead of drowning them
+    mrc_questions: int | None = None
+    # a corpus folder whose own sentences make training questions (reader/adapt.py), each
+    # made question `adapt_repeat` times (new code-switching and no-answer windows each time)
+    adapt: str | None = None
+    adapt_repeat: int = 1
     max_steps: int | None = None
     bf16: bool = True
     threads: int = 0  # 0: torch's default (every core)
@@ -223,7 +230,11 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> Path
     train_ex, held_ex = split(load_mrc(cfg.mrc_dir, cfg.files))
     if cfg.limit:
         train_ex = train_ex[: cfg.limit]
+    if cfg.mrc_questions and cfg.mrc_questions < len(train_ex):
+        train_ex = random.Random(cfg.seed).sample(train_ex, cfg.mrc_questions)
     log.info("MRC: %d training questions, %d held out (never trained on)", len(train_ex), len(held_ex))
+    adapted = _adapted(cfg)
+    train_ex = train_ex + adapted
     samples = build_samples(train_ex, tok, cfg, progress)
     n_neg = sum(s.start == 0 for s in samples)
     per_epoch = math.ceil(len(samples) / cfg.batch_size)
@@ -308,6 +319,8 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> Path
         "windows": len(samples),
         "no_answer_windows": n_neg,
         "train_questions": len(train_ex),
+        "corpus_questions": len(adapted),
+        "corpus": _fingerprint(cfg.adapt) if cfg.adapt else None,
         "heldout_questions": len(held_ex),
         "seconds": round(time.time() - started),
         "commit": git_commit(),
@@ -318,6 +331,25 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> Path
     (out / "history.json").write_text(json.dumps({"meta": meta, "history": history}, indent=1))
     log.info("wrote %s", path)
     return path
+
+
+def _adapted(cfg: TrainConfig) -> list:
+    """The adapted corpus's made questions (none without `--adapt`)."""
+    if not cfg.adapt:
+        return []
+    from ..corpus.parse import load_corpus
+    from .adapt import corpus_questions
+
+    made = corpus_questions(load_corpus(cfg.adapt).items, cfg.adapt_repeat)
+    log.info("corpus %s: %d made questions (x%d)", cfg.adapt, len(made), cfg.adapt_repeat)
+    return made
+
+
+def _fingerprint(folder: str) -> str:
+    from ..corpus.parse import load_corpus
+    from .adapt import corpus_fingerprint
+
+    return corpus_fingerprint([item.text for item in load_corpus(folder).items])
 
 
 def _continued(path: Path, base: dict, frozen: int) -> dict:
