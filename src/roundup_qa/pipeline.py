@@ -493,17 +493,14 @@ class RoundupQA:
         if listing.asks_district:
             parts = [self._district_part(p) for p in parts]
         watch.lap("list")
-        if len(parts) < 2:  # one answering item: a single answer
-            if parts and parts[0] is not answer.parts[0]:
-                first = parts[0]
-                return replace(answer, answer=first.answer, citation=first.citation,
-                               answer_en=first.answer_en, answer_gloss=None, parts=parts)  # fmt: skip
+        if len(parts) < 2 and (not answer.parts or parts == answer.parts):  # a single answer as read
             return answer
-        first = parts[0]
+        first, several = parts[0], len(parts) > 1  # one answering item: a single answer
         return replace(
             answer, answer=first.answer, citation=first.citation, answer_en=first.answer_en,
             district_en=first.district_en, answer_gloss=first.answer_gloss, title_gloss=first.title_gloss,
-            kind="list", parts=parts, reason=f"{len(parts)} items answer; " + (answer.reason or ""),
+            kind="list" if several else answer.kind, parts=parts,
+            reason=(f"{len(parts)} items answer; " if several else "") + (answer.reason or ""),
         )  # fmt: skip
 
     def _answered(self, read, text: str, lang: str, query, analysis, common: dict) -> Answer:

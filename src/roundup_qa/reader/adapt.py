@@ -119,9 +119,8 @@ def corpus_questions(items: Iterable, repeat: int = 1) -> list[MRCExample]:
     for item in items:
         text = item.text
         for question, answer, start in sentence_questions(text):
-            assert text[start : start + len(answer)] == answer
+            key = hashlib.sha1(f"{item.source}:{item.number}:{question}".encode()).hexdigest()[:12]
             for r in range(repeat):
-                key = hashlib.sha1(f"{item.source}:{item.number}:{question}".encode()).hexdigest()[:12]
                 out.append(MRCExample(f"corpus-{key}-{r}", question, text, (answer,), (start,),
                                       "corpus", f"corpus:{item.source}"))  # fmt: skip
     return out

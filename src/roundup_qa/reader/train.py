@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..corpus.parse import load_corpus
+from .adapt import corpus_fingerprint, corpus_questions
 from .mrc import TRAIN_FILES, load_mrc, split
 from .negatives import without_answer_sentence  # noqa: F401  (re-exported)
 from .windows import PAD, ReaderTokenizer, WindowSpec
@@ -233,7 +235,10 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> Path
     if cfg.mrc_questions and cfg.mrc_questions < len(train_ex):
         train_ex = random.Random(cfg.seed).sample(train_ex, cfg.mrc_questions)
     log.info("MRC: %d training questions, %d held out (never trained on)", len(train_ex), len(held_ex))
-    adapted = _adapted(cfg)
+    corpus = load_corpus(cfg.adapt).items if cfg.adapt else []
+    adapted = corpus_questions(corpus, cfg.adapt_repeat)
+    if corpus:
+        log.info("corpus %s: %d made questions (x%d)", cfg.adapt, len(adapted), cfg.adapt_repeat)
     train_ex = train_ex + adapted
     samples = build_samples(train_ex, tok, cfg, progress)
     n_neg = sum(s.start == 0 for s in samples)
@@ -320,7 +325,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> Path
         "no_answer_windows": n_neg,
         "train_questions": len(train_ex),
         "corpus_questions": len(adapted),
-        "corpus": _fingerprint(cfg.adapt) if cfg.adapt else None,
+        "corpus": corpus_fingerprint([item.text for item in corpus]) if corpus else None,
         "heldout_questions": len(held_ex),
         "seconds": round(time.time() - started),
         "commit": git_commit(),
@@ -331,25 +336,6 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> Path
     (out / "history.json").write_text(json.dumps({"meta": meta, "history": history}, indent=1))
     log.info("wrote %s", path)
     return path
-
-
-def _adapted(cfg: TrainConfig) -> list:
-    """The adapted corpus's made questions (none without `--adapt`)."""
-    if not cfg.adapt:
-        return []
-    from ..corpus.parse import load_corpus
-    from .adapt import corpus_questions
-
-    made = corpus_questions(load_corpus(cfg.adapt).items, cfg.adapt_repeat)
-    log.info("corpus %s: %d made questions (x%d)", cfg.adapt, len(made), cfg.adapt_repeat)
-    return made
-
-
-def _fingerprint(folder: str) -> str:
-    from ..corpus.parse import load_corpus
-    from .adapt import corpus_fingerprint
-
-    return corpus_fingerprint([item.text for item in load_corpus(folder).items])
 
 
 def _continued(path: Path, base: dict, frozen: int) -> dict:
