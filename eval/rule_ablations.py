@@ -23,6 +23,7 @@ BLIND = ROOT.parent / "shared" / "blind" / "score"
 VARIANTS = {
     "as configured": [],
     "coverage off": ["abstain_min_coverage=0", "abstain_min_coverage_en=0"],
+    "coverage: everyday words in full": ["coverage_everyday_reference=0"],
     "names off": ["abstain_names=false"],
     "type off (with money, unit)": ["abstain_type=false"],
     "money off": ["reader_money_refusal=false"],
@@ -32,13 +33,17 @@ VARIANTS = {
     "numberless off": ["reader_numeral_refusal=false"],
 }
 VARIANTS["every lexical rule off"] = [
-    o for v in list(VARIANTS.values())[1:] for o in v if "money" not in o and "unit" not in o
+    o
+    for v in list(VARIANTS.values())[1:]
+    for o in v
+    if "money" not in o and "unit" not in o and "everyday" not in o
 ]
 # the span steps (reader/span.py): how the reader's span is chosen among its n-best and shaped
 VARIANTS |= {
     "span: typed n-best (en) off": ["reader_type_window_en=0"],
     "span: unit n-best off": ["reader_unit_window=0"],
     "span: one line off": ["reader_one_line=false"],
+    "span: quoted name off": ["reader_quote_slack=0"],
     "span: list lead off": ["reader_list_lead=false"],
     "span: snap to candidates off": ["reader_snap=false"],
 }

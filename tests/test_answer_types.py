@@ -7,6 +7,7 @@ from roundup_qa.reader.abstain import (
     coverage,
     decide,
     echoes,
+    everyday_share,
     missing_names,
     month_conflict,
     numberless,
@@ -15,6 +16,7 @@ from roundup_qa.reader.abstain import (
 from roundup_qa.reader.candidates import extract
 from roundup_qa.reader.question import analyze, mentioned_months
 from roundup_qa.reader.render import render
+from roundup_qa.reader.span import quoted_core
 from roundup_qa.records import Signals
 
 from .conftest import ROOT
@@ -188,6 +190,31 @@ def test_coverage_weighs_unknown_words_most():
     assert missing == ("冠军",)
     assert part == pytest.approx(3.0 / 6.0)
     assert coverage([], text, lambda t: 1.0, 3.0) == (None, ())
+
+
+def test_everyday_words_the_corpus_lacks_count_less_than_rare_ones():
+    """Rewording with everyday words (说, 主要) must not read as "about something else"; a
+    rare word the item lacks (首都) still weighs in full."""
+    idf = {"东营区": 1.0}.get
+    general = {"说": 2.6, "主要": 3.5, "首都": 8.0}.get
+    share = lambda w: everyday_share(general(w), 7.5)  # noqa: E731
+    groups = [["东营区"], ["说"], ["主要"]]
+    reworded, _ = coverage(groups, "东营区龙舟赛", lambda t: idf(t) or 0.0, 3.0, share)
+    assert reworded > coverage(groups, "东营区龙舟赛", lambda t: idf(t) or 0.0, 3.0)[0]
+    assert reworded == pytest.approx(1.0 / (1.0 + 3.0 * 2.6 / 7.5 + 3.0 * 3.5 / 7.5))
+    assert share("首都") == 1.0 and share("不在表里的名字") == 1.0
+    assert everyday_share(2.6, 0) == 1.0  # reference 0: the rule as before
+
+
+def test_a_span_around_one_quoted_name_narrows_to_the_name():
+    text = "按照“三类四段”工作思路推进,以“三张权责清单”为核心"
+    at = text.index("“三类四段”工作思路")
+    assert quoted_core(text, at, at + len("“三类四段”工作思路"), 4) == (at, at + len("“三类四段”"))
+    whole = (0, len(text))  # two quoted names: which one is asked is the reader's call
+    assert quoted_core(text, *whole, 4) is None
+    at = text.index("“三张权责清单”")
+    assert quoted_core(text, at, at + len("“三张权责清单”"), 4) is None  # the name alone already
+    assert quoted_core(text, at - 3, at + len("“三张权责清单”为核心"), 4) is None  # too much around it
 
 
 def test_coverage_of_translated_words_takes_any_alternative():

@@ -309,3 +309,13 @@ def test_an_early_reading_waits_for_a_free_core(real_qa):
         for _ in range(os.cpu_count() or 1):
             stack.enter_context(IN_FLIGHT)
         assert real_qa.answerer.read_early(bm25, q, "zh", []) is None
+
+
+def test_english_question_words_are_not_searched_for(real_qa):
+    """ "how many" is what is asked, not what an item is about: CC-CEDICT's 若干 (used once in
+    the roundup) is neither searched for nor missing from the item that answers."""
+    query = real_qa.retriever.lexical_query(
+        "How many households were covered by the old residential renovation in Lijin?"
+    )
+    assert "若干" not in query.terms and all("若干" not in group for group in query.groups)
+    assert "How many" in real_qa.index.bridge.code_switch("How many households were covered?")

@@ -61,6 +61,26 @@ def test_nonsense_gets_the_roundup_does_not_say(real_qa, question):
     assert r.reason == "no word of the question occurs in the roundup"
 
 
+def test_a_question_reworded_in_everyday_words_is_still_answered(real_qa):
+    """说, 主要, 凭啥: words the roundup never uses but people ask with. The same question
+    asking about a thing the roundup never mentions (首都) is still refused."""
+    r = real_qa.ask(
+        "听说东营港经济开发区胜利油田改制企业党组织关系移交签约仪式主要是哪天举行的呀，凭啥这么说?"
+    )
+    assert (
+        r.answer == "5月20日"
+        and r.citation.item
+        == real_qa.ask("东营港胜利油田改制企业党组织关系移交签约仪式是哪天?").citation.item
+    )
+    refused = real_qa.ask("东营港经济开发区的首都是哪里呀?")
+    assert refused.answer is None and "首都" in refused.reason
+
+
+def test_a_quoted_name_is_answered_without_the_words_around_it(real_qa):
+    r = real_qa.ask("利津县“民生速递”行动按照什么工作思路推进?")
+    assert r.answer == "“三类四段”" and "quoted name" in r.reason
+
+
 def test_huge_question_is_refused_at_once_with_its_length(real_qa):
     question = "利津县老旧小区改造项目获批中央预算内投资多少?" + "啊" * 5_000_000
     with pytest.raises(InputError, match="the limit is 500") as err:

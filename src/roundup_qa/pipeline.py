@@ -218,6 +218,8 @@ class RoundupQA:
         """Load the query encoder and jieba now rather than on the first question."""
         self.embedder.load_query_encoder()
         self.tokenizer.tokenize("预热")
+        if self.config.coverage_everyday_reference > 0:
+            self.tokenizer.general_idf("预热")
         if self.reader is not None:
             self.reader.load()
         return self

@@ -31,13 +31,15 @@ def coverage(
     item_text: str,
     idf: Callable[[str], float],
     unknown_idf: float,
+    unknown_share: Callable[[str], float] = lambda word: 1.0,
 ) -> tuple[float | None, tuple[str, ...]]:
     """Share of the question's words (idf-weighted) found in the item's text.
 
     Each group holds the alternatives for one question word: a Chinese term alone, or the
     bridge's translations of an English phrase (covered if any is present). A word the
-    corpus never uses weighs `unknown_idf` (the largest idf): it is the strongest sign of a
-    question about something else. A Chinese term absent as a whole whose characters mostly
+    corpus never uses weighs `unknown_idf` (the largest idf) times `unknown_share(word)`:
+    a rare word the corpus lacks is the strongest sign of a question about something else, a
+    word of everyday speech (说, 自己, 主要: how people reword a question) a weak one. A Chinese term absent as a whole whose characters mostly
     appear (旧厂区 vs 老旧厂区) counts half its character share. English words the bridge
     cannot translate are left out (weighting them changed nothing in the sweep); capitalised
     ones are judged as names instead (Bridge.unknown_names).
@@ -48,7 +50,7 @@ def coverage(
     total = got = 0.0
     uncovered = []
     for group in groups:
-        w = max((idf(t) for t in group), default=0.0) or unknown_idf
+        w = max((idf(t) for t in group), default=0.0) or unknown_idf * unknown_share(group[0])
         total += w
         if any(t in text for t in group):
             got += w
@@ -57,6 +59,16 @@ def coverage(
         if len(group) == 1 and CJK.search(group[0]):
             got += w * 0.5 * sum(ch in text for ch in group[0]) / len(group[0])
     return got / total, tuple(uncovered)
+
+
+def everyday_share(general_idf: float | None, reference: float) -> float:
+    """How much a word the corpus never uses counts against an item, from its idf in
+    general Chinese: in full at `reference` (a typical content word of the corpus) or rarer,
+    less the more common it is (说 at 2.6 counts a third); in full when the general table
+    does not list it (names, terms of art). A reference of 0 counts every word in full."""
+    if general_idf is None or reference <= 0:
+        return 1.0
+    return min(1.0, general_idf / reference)
 
 
 def month_conflict(question_months: tuple[int, ...], item_text: str, roundup_text: str) -> bool:

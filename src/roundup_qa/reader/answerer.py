@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -27,6 +27,7 @@ from .abstain import (
     coverage,
     decide,
     echoes,
+    everyday_share,
     missing_names,
     month_conflict,
     numberless,
@@ -37,7 +38,7 @@ from .candidates import Candidate, extract
 from .choice import Span, choose_span, clause_scores
 from .model import Reader, Reading
 from .question import Analysis
-from .span import SNAP_TYPES, one_line, past_named_lead, shape, typed_alternative
+from .span import SNAP_TYPES, one_line, past_named_lead, quoted_core, shape, typed_alternative
 from .types import ACCEPTS
 from .units import in_units
 
@@ -238,6 +239,11 @@ class Answerer:
         if typed:
             start, end, score = typed
         shaped = shape(item_text, start, end, expected, self.candidates(doc), c.reader_snap)
+        quoted = None  # one quoted name and a few characters around it: the name alone
+        if c.reader_quote_slack > 0 and shaped.type == "span" and expected not in SNAP_TYPES:
+            quoted = quoted_core(item_text, shaped.start, shaped.end, c.reader_quote_slack)
+        if quoted:
+            shaped = replace(shaped, start=quoted[0], end=quoted[1])
         lead = shaped.start
         if shaped.type == "list" and c.reader_list_lead:
             lead = past_named_lead(item_text, shaped.start, shaped.end, searched)
@@ -250,6 +256,8 @@ class Answerer:
             )
         if lined:
             steps.append("its best span ran from the title into the text, so its best one within a line")
+        if quoted:
+            steps.append("its span narrowed to the quoted name it holds")
         if shaped.snapped:
             steps.append(f"the reader's span snapped to the {shaped.type} it overlaps")
         if lead > shaped.start:
@@ -285,10 +293,19 @@ class Answerer:
         return self._candidate_cache[doc]
 
     # ---------------------------------------------------------------- refusing
+    def _everyday(self, word: str) -> float:
+        """How much a question word the corpus never uses counts in coverage (abstain.everyday_share)."""
+        reference = self.config.coverage_everyday_reference
+        if reference <= 0:
+            return 1.0
+        return everyday_share(self.retriever.tokenizer.general_idf(word), reference)
+
     def signals(self, read: Read, text: str, query: LexicalQuery, analysis: Analysis) -> Signals:
         """What the refusal decision sees of the question and the item read."""
         item = self.index.items[read.hit.doc]
-        cov, uncovered = coverage(query.groups, item.text, self.retriever.backend.idf, self._unknown_idf)
+        cov, uncovered = coverage(
+            query.groups, item.text, self.retriever.backend.idf, self._unknown_idf, self._everyday
+        )
         c = self.config
         names: tuple[str, ...] = ()
         if c.abstain_names:
@@ -324,7 +341,11 @@ class Answerer:
         if not self.config.abstain:
             return True
         cov, _ = coverage(
-            query.groups, self.index.items[doc].text, self.retriever.backend.idf, self._unknown_idf
+            query.groups,
+            self.index.items[doc].text,
+            self.retriever.backend.idf,
+            self._unknown_idf,
+            self._everyday,
         )
         return cov is None or cov >= thresholds(self.config, lang)[0]
 

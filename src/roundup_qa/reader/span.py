@@ -100,6 +100,20 @@ def past_named_lead(text: str, start: int, end: int, terms: list[str]) -> int:
     return m.end() if any(t in lead for t in named) else start
 
 
+_QUOTED = re.compile(r"“[^“”]{2,40}”|《[^《》]{2,40}》")
+
+
+def quoted_core(text: str, start: int, end: int, slack: int) -> tuple[int, int] | None:
+    """A span that is one quoted name plus at most `slack` characters around it (“三张权责清单”为核心,
+    “三类四段”工作思路) becomes the quoted name; None to keep the span."""
+    found = list(_QUOTED.finditer(text, start, end))
+    if len(found) != 1:
+        return None
+    m = found[0]
+    outside = (m.start() - start) + (end - m.end())
+    return (m.start(), m.end()) if 0 < outside <= slack else None
+
+
 def trim(text: str, start: int, end: int) -> tuple[int, int]:
     piece = text[start:end]
     lead = len(piece) - len(piece.lstrip(" \t\n\u3000,，。、;；:：!！?？)）”’》"))

@@ -23,7 +23,9 @@ from ..corpus.glossary import read_glossary
 from .tokenizer import STOPWORDS_EN, Tokenizer
 
 MAX_PHRASE = 5
-_QUESTION_PHRASES = frozenset({"how many", "how much", "when", "where", "which", "who", "what", "why", "how"})
+# question words: what is asked, not what an item is about (kept English in code-switching,
+# left out of the lexical query: "how many" -> 若干 is no word an answer is near)
+QUESTION_PHRASES = frozenset({"how many", "how much", "when", "where", "which", "who", "what", "why", "how"})
 _WORD = re.compile(r"[a-z0-9]+(?:[.'-][a-z0-9]+)*")
 _ADMIN = ("经济技术开发区", "经济开发区", "开发区", "街道", "区", "县", "市", "镇", "省")
 _CALENDAR = set(
@@ -86,7 +88,7 @@ class Bridge:
         out = text
         for phrase, alternatives in groups:
             term, weight = max(alternatives, key=lambda a: a[1])
-            if weight < min_weight or phrase in _QUESTION_PHRASES:
+            if weight < min_weight or phrase in QUESTION_PHRASES:
                 continue
             pattern = r"\b" + r"[\s'-]+".join(map(re.escape, phrase.split())) + r"(?:'s)?\b"
             out = re.sub(pattern, f" {term} ", out, count=1, flags=re.IGNORECASE)

@@ -15,7 +15,7 @@ import numpy as np
 from ..chinese import CJK, LATIN
 from ..records import FusedHit, Hit
 from .backend import SearchBackend
-from .bridge import Bridge
+from .bridge import QUESTION_PHRASES, Bridge
 from .fusion import reciprocal_rank_fusion, weighted_score_fusion
 from .tokenizer import Tokenizer
 
@@ -56,7 +56,9 @@ class HybridRetriever:
         groups = [[t] for t in own if CJK.search(t)]
         if self.settings.bridge and LATIN.search(text):
             translated, _ = self.bridge.translate(text)
-            for _, alternatives in translated:
+            for phrase, alternatives in translated:
+                if phrase in QUESTION_PHRASES:
+                    continue
                 groups.append([t for t, _ in alternatives])
                 for term, w in alternatives:
                     weights[term] = max(weights.get(term, 0.0), w)
