@@ -141,6 +141,19 @@ def test_a_follow_up_the_roundup_cannot_answer_is_refused(real_qa):
     assert farmers.answer == "52家"
 
 
+def test_a_follow_up_is_answered_only_where_the_reader_finds_its_answer(real_qa):
+    """The item a follow-up is read in comes from the conversation, not from retrieval: an
+    amount of the item that answers something else (the investment, for the output value)
+    is no answer."""
+    history = [
+        {"question": "What is the planned investment of the Zhonglang modern fishery project?", "item": 21}
+    ]
+    refused = real_qa.ask("What is its annual output value?", history=history)
+    assert refused.answer is None and refused.kind == "refusal" and "item #21" in refused.reason
+    answered = real_qa.ask("When did it start construction?", history=history)
+    assert answered.citation.item == 21 and answered.answer is not None
+
+
 def test_a_question_standing_on_its_own_ignores_the_history(real_qa):
     unrelated = [{"question": "华盛橡胶的品牌价值是多少?", "item": 31}]
     for question in (

@@ -479,6 +479,16 @@ class RoundupQA:
         )  # fmt: skip
         if listing is None:
             answer = self._answered(read, text, lang, query, analysis, common)
+            if (
+                pinned is not None
+                and answer.answer is not None
+                and (read.margin or 0.0) < c.follow_min_margin
+            ):
+                # the item is the conversation's, not retrieval's: the reader itself must prefer a span
+                answer = Answer(answer=None, citation=None, signals=answer.signals, **common, reason=(
+                    f"read in item #{pinned}, the one the last turn cited: the reader finds no answer there "
+                    f"(its best span scores {read.margin:+.2f} against no answer; a follow-up needs "
+                    f"{c.follow_min_margin:+.2f})"))  # fmt: skip
             watch.lap("abstain")
             return answer
         about = self.retriever.lexical_query(listing.topic_of(text))  # what the refusal rules read
