@@ -39,8 +39,9 @@ def coverage(
     bridge's translations of an English phrase (covered if any is present). A word the
     corpus never uses weighs `unknown_idf` (the largest idf) times `unknown_share(word)`:
     a rare word the corpus lacks is the strongest sign of a question about something else, a
-    word of everyday speech (说, 自己, 主要: how people reword a question) a weak one. A Chinese term absent as a whole whose characters mostly
-    appear (旧厂区 vs 老旧厂区) counts half its character share. English words the bridge
+    word of everyday speech (说, 自己, 主要: how people reword a question) a weak one. A
+    Chinese term absent as a whole whose characters mostly appear (旧厂区 vs 老旧厂区) counts
+    half its character share. English words the bridge
     cannot translate are left out (weighting them changed nothing in the sweep); capitalised
     ones are judged as names instead (Bridge.unknown_names).
     """
