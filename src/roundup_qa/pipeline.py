@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import threading
@@ -478,17 +479,13 @@ class RoundupQA:
             expected_type=analysis.type, why=analysis.why,
         )  # fmt: skip
         if listing is None:
-            answer = self._answered(read, text, lang, query, analysis, common)
-            if (
-                pinned is not None
-                and answer.answer is not None
-                and (read.margin or 0.0) < c.follow_min_margin
-            ):
-                # the item is the conversation's, not retrieval's: the reader itself must prefer a span
-                answer = Answer(answer=None, citation=None, signals=answer.signals, **common, reason=(
-                    f"read in item #{pinned}, the one the last turn cited: the reader finds no answer there "
-                    f"(its best span scores {read.margin:+.2f} against no answer; a follow-up needs "
-                    f"{c.follow_min_margin:+.2f})"))  # fmt: skip
+            # a follow-up's item is the conversation's, not retrieval's: the reader itself must prefer a span
+            floor = c.follow_min_margin if pinned is not None else -math.inf
+            answer = self._answered(read, text, lang, query, analysis, common, floor)
+            if pinned is not None and answer.answer is None:
+                answer = replace(
+                    answer, reason=f"read in item #{pinned}, the one the last turn cited: {answer.reason}"
+                )
             watch.lap("abstain")
             return answer
         about = self.retriever.lexical_query(listing.topic_of(text))  # what the refusal rules read
@@ -500,8 +497,7 @@ class RoundupQA:
             if h.doc != read.hit.doc and self.answerer.covers(h.doc, about, lang)
         ]
         for reading in self.answerer.read_each(others, text, lang, query, searched, analysis, qvec):
-            if reading.margin is None or reading.margin >= c.list_min_margin:
-                parts += self._answered(reading, text, lang, about, analysis, common).parts
+            parts += self._answered(reading, text, lang, about, analysis, common, c.list_min_margin).parts
         if listing.asks_district:
             parts = [self._district_part(p) for p in parts]
         watch.lap("list")
@@ -515,12 +511,14 @@ class RoundupQA:
             reason=(f"{len(parts)} items answer; " if several else "") + (answer.reason or ""),
         )  # fmt: skip
 
-    def _answered(self, read, text: str, lang: str, query, analysis, common: dict) -> Answer:
+    def _answered(
+        self, read, text: str, lang: str, query, analysis, common: dict, floor: float = -math.inf
+    ) -> Answer:
         """The answer from one reading: refused (the signals and rules of abstain.py), or
         its span with the citation."""
         item = self.index.items[read.hit.doc]
         signals = self.answerer.signals(read, text, query, analysis)
-        refusal = self.answerer.refusal(signals, lang)
+        refusal = self.answerer.refusal(signals, lang, floor)
         if refusal:
             return Answer(answer=None, citation=None, reason=refusal, signals=signals, **common)
         span = read.span

@@ -11,6 +11,7 @@ Two readers, chosen by `config.reader`:
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -349,11 +350,13 @@ class Answerer:
         )
         return cov is None or cov >= thresholds(self.config, lang)[0]
 
-    def refusal(self, signals: Signals, lang: str) -> str | None:
-        """Why the roundup does not answer, or None to answer (abstain.decide)."""
+    def refusal(self, signals: Signals, lang: str, floor: float = -math.inf) -> str | None:
+        """Why the roundup does not answer, or None to answer (abstain.decide). `floor`: a
+        reader margin the answer needs on top of the language's own minimum."""
         if not self.config.abstain:
             return None
-        return decide(signals, *thresholds(self.config, lang))
+        min_coverage, min_margin, overrule = thresholds(self.config, lang)
+        return decide(signals, min_coverage, max(min_margin, floor), overrule)
 
     def _holds_type(self, doc: int, analysis: Analysis, span: Span) -> bool | None:
         """Whether the answer can be of the expected type: the rules' span is a candidate of
