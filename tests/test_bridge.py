@@ -51,6 +51,17 @@ def test_base_forms_of_english_words(bridge):
     assert "投资" in _terms(bridge, "invested")[0] | _terms(bridge, "investments")[0]
 
 
+def test_a_verb_and_its_object_find_a_gloss_that_says_more():
+    # CC-CEDICT glosses 开工 "to start a construction job": "started construction" is that
+    # verb and its object, where "construction" alone reads only as 施工
+    text = "城区道路建设工程开工建设。"
+    tok = Tokenizer()
+    vocab = set(tok.tokenize(text))
+    bridge = build_bridge(Path(__file__).parent / "fixtures" / "bridge", vocab, [], tok, text)
+    groups, _ = bridge.translate("Which projects started construction?")
+    assert ("started construction", [("开工", 0.8)]) in groups
+
+
 def test_words_in_no_dictionary_are_reported_not_guessed(bridge):
     terms, unknown = _terms(bridge, "blorptastic zzyzx wind power")
     assert unknown == ["blorptastic", "zzyzx"]

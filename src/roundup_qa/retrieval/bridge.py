@@ -32,6 +32,7 @@ _CALENDAR = set(
     "january february march april may june july august september october november december "
     "monday tuesday wednesday thursday friday saturday sunday".split()
 )
+_ARTICLES = frozenset({"a", "an", "the"})
 _SOURCE_WEIGHT = {"glossary": 1.0, "pinyin": 1.0, "cedict": 0.8, "cedict-verb": 0.4}
 
 
@@ -144,14 +145,17 @@ def _close(runs: list[list[str]], current: list[str]) -> list[str]:
 
 
 def _forms(words: list[str]) -> Iterable[str]:
-    """The phrase as written, then with its last word in base forms."""
+    """The phrase as written, then with its last word in base forms, then (a verb and its
+    object: "started construction") its first word too."""
     head, last = words[:-1], words[-1]
+    firsts = [words[0], *_base_forms(words[0])] if len(words) == 2 else [None]
     seen = set()
-    for w in (last, *_base_forms(last)):
-        form = " ".join([*head, w])
-        if form not in seen:
-            seen.add(form)
-            yield form
+    for first in firsts:
+        for w in (last, *_base_forms(last)):
+            form = " ".join([*head, w] if first is None else [first, w])
+            if form not in seen:
+                seen.add(form)
+                yield form
 
 
 def _base_forms(w: str) -> list[str]:
@@ -288,9 +292,11 @@ def _gloss_keys(gloss: str) -> list[tuple[str, str]]:
             continue  # describes a name ("South Korean company"), does not translate a word
         verb = words[0] == "to" and len(words) > 1
         if verb:
-            words = words[1:]
+            words = [w for w in words[1:] if w not in _ARTICLES]
         if len(words) <= 3:
             out.append((" ".join(words), "cedict"))
         if verb and len(words) > 1 and words[0] not in STOPWORDS_EN:
             out.append((words[0], "cedict-verb"))
+            if len(words) > 2 and words[1] not in STOPWORDS_EN:  # 开工 "to start a construction job"
+                out.append((" ".join(words[:2]), "cedict"))  # -> "start construction"
     return out
