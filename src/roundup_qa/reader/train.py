@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..corpus.parse import load_corpus
-from .adapt import Rewording, corpus_fingerprint, corpus_questions
+from .adapt import corpus_fingerprint, corpus_questions
 from .mrc import TRAIN_FILES, load_mrc, split
 from .negatives import without_answer_sentence  # noqa: F401  (re-exported)
 from .windows import PAD, ReaderTokenizer, WindowSpec
@@ -63,7 +63,6 @@ class TrainConfig:
     # made question `adapt_repeat` times (new code-switching and no-answer windows each time)
     adapt: str | None = None
     adapt_repeat: int = 1
-    adapt_reword: bool = False  # made questions reworded (adapt.Rewording), anew each repeat
     max_steps: int | None = None
     bf16: bool = True
     threads: int = 0  # 0: torch's default (every core)
@@ -237,8 +236,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> Path
         train_ex = random.Random(cfg.seed).sample(train_ex, cfg.mrc_questions)
     log.info("MRC: %d training questions, %d held out (never trained on)", len(train_ex), len(held_ex))
     corpus = load_corpus(cfg.adapt).items if cfg.adapt else []
-    reword = Rewording(cfg.seed) if corpus and cfg.adapt_reword else None
-    adapted = corpus_questions(corpus, cfg.adapt_repeat, reword)
+    adapted = corpus_questions(corpus, cfg.adapt_repeat)
     if corpus:
         log.info("corpus %s: %d made questions (x%d)", cfg.adapt, len(adapted), cfg.adapt_repeat)
     train_ex = train_ex + adapted
@@ -327,7 +325,6 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> Path
         "no_answer_windows": n_neg,
         "train_questions": len(train_ex),
         "corpus_questions": len(adapted),
-        "corpus_reworded": bool(reword),
         "corpus": corpus_fingerprint([item.text for item in corpus]) if corpus else None,
         "heldout_questions": len(held_ex),
         "seconds": round(time.time() - started),
