@@ -60,6 +60,27 @@ def test_a_which_districts_question_is_answered_by_each_items_district(real_qa, 
     assert answer.answer == "河口区"
 
 
+def test_a_list_question_offering_alternatives_is_answered_by_an_item_matching_either(real_qa):
+    # 龙文化旅游节 (item 8) is a 文化节 but no 艺术节: the reader asked for both at once finds
+    # no answer there, asked for 文化节 it does
+    answer = real_qa.ask("哪些县区举办了文化节或艺术节?")
+    assert answer.kind == "list"
+    assert [p.citation.item for p in answer.parts][:2] == [15, 8]
+    assert [p.answer for p in answer.parts][:2] == ["河口区", "东营区"]
+
+
+def test_the_alternatives_a_list_question_offers():
+    from roundup_qa.dialogue.kind import Kind
+
+    listing = Kind("list", asked="哪些县区")
+    words = ["哪些", "县区", "举办", "了", "文化节", "或", "艺术节", "?"]
+    assert listing.alternatives(words) == ["哪些县区举办了文化节?", "哪些县区举办了艺术节?"]
+    # alternatives in the words asking which ones (哪些企业或单位) are what is asked, not the topic
+    asked = Kind("list", asked="哪些企业或单位")
+    assert asked.alternatives(["哪些", "企业", "或", "单位", "的", "专利", "获奖", "?"]) == []
+    assert listing.alternatives(["哪些", "县区", "举办", "了", "文化节", "?"]) == []
+
+
 def test_a_which_question_one_item_answers_stays_a_single_answer(real_qa):
     answer = real_qa.ask("哪些企业入选了山东省高端品牌培育企业名单?")
     assert answer.kind == "span" and answer.citation.item == 19 and len(answer.parts) == 1

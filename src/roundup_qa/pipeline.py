@@ -496,7 +496,10 @@ class RoundupQA:
             for h in fused[: c.list_depth]
             if h.doc != read.hit.doc and self.answerer.covers(h.doc, about, lang)
         ]
-        for reading in self.answerer.read_each(others, text, lang, query, searched, analysis, qvec):
+        variants = (
+            listing.alternatives([w for w, _ in self.retriever.tokenizer.tagged(text)]) if others else []
+        )
+        for reading in self.answerer.read_each(others, text, lang, query, searched, analysis, qvec, variants):
             parts += self._answered(reading, text, lang, about, analysis, common, c.list_min_margin).parts
         if listing.asks_district:
             parts = [self._district_part(p) for p in parts]

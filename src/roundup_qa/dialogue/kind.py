@@ -6,7 +6,8 @@ items to browse.
   about", or a bare name ("垦利区", "万达集团", "Kenli District"). Read from the words alone.
 - `list`: "哪些 …" / "which companies …": a question that may be answered by several items.
   Whether it is is decided by reading (pipeline: `Config.list_depth` items read, each held to
-  the refusal standard of a single answer); one answering item keeps the single answer.
+  the refusal standard of a single answer); one answering item keeps the single answer. A
+  topic offering alternatives (文化节或艺术节) is read once with each as well (`alternatives`).
 - `span`: everything else, answered as before.
 
 The rules are measured by `roundup-qa eval --kinds eval/kinds.jsonl` (kind accuracy), and
@@ -61,6 +62,7 @@ _LIST_EN = re.compile(
     re.I,
 )
 
+_OR = frozenset({"或", "或者", "或是"})
 _DISTRICTS = re.compile(r"(县区|区县|县|区)$|\b(districts|counties)\b", re.I)
 
 
@@ -81,6 +83,21 @@ class Kind:
     def asks_district(self) -> bool:
         """A list asking which districts or counties: each item answers with its district."""
         return bool(_DISTRICTS.search(self.asked))
+
+    def alternatives(self, words: list[str]) -> list[str]:
+        """A list question whose topic offers two alternatives ("举办了文化节或艺术节"), once with
+        each ("…举办了文化节", "…举办了艺术节"): an item answering either answers the list, and
+        the reader, asked both at once, finds neither (龙文化旅游节: −2.0 for the pair, +0.6 for
+        文化节). `words`: the question cut into words; none when it offers no alternative, or
+        only in the words asking which ones (哪些企业或单位)."""
+        for i in range(1, len(words) - 1):
+            before, after = words[i - 1], words[i + 1]
+            if words[i] not in _OR or len(before) < 2 or len(after) < 2:
+                continue
+            if not (CJK.search(before) and CJK.search(after)) or f"{before}{words[i]}{after}" in self.asked:
+                continue
+            return ["".join(words[:i] + words[i + 2 :]), "".join(words[: i - 1] + words[i + 1 :])]
+        return []
 
     def topic_of(self, text: str) -> str:
         """A list question without the words asking which ones: what an item must be about

@@ -150,23 +150,25 @@ class Answerer:
 
     def read_each(
         self, hits: list[FusedHit], text: str, lang: str, query: LexicalQuery, searched: list[str],
-        analysis: Analysis, qvec: np.ndarray,
+        analysis: Analysis, qvec: np.ndarray, variants: list[str] = (),
     ) -> list[Read]:  # fmt: skip
         """Each of `hits` read alone (the items of a list), the model's readings on the
-        reading threads at once."""
+        reading threads at once; with `variants` (the question once per alternative it
+        offers), each item's reading is its best over the question and them."""
         if self.model is None:
             return [self._read_rules([h], text, query.terms, qvec, analysis.type) for h in hits]
-        question = self._reader_question(text, lang, searched)
+        questions = [self._reader_question(q, lang, searched) for q in (text, *variants)]
         pool = _early_pool()
-        futures = [pool.submit(self.model.read, question, self.index.items[h.doc].text) for h in hits]
-        return [
-            Read(
-                h,
-                self._span(h.doc, f.result(), 1, lang, analysis, searched),
-                round(float(f.result().margin), 4),
-            )
-            for h, f in zip(hits, futures, strict=True)
+        futures = [
+            [pool.submit(self.model.read, q, self.index.items[h.doc].text) for q in questions] for h in hits
         ]
+        out = []
+        for h, fs in zip(hits, futures, strict=True):
+            best = max((f.result() for f in fs), key=lambda reading: reading.margin)
+            out.append(
+                Read(h, self._span(h.doc, best, 1, lang, analysis, searched), round(float(best.margin), 4))
+            )
+        return out
 
     def _read_rules(self, fused: list[FusedHit], text: str, terms: list[str], qvec, expected: str) -> Read:
         """The rule-based picker: the best item; when it holds no span of the expected type,
