@@ -499,8 +499,19 @@ class RoundupQA:
         variants = (
             listing.alternatives([w for w, _ in self.retriever.tokenizer.tagged(text)]) if others else []
         )
-        for reading in self.answerer.read_each(others, text, lang, query, searched, analysis, qvec, variants):
-            parts += self._answered(reading, text, lang, about, analysis, common, c.list_min_margin).parts
+        step = max(1, c.list_batch)
+        for k in range(0, len(others), step):  # in rank order, a batch at a time
+            batch = self.answerer.read_each(
+                others[k : k + step], text, lang, query, searched, analysis, qvec, variants
+            )
+            found = [
+                p
+                for r in batch
+                for p in self._answered(r, text, lang, about, analysis, common, c.list_min_margin).parts
+            ]
+            parts += found
+            if not found:  # a batch of which no item answers ends the list
+                break
         if listing.asks_district:
             parts = [self._district_part(p) for p in parts]
         watch.lap("list")
