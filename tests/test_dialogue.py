@@ -69,6 +69,13 @@ def test_a_list_question_offering_alternatives_is_answered_by_an_item_matching_e
     assert [p.answer for p in answer.parts][:2] == ["河口区", "东营区"]
 
 
+def test_a_question_saying_wuyue_is_about_the_roundups_5yue(real_qa):
+    # the news writes 5月; 五月 once counted as a word no item holds, and refused the list
+    answer = real_qa.ask("五月有哪些研究院成立或落户?")
+    assert answer.kind == "list"
+    assert {p.citation.item for p in answer.parts} == {20, 41}
+
+
 def test_the_alternatives_a_list_question_offers():
     from roundup_qa.dialogue.kind import Kind
 

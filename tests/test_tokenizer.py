@@ -26,6 +26,14 @@ def test_full_width_and_case_are_normalised():
     assert t.tokenize("１．２ＧＷ光伏") == t.tokenize("1.2gw光伏")
 
 
+def test_a_month_in_chinese_numerals_is_the_month_the_news_writes_in_digits():
+    tok = Tokenizer()
+    assert tok.tokenize("五月有哪些研究院成立?") == tok.tokenize("5月有哪些研究院成立?")
+    assert "五月" not in tok.tokenize("东营各县区五月份有哪些亮点")
+    assert tok.tokenize("十二月") == tok.tokenize("12月")
+    assert "二十五" in "".join(tok.tokenize("二十五月亮"))  # not a month: 二十五 stays
+
+
 def test_settings_round_trip_gives_the_same_tokens():
     t = Tokenizer(domain_words=["孤岛镇", "半晌讲台"])
     clone = Tokenizer(**t.settings())

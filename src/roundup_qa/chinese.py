@@ -22,3 +22,12 @@ def parse_number(s: str) -> int:
         tens, _, ones = s.partition("十")
         return DIGITS.get(tens, 0) * 10 + (DIGITS.get(ones, 0) if ones else 0)
     return DIGITS.get(s, 0)
+
+
+# a month in Chinese numerals (五月, 十二月份): the news writes 5月
+_ZH_MONTH = re.compile(r"(?<![一二三四五六七八九十两零〇])(十[一二]?|[一二三四五六七八九])(?=月)")
+
+
+def digit_months(text: str) -> str:
+    """`text` with its months in Arabic digits, as the news writes them (五月 -> 5月)."""
+    return _ZH_MONTH.sub(lambda m: str(parse_number(m.group(1))), text)

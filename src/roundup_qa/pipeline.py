@@ -496,9 +496,7 @@ class RoundupQA:
             for h in fused[: c.list_depth]
             if h.doc != read.hit.doc and self.answerer.covers(h.doc, about, lang)
         ]
-        variants = (
-            listing.alternatives([w for w, _ in self.retriever.tokenizer.tagged(text)]) if others else []
-        )
+        variants = listing.alternatives(self.retriever.tokenizer.words(text)) if others else []
         step = max(1, c.list_batch)
         for k in range(0, len(others), step):  # in rank order, a batch at a time
             batch = self.answerer.read_each(

@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from ..chinese import CJK_CHARS, CJK_RUN
+from ..chinese import CJK_CHARS, CJK_RUN, digit_months
 from ..corpus.districts import TOWN
 from ..records import Item
 
@@ -35,7 +35,8 @@ STOPWORDS_EN = frozenset(
     "has have had not no yes any some all i you we me my our your please tell".split()
 )
 # Bump when the filtering rules below change: indexes built with other rules are stale.
-RULES_VERSION = 1
+# 2: months in Chinese numerals read as digits (五月 -> 5月, chinese.digit_months)
+RULES_VERSION = 2
 # Domain words whose pieces jieba gets wrong on this kind of text (FIELD-NOTES).
 _PUNCT = re.compile(r"[\s\W_]+")
 _KEEP = re.compile(rf"[\w{CJK_CHARS}]")
@@ -117,9 +118,14 @@ class Tokenizer:
             self._general = table
         return self._general.get(word)
 
+    def words(self, text: str) -> list[str]:
+        """`text` cut into words, every one kept (normalised; white space dropped)."""
+        return [w for w in (w.strip() for w in self._segmenter().lcut(normalize(text), HMM=self.hmm)) if w]
+
     def tokenize(self, text: str) -> list[str]:
-        """Content terms of `text`, lower-cased, in order."""
-        norm = normalize(text)
+        """Content terms of `text`, lower-cased, in order; a month in Chinese numerals as the
+        news writes it (五月 -> 5月: a question saying 五月 asks about the roundup's 5月)."""
+        norm = normalize(digit_months(text))
         words = self._segmenter().lcut(norm, HMM=self.hmm)
         # interned: a large index holds each distinct term once, not once per occurrence
         return [sys.intern(w) for w in (w.strip() for w in words) if _is_term(w)]
