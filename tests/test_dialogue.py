@@ -76,6 +76,15 @@ def test_a_question_saying_wuyue_is_about_the_roundups_5yue(real_qa):
     assert {p.citation.item for p in answer.parts} == {20, 41}
 
 
+def test_an_item_holding_one_word_of_a_glossary_phrase_does_not_cover_it(real_qa):
+    # "talent policy" is 人才政策 in the glossary: 广饶县's item on a farmers' cooperative
+    # college says 人才 but no 政策, and once covered the phrase as if the words were alternatives
+    assert [["人才"], ["政策"]] == [g for g in real_qa.retriever.lexical_query("talent policies").groups]
+    answer = real_qa.ask("Which districts announced talent policies?")
+    items = [p.citation.item for p in answer.parts]
+    assert items[0] == 39 and 26 not in items
+
+
 def test_the_alternatives_a_list_question_offers():
     from roundup_qa.dialogue.kind import Kind
 

@@ -44,17 +44,30 @@ class Bridge:
     # English words with a CC-CEDICT translation somewhere in the corpus text: a capitalised
     # word outside this set (and the table) names something the roundup never mentions
     known: set[str] = field(default_factory=set)
+    # a glossary phrase whose Chinese is several words (talent policy -> 人才政策: 人才, 政策):
+    # those words, every one of which an item must hold to cover the phrase, where the
+    # table's terms for one phrase are otherwise alternatives (any one covers it)
+    parts: dict[str, list[str]] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return {
             "table": {k: [[t, round(w, 4)] for t, w in v] for k, v in sorted(self.table.items())},
             "known": sorted(self.known),
+            "parts": dict(sorted(self.parts.items())),
         }
 
     @classmethod
     def from_json(cls, data: dict) -> Bridge:
         table = {k: [(t, float(w)) for t, w in v] for k, v in data["table"].items()}
-        return cls(table, set(data["known"]))
+        return cls(table, set(data["known"]), dict(data.get("parts", {})))
+
+    def parts_of(self, phrase: str) -> list[str] | None:
+        """The words of the glossary's Chinese for `phrase` (as `translate` matched it), each
+        needed; None when its terms are alternatives."""
+        for form in _forms(phrase.split()):
+            if form in self.table:
+                return self.parts.get(form)
+        return None
 
     def translate(self, text: str) -> tuple[list[tuple[str, list[tuple[str, float]]]], list[str]]:
         """(English phrase, weighted Chinese terms) for the English of `text`, and the
@@ -202,6 +215,7 @@ def build_bridge(
 ) -> Bridge:
     """The bridge for a corpus: glossary, pinyin of `names`, CC-CEDICT glosses of `vocabulary`."""
     raw: dict[str, dict[str, float]] = defaultdict(dict)
+    parts: dict[str, list[str]] = {}
 
     def put(key: str, term: str, source: str, share: float = 1.0) -> None:
         key = " ".join(_WORD.findall(key.lower()))
@@ -210,8 +224,11 @@ def build_bridge(
             raw[key][term] = max(raw[key].get(term, 0.0), w)
 
     for english, chinese in read_glossary(corpus_dir):
-        for term in tokenizer.tokenize(chinese):  # the BM25 terms the Chinese stands for
+        terms = tokenizer.tokenize(chinese)  # the BM25 terms the Chinese stands for
+        for term in terms:
             put(english, term, "glossary")
+        if len(terms) > 1:
+            parts[" ".join(_WORD.findall(english.lower()))] = terms
     for key, terms in _pinyin_keys(names).items():
         for term in terms:
             put(key, term, "pinyin", 1.0 / len(terms))
@@ -220,7 +237,7 @@ def build_bridge(
         for term in terms:
             put(key, term, source, 1.0 / len(terms))
     table = {k: sorted(v.items(), key=lambda tw: (-tw[1], tw[0])) for k, v in raw.items()}
-    return Bridge(table, known)
+    return Bridge(table, known, {k: v for k, v in parts.items() if k in table})
 
 
 def _pinyin_keys(names: Iterable[str]) -> dict[str, list[str]]:

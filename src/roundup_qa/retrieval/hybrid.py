@@ -59,7 +59,8 @@ class HybridRetriever:
             for phrase, alternatives in translated:
                 if phrase in QUESTION_PHRASES:
                     continue
-                groups.append([t for t, _ in alternatives])
+                parts = self.bridge.parts_of(phrase)  # a glossary phrase of several words needs each
+                groups.extend([[t] for t in parts] if parts else [[t for t, _ in alternatives]])
                 for term, w in alternatives:
                     weights[term] = max(weights.get(term, 0.0), w)
         return LexicalQuery(list(weights), weights, groups)
