@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..chinese import parse_number
+from ..chinese import digit_months
 from .units import ASKED_COUNT, ASKED_QUANTITY, COUNT, COUNTED_EN, alternation, same_units
 
 # (pattern, type, why): first match wins, so specific forms come before general ones.
@@ -98,7 +98,7 @@ _EN_MONTHS = {
         "january february march april may june july august september october november december".split(), 1
     )
 }  # fmt: skip
-_ZH_MONTH = re.compile(r"(\d{1,2}|[一二三四五六七八九十]{1,2})月")
+_MONTH = re.compile(r"(\d{1,2})月")
 
 
 @dataclass(frozen=True)
@@ -153,9 +153,8 @@ def counted(text: str, lang: str) -> tuple[frozenset[str], str]:
 def mentioned_months(text: str) -> tuple[int, ...]:
     """Months a text names: 6月, 六月, June."""
     out = []
-    for m in _ZH_MONTH.finditer(text):
-        v = m.group(1)
-        n = parse_number(v)
+    for m in _MONTH.finditer(digit_months(text)):  # 六月 read as 6月, as everywhere
+        n = int(m.group(1))
         if 1 <= n <= 12:
             out.append(n)
     for m in re.finditer(r"[A-Za-z]+", text):

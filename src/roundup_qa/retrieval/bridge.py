@@ -218,7 +218,7 @@ def build_bridge(
     parts: dict[str, list[str]] = {}
 
     def put(key: str, term: str, source: str, share: float = 1.0) -> None:
-        key = " ".join(_WORD.findall(key.lower()))
+        key = _key(key)
         if key and term:
             w = _SOURCE_WEIGHT[source] * share
             raw[key][term] = max(raw[key].get(term, 0.0), w)
@@ -228,7 +228,7 @@ def build_bridge(
         for term in terms:
             put(english, term, "glossary")
         if len(terms) > 1:
-            parts[" ".join(_WORD.findall(english.lower()))] = terms
+            parts[_key(english)] = terms
     for key, terms in _pinyin_keys(names).items():
         for term in terms:
             put(key, term, "pinyin", 1.0 / len(terms))
@@ -237,7 +237,12 @@ def build_bridge(
         for term in terms:
             put(key, term, source, 1.0 / len(terms))
     table = {k: sorted(v.items(), key=lambda tw: (-tw[1], tw[0])) for k, v in raw.items()}
-    return Bridge(table, known, {k: v for k, v in parts.items() if k in table})
+    return Bridge(table, known, parts)
+
+
+def _key(english: str) -> str:
+    """An English phrase as the table keys it: lower case, its words one space apart."""
+    return " ".join(_WORD.findall(english.lower()))
 
 
 def _pinyin_keys(names: Iterable[str]) -> dict[str, list[str]]:

@@ -125,10 +125,8 @@ class Tokenizer:
     def tokenize(self, text: str) -> list[str]:
         """Content terms of `text`, lower-cased, in order; a month in Chinese numerals as the
         news writes it (五月 -> 5月: a question saying 五月 asks about the roundup's 5月)."""
-        norm = normalize(digit_months(text))
-        words = self._segmenter().lcut(norm, HMM=self.hmm)
         # interned: a large index holds each distinct term once, not once per occurrence
-        return [sys.intern(w) for w in (w.strip() for w in words) if _is_term(w)]
+        return [sys.intern(w) for w in self.words(digit_months(text)) if _is_term(w)]
 
 
 # Below this many texts one process is quicker than starting workers: a worker loads jieba's
