@@ -85,6 +85,17 @@ def test_an_item_holding_one_word_of_a_glossary_phrase_does_not_cover_it(real_qa
     assert items[0] == 39 and 26 not in items
 
 
+def test_a_list_does_not_take_in_items_far_from_the_question(real_qa):
+    # the reader finds a company in almost any item (胜软科技 in the software projects' item,
+    # 威飞 in the subsea equipment's, both +4 over no answer); they lie far below the
+    # diagnosis event's item in the dense ranking, and are not read
+    answer = real_qa.ask("Which companies took part in the smart manufacturing diagnosis event?")
+    assert [p.citation.item for p in answer.parts] == [5]
+    assert answer.answer == "神驰化工、胜机石油等23家企业"
+    # a further item as near to the question as the first still answers
+    assert {p.citation.item for p in real_qa.ask("哪些县区举行了新闻发布会?").parts} == {2, 39}
+
+
 def test_the_alternatives_a_list_question_offers():
     from roundup_qa.dialogue.kind import Kind
 

@@ -491,10 +491,11 @@ class RoundupQA:
         about = self.retriever.lexical_query(listing.topic_of(text))  # what the refusal rules read
         answer = self._answered(read, text, lang, about, analysis, common)
         parts = list(answer.parts)
+        near = _near(rankings.get("dense"), c.list_dense_gap)
         others = [
             h
             for h in fused[: c.list_depth]
-            if h.doc != read.hit.doc and self.answerer.covers(h.doc, about, lang)
+            if h.doc != read.hit.doc and near(h.doc) and self.answerer.covers(h.doc, about, lang)
         ]
         variants = listing.alternatives(self.retriever.tokenizer.words(text)) if others else []
         step = max(1, c.list_batch)
@@ -582,6 +583,17 @@ class _Engine:
     answerer: Answerer
     districts: list[str]  # in corpus order
     district_names: dict[str, str]
+
+
+def _near(dense: list[Hit] | None, gap: float):
+    """Whether an item is within `gap` of the best dense score for the question: a list's
+    further item must be about nearly as close to the question as the closest item (an item
+    outside the dense candidates is not). Without a dense ranking, every item is."""
+    if not dense:
+        return lambda doc: True
+    floor = max(h.score for h in dense) - gap
+    scores = {h.doc: h.score for h in dense}
+    return lambda doc: scores.get(doc, -math.inf) >= floor
 
 
 def _pinned(fused: list[FusedHit], items, number: int) -> list[FusedHit]:
