@@ -228,8 +228,8 @@ class Config:
     # an item about something else that the reader still finds a company or district in is
     # not read. eval/kinds-fresh-2.jsonl (written before it was run): en P 0.74 -> 0.83,
     # zh 0.81 -> 0.88, recall unchanged; eval/kinds.jsonl, kinds-fresh.jsonl, the single-answer
-    # sets and the blind set unchanged (0.05 and 0.07 the same there; depth 8 with it cost
-    # kinds-fresh en P 0.76 -> 0.71)
+    # sets and the blind set unchanged (at 0.05 eval/kinds.jsonl's item 49 drops out of both
+    # Party history lists, at -0.056; list_depth 8 with it cost kinds-fresh en P 0.76 -> 0.71)
     list_dense_gap: float = 0.06
     # the further items are read in rank order this many at a time (the reading threads' two
     # cores), and a batch of which none answers ends the list: items ranked below two that do
