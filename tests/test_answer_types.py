@@ -357,6 +357,29 @@ def test_a_count_in_the_unit_the_question_names_wins_over_a_count_in_another():
     assert typed_alternative(items, (projects,), "count", cands, 4.0, frozenset({"项"})) is None
 
 
+def test_a_which_question_answered_with_a_number_gives_way_to_the_readers_next_name():
+    from roundup_qa.reader.candidates import extract
+    from roundup_qa.reader.span import named_alternative
+
+    text = (
+        "华盛橡胶上榜中国品牌价值评价榜单\n5月9日,华盛橡胶以841的品牌强度首次上榜,腾元大数据等5家供应商参加。"
+    )
+    cands = extract(text, (), (), ())
+    strength = (text.index("841"), text.index("841") + 3, 9.0)
+    across = (0, text.index("以841"), 8.5)  # from the title into the text
+    name = (text.index("华盛橡胶以"), text.index("以841"), 7.0)
+    count = (text.index("5家"), text.index("5家") + 2, 9.0)
+    listed = (text.index("腾元"), text.index("5家") + 2, 7.5)
+    # "哪些企业 …": a bare number, or a count, is no company; the next span within a line is
+    assert named_alternative(text, strength, (across, name), "list", cands, 4.0) == name
+    assert named_alternative(text, count, (listed,), "organisation", cands, 4.0) == listed
+    # a number asked for, a name already, too far below, or switched off: nothing moves
+    assert named_alternative(text, strength, (name,), "count", cands, 4.0) is None
+    assert named_alternative(text, name, (strength,), "list", cands, 4.0) is None
+    assert named_alternative(text, strength, (name,), "list", cands, 1.0) is None
+    assert named_alternative(text, strength, (name,), "list", cands, 0.0) is None
+
+
 def test_a_span_never_runs_from_the_title_into_the_text():
     from roundup_qa.reader.span import one_line
 

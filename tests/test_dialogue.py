@@ -96,6 +96,12 @@ def test_a_list_does_not_take_in_items_far_from_the_question(real_qa):
     assert {p.citation.item for p in real_qa.ask("哪些县区举行了新闻发布会?").parts} == {2, 39}
 
 
+def test_a_which_companies_question_is_answered_with_names_not_their_number(real_qa):
+    # the reader's best span is 5家, the count of the suppliers named just before it
+    answer = real_qa.ask("哪些公司提供了智能制造系统解决方案?")
+    assert answer.citation.item == 5 and answer.answer.startswith("腾元大数据、广域科技、云科汉威")
+
+
 def test_the_alternatives_a_list_question_offers():
     from roundup_qa.dialogue.kind import Kind
 

@@ -39,7 +39,15 @@ from .candidates import Candidate, extract
 from .choice import Span, choose_span, clause_scores
 from .model import Reader, Reading
 from .question import Analysis
-from .span import SNAP_TYPES, one_line, past_named_lead, quoted_core, shape, typed_alternative
+from .span import (
+    SNAP_TYPES,
+    named_alternative,
+    one_line,
+    past_named_lead,
+    quoted_core,
+    shape,
+    typed_alternative,
+)
 from .types import ACCEPTS
 from .units import in_units
 
@@ -241,6 +249,16 @@ class Answerer:
         )
         if typed:
             start, end, score = typed
+        named = c.reader_snap and named_alternative(
+            item_text,
+            (start, end, score),
+            reading.alternatives,
+            expected,
+            self.candidates(doc),
+            c.reader_named_window,
+        )
+        if named:
+            start, end, score = named
         shaped = shape(item_text, start, end, expected, self.candidates(doc), c.reader_snap)
         quoted = None  # one quoted name and a few characters around it: the name alone
         if c.reader_quote_slack > 0 and shaped.type == "span" and expected not in SNAP_TYPES:
@@ -256,6 +274,10 @@ class Answerer:
             kind = expected + (f" in {'/'.join(sorted(units))}" if units else "")
             steps.append(
                 f"its best span held no {kind}, so its best one that does ({reading.score - score:.2f} below)"
+            )
+        if named:
+            steps.append(
+                f"its best span was a number, not a name, so its best one that is not ({reading.score - score:.2f} below)"
             )
         if lined:
             steps.append("its best span ran from the title into the text, so its best one within a line")

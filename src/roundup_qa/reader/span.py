@@ -66,6 +66,40 @@ def typed_alternative(
     return None
 
 
+_NUMBERS = frozenset({"date", "count", "quantity", "money", "percentage", "rank"})
+_BARE_NUMBER = re.compile(r"[\d.,，%]+")
+
+
+def named_alternative(
+    text: str,
+    best: tuple[int, int, float],
+    alternatives: tuple[tuple[int, int, float], ...],
+    expected: str,
+    candidates: list[Candidate],
+    window: float,
+) -> tuple[int, int, float] | None:
+    """When the question asks which ones or which organisation and the reader's best span is
+    mostly a number or a date ("哪些公司提供了…解决方案?" read as 5家, "哪些企业登上了品牌榜单?"
+    as 841), the best of its next spans within `window` that is not; None to keep the best."""
+    if expected not in ("list", "organisation") or window <= 0:
+        return None
+
+    def numeric(a: int, b: int) -> bool:
+        if _BARE_NUMBER.fullmatch(text[a:b]):
+            return True
+        covered = sum(max(0, min(b, c.end) - max(a, c.start)) for c in candidates if c.type in _NUMBERS)
+        return covered * 2 >= b - a
+
+    if not numeric(best[0], best[1]):
+        return None
+    for a, b, score in alternatives:
+        if best[2] - score > window:
+            break
+        if not numeric(a, b) and "\n" not in text[a:b].strip():  # within one line (one_line)
+            return a, b, score
+    return None
+
+
 def one_line(
     text: str, best: tuple[int, int, float], alternatives: tuple[tuple[int, int, float], ...]
 ) -> tuple[int, int, float] | None:
