@@ -188,11 +188,6 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--limit", type=int, help="first N training questions only (smoke runs)")
     t.add_argument("--max-steps", type=int, help="stop after N steps (smoke runs)")
     t.add_argument("--mrc-questions", type=int, help="N MRC training questions drawn at random (by the seed)")
-    t.add_argument(
-        "--adapt", metavar="CORPUS",
-        help="also train on questions made by rule from this corpus folder's own sentences (reader/adapt.py)",
-    )  # fmt: skip
-    t.add_argument("--adapt-repeat", type=int, default=1, help="times each made question is trained")
     t.add_argument("--threads", type=int, default=0, help="torch threads (default: every core)")
     t.add_argument("--resume", action="store_true", help="continue from <out>/checkpoint.pt")
     t.add_argument("-v", "--verbose", action="store_true")
@@ -482,7 +477,7 @@ def _cmd_train_reader(args: argparse.Namespace, config: Config) -> int:
         batch_size=args.batch_size, seed=args.seed, limit=args.limit, max_steps=args.max_steps,
         negatives=args.negatives, codeswitch=args.codeswitch, english=args.english, deleted=args.deleted,
         neighbour=args.neighbour, altered=args.altered, mrc_questions=args.mrc_questions,
-        adapt=args.adapt, adapt_repeat=args.adapt_repeat, threads=args.threads,
+        threads=args.threads,
         warmup=args.warmup, init=args.init,
     )  # fmt: skip
     path = train(cfg, resume=args.resume)

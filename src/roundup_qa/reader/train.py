@@ -19,8 +19,6 @@ from pathlib import Path
 
 import numpy as np
 
-from ..corpus.parse import load_corpus
-from .adapt import corpus_fingerprint, corpus_questions
 from .mrc import TRAIN_FILES, load_mrc, split
 from .negatives import without_answer_sentence  # noqa: F401  (re-exported)
 from .windows import PAD, ReaderTokenizer, WindowSpec
@@ -56,13 +54,8 @@ class TrainConfig:
     altered: float = 0.0
     checkpoint_minutes: float = 5.0
     limit: int | None = None  # first N training questions only (smoke runs, learning curves)
-    # N MRC training questions drawn at random (by the seed), so that a short run mixes
-    # Wikipedia with the adapted corpus's questions instead of drowning them
+    # N MRC training questions drawn at random (by the seed): a short run on a sample
     mrc_questions: int | None = None
-    # a corpus folder whose own sentences make training questions (reader/adapt.py), each
-    # made question `adapt_repeat` times (new code-switching and no-answer windows each time)
-    adapt: str | None = None
-    adapt_repeat: int = 1
     max_steps: int | None = None
     bf16: bool = True
     threads: int = 0  # 0: torch's default (every core)
@@ -235,11 +228,6 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> Path
     if cfg.mrc_questions and cfg.mrc_questions < len(train_ex):
         train_ex = random.Random(cfg.seed).sample(train_ex, cfg.mrc_questions)
     log.info("MRC: %d training questions, %d held out (never trained on)", len(train_ex), len(held_ex))
-    corpus = load_corpus(cfg.adapt).items if cfg.adapt else []
-    adapted = corpus_questions(corpus, cfg.adapt_repeat)
-    if corpus:
-        log.info("corpus %s: %d made questions (x%d)", cfg.adapt, len(adapted), cfg.adapt_repeat)
-    train_ex = train_ex + adapted
     samples = build_samples(train_ex, tok, cfg, progress)
     n_neg = sum(s.start == 0 for s in samples)
     per_epoch = math.ceil(len(samples) / cfg.batch_size)
@@ -324,8 +312,6 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> Path
         "windows": len(samples),
         "no_answer_windows": n_neg,
         "train_questions": len(train_ex),
-        "corpus_questions": len(adapted),
-        "corpus": corpus_fingerprint([item.text for item in corpus]) if corpus else None,
         "heldout_questions": len(held_ex),
         "seconds": round(time.time() - started),
         "commit": git_commit(),
