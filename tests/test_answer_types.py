@@ -324,6 +324,22 @@ def test_a_partner_the_question_names_leaves_the_list():
     assert past_named_lead(text, 0, end, ["河口区", "医疗机构"]) == 0  # a hospital of Hekou stays
 
 
+def test_a_partner_the_question_names_last_leaves_the_list():
+    from roundup_qa.reader.span import past_named_tail
+
+    text = "由威立雅中国控股有限公司与东营德汇环境科技有限公司共同建设"
+    start, end = 1, text.index("共同")
+    # 谁与东营德汇环境科技有限公司共同建设…?
+    assert (
+        text[start : past_named_tail(text, start, end, ["东营", "德汇", "环境"])] == "威立雅中国控股有限公司"
+    )
+    # a kind of organisation, or a partner the question does not name: the list stays whole
+    assert past_named_tail(text, start, end, ["公司", "建设"]) == end
+    assert past_named_tail(text, start, end, ["威立雅"]) == end
+    # a name alone, with no partner after 与/和, stays
+    assert past_named_tail(text, start, text.index("与"), ["威立雅"]) == text.index("与")
+
+
 def test_a_best_span_of_the_wrong_type_gives_way_to_the_readers_next_typed_one():
     from roundup_qa.reader.candidates import extract
     from roundup_qa.reader.span import typed_alternative
@@ -378,6 +394,22 @@ def test_a_which_question_answered_with_a_number_gives_way_to_the_readers_next_n
     assert named_alternative(text, name, (strength,), "list", cands, 4.0) is None
     assert named_alternative(text, strength, (name,), "list", cands, 1.0) is None
     assert named_alternative(text, strength, (name,), "list", cands, 0.0) is None
+
+
+def test_a_span_repeating_the_question_gives_way_to_the_readers_next_one():
+    from roundup_qa.reader.span import unechoed
+
+    text = "万达精益研究院成立\n成立仪式上,万达集团与天津工业大学、山东工商学院进行签约。"
+    asked = "万达集团与哪些高校签约?"
+    group = (text.index("万达集团"), text.index("万达集团") + 4, 9.0)
+    across = (0, text.index("与天津"), 8.0)  # from the title into the text
+    schools = (text.index("天津"), text.index("进行"), 7.0)
+    # the question already says 万达集团: the reader's next span within a line answers it
+    assert unechoed(text, group, (across, schools), asked, 4.0) == schools
+    # an answer the question does not hold, a next span too far below, or switched off: none
+    assert unechoed(text, schools, (group,), asked, 4.0) is None
+    assert unechoed(text, group, (schools,), asked, 1.0) is None
+    assert unechoed(text, group, (schools,), asked, 0.0) is None
 
 
 def test_a_span_never_runs_from_the_title_into_the_text():

@@ -44,9 +44,11 @@ from .span import (
     named_alternative,
     one_line,
     past_named_lead,
+    past_named_tail,
     quoted_core,
     shape,
     typed_alternative,
+    unechoed,
 )
 from .types import ACCEPTS
 from .units import in_units
@@ -173,9 +175,8 @@ class Answerer:
         out = []
         for h, fs in zip(hits, futures, strict=True):
             best = max((f.result() for f in fs), key=lambda reading: reading.margin)
-            out.append(
-                Read(h, self._span(h.doc, best, 1, lang, analysis, searched), round(float(best.margin), 4))
-            )
+            span = self._span(h.doc, best, 1, lang, analysis, searched, questions[0] + text)
+            out.append(Read(h, span, round(float(best.margin), 4)))
         return out
 
     def _read_rules(self, fused: list[FusedHit], text: str, terms: list[str], qvec, expected: str) -> Read:
@@ -224,15 +225,20 @@ class Answerer:
             early.drop()
         hit, reading, k = best
         return Read(
-            hit, self._span(hit.doc, reading, k, lang, analysis, searched), round(float(reading.margin), 4)
+            hit,
+            self._span(hit.doc, reading, k, lang, analysis, searched, question + text),
+            round(float(reading.margin), 4),
         )
 
     def _span(
-        self, doc: int, reading: Reading, k: int, lang: str, analysis: Analysis, searched: list[str]
-    ) -> Span:
+        self, doc: int, reading: Reading, k: int, lang: str, analysis: Analysis, searched: list[str],
+        asked: str = "",
+    ) -> Span:  # fmt: skip
         """The answer span from the reader's best span and its next ones (reader/span.py):
-        within one line, of the asked type and unit, snapped to a candidate, and a list
-        without the partner the question names; `reason` says which steps moved it."""
+        within one line, of the asked type and unit, not a number for a name, not the
+        question's own words (`asked`: the question as asked and as the reader got it),
+        snapped to a candidate, and a list without the partner the question names; `reason`
+        says which steps moved it."""
         c = self.config
         expected = analysis.type
         item_text = self.index.items[doc].text
@@ -259,21 +265,33 @@ class Answerer:
         )
         if named:
             start, end, score = named
+        # a date or number asked for that only repeats the question is refused instead (echoes)
+        unechoed_span = expected not in SNAP_TYPES and unechoed(
+            item_text, (start, end, score), reading.alternatives, asked, c.reader_echo_window
+        )
+        if unechoed_span:
+            start, end, score = unechoed_span
         shaped = shape(item_text, start, end, expected, self.candidates(doc), c.reader_snap)
         quoted = None  # one quoted name and a few characters around it: the name alone
         if c.reader_quote_slack > 0 and shaped.type == "span" and expected not in SNAP_TYPES:
             quoted = quoted_core(item_text, shaped.start, shaped.end, c.reader_quote_slack)
         if quoted:
             shaped = replace(shaped, start=quoted[0], end=quoted[1])
-        lead = shaped.start
+        lead, tail = shaped.start, shaped.end
         if shaped.type == "list" and c.reader_list_lead:
             lead = past_named_lead(item_text, shaped.start, shaped.end, searched)
+        if shaped.type in ("list", "organisation") and c.reader_list_lead:
+            tail = past_named_tail(item_text, lead, shaped.end, searched)
         steps = [f"reader: {'a span' if shaped.type == 'span' else 'the ' + shaped.type} scoring "
                  f"{reading.margin:+.2f} over no answer (p={reading.confidence:.2f}) in the {_ORDINAL[k]} item read"]  # fmt: skip
         if typed:
             kind = expected + (f" in {'/'.join(sorted(units))}" if units else "")
             steps.append(
                 f"its best span held no {kind}, so its best one that does ({reading.score - score:.2f} below)"
+            )
+        if unechoed_span:
+            steps.append(
+                f"its best span only repeated the question, so its best one that does not ({reading.score - score:.2f} below)"
             )
         if named:
             steps.append(
@@ -287,7 +305,9 @@ class Answerer:
             steps.append(f"the reader's span snapped to the {shaped.type} it overlaps")
         if lead > shaped.start:
             steps.append(f"{item_text[shaped.start : lead]} left out: the question names it")
-        return Span(lead, shaped.end, "; ".join(steps), shaped.type)
+        if tail < shaped.end:
+            steps.append(f"{item_text[tail : shaped.end]} left out: the question names it")
+        return Span(lead, tail, "; ".join(steps), shaped.type)
 
     def _clause_span(
         self, doc: int, question: str, terms: list[str], qvec: np.ndarray, expected: str

@@ -100,6 +100,34 @@ def named_alternative(
     return None
 
 
+def unechoed(
+    text: str,
+    best: tuple[int, int, float],
+    alternatives: tuple[tuple[int, int, float], ...],
+    asked: str,
+    window: float,
+) -> tuple[int, int, float] | None:
+    """A best span that only repeats words of the question (`asked`: the question as asked
+    and as the reader got it) gives way to the best of the reader's next spans within
+    `window` that does not, within one line: an answer names what the question does not
+    already say. None to keep the best."""
+    if window <= 0:
+        return None
+
+    def echo(a: int, b: int) -> bool:
+        piece = text[a:b].strip()
+        return len(piece) >= 2 and piece in asked
+
+    if not echo(best[0], best[1]):
+        return None
+    for a, b, score in alternatives:
+        if best[2] - score > window:
+            break
+        if not echo(a, b) and "\n" not in text[a:b].strip():
+            return a, b, score
+    return None
+
+
 def one_line(
     text: str, best: tuple[int, int, float], alternatives: tuple[tuple[int, int, float], ...]
 ) -> tuple[int, int, float] | None:
@@ -127,11 +155,32 @@ def past_named_lead(text: str, start: int, end: int, terms: list[str]) -> int:
     if not m or m.end() >= end:
         return start
     lead = normalize(m.group(1))
-    named = [t for t in map(normalize, terms) if len(t) >= 2 and not any(t in kind for kind in ORG_SUFFIXES)]
+    named = _naming(terms)
     if m.group(2) == "、":
         bare = {lead, lead[:-1] if lead[-1] in _PLACE_ENDS else lead}
         return m.end() if bare & set(named) else start
     return m.end() if any(t in lead for t in named) else start
+
+
+_NAMED_TAIL = re.compile(r"[与和]([^、与和及,,。]{2,30})$")
+
+
+def past_named_tail(text: str, start: int, end: int, terms: list[str]) -> int:
+    """Where a list answer ends once a partner the question names last is left out: "谁与东营德汇
+    环境科技有限公司共同建设…?" is answered 威立雅中国控股有限公司, not …与东营德汇环境科技有限公司.
+    The tail is the name after the last 与/和, when it holds a word of the question (`terms`, as
+    for `past_named_lead`)."""
+    m = _NAMED_TAIL.search(text[start:end])
+    if not m or m.start() == 0:
+        return end
+    tail = normalize(m.group(1))
+    return start + m.start() if any(t in tail for t in _naming(terms)) else end
+
+
+def _naming(terms: list[str]) -> list[str]:
+    """The question's words that can name a partner: two characters or more, not a kind of
+    organisation (公司, 集团)."""
+    return [t for t in map(normalize, terms) if len(t) >= 2 and not any(t in kind for kind in ORG_SUFFIXES)]
 
 
 _QUOTED = re.compile(r"“[^“”]{2,40}”|《[^《》]{2,40}》")
