@@ -44,7 +44,9 @@ VARIANTS |= {
     "span: unit n-best off": ["reader_unit_window=0"],
     "span: one line off": ["reader_one_line=false"],
     "span: quoted name off": ["reader_quote_slack=0"],
-    "span: list lead off": ["reader_list_lead=false"],
+    "span: list lead and tail off": ["reader_list_lead=false"],
+    "span: name, not a number, off": ["reader_named_window=0"],
+    "span: not the question's words off": ["reader_echo_window=0"],
     "span: snap to candidates off": ["reader_snap=false"],
 }
 
