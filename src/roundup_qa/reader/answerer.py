@@ -289,13 +289,13 @@ class Answerer:
             steps.append(
                 f"its best span held no {kind}, so its best one that does ({reading.score - score:.2f} below)"
             )
-        if unechoed_span:
-            steps.append(
-                f"its best span only repeated the question, so its best one that does not ({reading.score - score:.2f} below)"
-            )
         if named:
             steps.append(
                 f"its best span was a number, not a name, so its best one that is not ({reading.score - score:.2f} below)"
+            )
+        if unechoed_span:
+            steps.append(
+                f"its best span only repeated the question, so its best one that does not ({reading.score - score:.2f} below)"
             )
         if lined:
             steps.append("its best span ran from the title into the text, so its best one within a line")

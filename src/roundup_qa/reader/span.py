@@ -15,6 +15,7 @@ its measured effect (config.py):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..retrieval.tokenizer import normalize
@@ -56,17 +57,28 @@ def typed_alternative(
     def typed(a: int, b: int) -> bool:
         return any(c.start < b and c.end > a and fits(c) for c in candidates)
 
-    if typed(best[0], best[1]):
-        return None
+    return None if typed(best[0], best[1]) else _next_best(best, alternatives, window, typed)
+
+
+def _next_best(
+    best: tuple[int, int, float],
+    alternatives: tuple[tuple[int, int, float], ...],
+    window: float,
+    ok: Callable[[int, int], bool],
+) -> tuple[int, int, float] | None:
+    """The best of the reader's next spans at most `window` logits below `best` that is `ok`."""
     for a, b, score in alternatives:
         if best[2] - score > window:
             break
-        if typed(a, b):
+        if ok(a, b):
             return a, b, score
     return None
 
 
-_NUMBERS = frozenset({"date", "count", "quantity", "money", "percentage", "rank"})
+def _in_one_line(text: str, a: int, b: int) -> bool:
+    return "\n" not in text[a:b].strip()
+
+
 _BARE_NUMBER = re.compile(r"[\d.,，%]+")
 
 
@@ -87,17 +99,12 @@ def named_alternative(
     def numeric(a: int, b: int) -> bool:
         if _BARE_NUMBER.fullmatch(text[a:b]):
             return True
-        covered = sum(max(0, min(b, c.end) - max(a, c.start)) for c in candidates if c.type in _NUMBERS)
+        covered = sum(max(0, min(b, c.end) - max(a, c.start)) for c in candidates if c.type in SNAP_TYPES)
         return covered * 2 >= b - a
 
     if not numeric(best[0], best[1]):
         return None
-    for a, b, score in alternatives:
-        if best[2] - score > window:
-            break
-        if not numeric(a, b) and "\n" not in text[a:b].strip():  # within one line (one_line)
-            return a, b, score
-    return None
+    return _next_best(best, alternatives, window, lambda a, b: not numeric(a, b) and _in_one_line(text, a, b))
 
 
 def unechoed(
@@ -120,12 +127,7 @@ def unechoed(
 
     if not echo(best[0], best[1]):
         return None
-    for a, b, score in alternatives:
-        if best[2] - score > window:
-            break
-        if not echo(a, b) and "\n" not in text[a:b].strip():
-            return a, b, score
-    return None
+    return _next_best(best, alternatives, window, lambda a, b: not echo(a, b) and _in_one_line(text, a, b))
 
 
 def one_line(
@@ -134,9 +136,9 @@ def one_line(
     """An item's title and its paragraph are two sentences: a best span running from one into
     the other ("…荣获中国专利优秀奖\n5月10日,…山东国瓷功能材料股份有限公司") gives way to the
     reader's best next span within one line; None to keep the best."""
-    if "\n" not in text[best[0] : best[1]].strip():
+    if _in_one_line(text, best[0], best[1]):
         return None
-    return next((alt for alt in alternatives if "\n" not in text[alt[0] : alt[1]].strip()), None)
+    return next((alt for alt in alternatives if _in_one_line(text, alt[0], alt[1])), None)
 
 
 _NAMED_LEAD = re.compile(r"([^、与和及,,。]{2,30}?)([与和、])")
