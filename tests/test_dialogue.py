@@ -10,7 +10,8 @@ import sys
 import pytest
 
 from roundup_qa.dialogue.follow import Turn, read_follow_up, subject_en, subject_zh
-from roundup_qa.pipeline import InputError
+from roundup_qa.config import Config
+from roundup_qa.pipeline import InputError, RoundupQA
 from roundup_qa.store import save_index
 
 from .conftest import CORPUS, ROOT
@@ -58,6 +59,30 @@ def test_a_which_districts_question_is_answered_by_each_items_district(real_qa, 
         item = next(it for it in real_qa.index.items if it.number == p.citation.item)
         assert p.answer == item.district == item.text[p.citation.start : p.citation.end]
     assert answer.answer == "河口区"
+
+
+def test_a_district_named_by_a_shorter_name_answers_with_that_mention(real_qa):
+    # items 44 and 45 say only 开发区 for 东营经济技术开发区: the part is that mention, cited,
+    # not the reader's span for the question (山东省工信厅, the body that published the list)
+    answer = real_qa.ask("Which districts had projects selected for provincial project lists?")
+    parts = {p.citation.item: p for p in answer.parts}
+    assert {44, 45} <= set(parts)
+    for number in (44, 45):
+        item = next(it for it in real_qa.index.items if it.number == number)
+        p = parts[number]
+        assert p.answer == "开发区" == item.text[p.citation.start : p.citation.end]
+        assert p.citation.district == "东营经济技术开发区"
+        assert p.answer_en == "Dongying Economic and Technological Development Zone"
+
+
+def test_a_chinese_list_keeps_an_item_the_reader_answers_just_below_no_answer(real_qa):
+    # 利津县's cross-region government services item reads at -1.5 under the question; a
+    # Chinese list takes items down to -2.5 (no item about something else lay in -2.9 .. 0 on
+    # the four list sets); at the English 0 the list would be 东营区 alone
+    question = "哪些县区让政务服务或运输证业务办理更便民?"
+    assert [p.citation.item for p in real_qa.ask(question).parts] == [6, 38]
+    strict = RoundupQA(real_qa.index, Config(list_min_margin=0.0), embedder=real_qa.embedder)
+    assert [p.citation.item for p in strict.ask(question).parts] == [6]
 
 
 def test_a_list_question_offering_alternatives_is_answered_by_an_item_matching_either(real_qa):

@@ -499,6 +499,7 @@ class RoundupQA:
         ]
         variants = listing.alternatives(self.retriever.tokenizer.words(text)) if others else []
         step = max(1, c.list_batch)
+        floor = c.list_min_margin if lang == "zh" else c.list_min_margin_en
         for k in range(0, len(others), step):  # in rank order, a batch at a time
             batch = self.answerer.read_each(
                 others[k : k + step], text, lang, query, searched, analysis, qvec, variants
@@ -506,7 +507,7 @@ class RoundupQA:
             found = [
                 p
                 for r in batch
-                for p in self._answered(r, text, lang, about, analysis, common, c.list_min_margin).parts
+                for p in self._answered(r, text, lang, about, analysis, common, floor).parts
             ]
             parts += found
             if not found:  # a batch of which no item answers ends the list
@@ -553,16 +554,18 @@ class RoundupQA:
         )
 
     def _district_part(self, part: Part) -> Part:
-        """A part answering "which districts": the item's district where its text names it
-        (the span is that mention), else the part as read."""
+        """A part answering "which districts": where the item's text names its district (in
+        full, or by a shorter name of it: 开发区 for 东营经济技术开发区, 河口 for 河口区), the
+        span is the first such mention; else the part as read."""
         c = part.citation
         item = next((it for it in self.index.items if (it.source, it.number) == (c.source, c.item)), None)
-        at = item.text.find(item.district) if item is not None and item.district else -1
-        if at < 0:
+        mention = _mention(item.text, item.district, self.index.manifest.places) if item and item.district else None
+        if mention is None:
             return part
-        citation = replace(part.citation, start=at, end=at + len(item.district))
+        at, end = mention
+        citation = replace(part.citation, start=at, end=end)
         return replace(
-            part, answer=item.district, citation=citation, answer_en=part.district_en, answer_gloss=None
+            part, answer=item.text[at:end], citation=citation, answer_en=part.district_en, answer_gloss=None
         )
 
     def gloss(self, text: str) -> str | None:
@@ -594,6 +597,19 @@ def _near(dense: list[Hit] | None, gap: float):
     floor = max(h.score for h in dense) - gap
     scores = {h.doc: h.score for h in dense}
     return lambda doc: scores.get(doc, -math.inf) >= floor
+
+
+def _mention(text: str, district: str, places) -> tuple[int, int] | None:
+    """Where `text` first names `district`: its full name, else the longest of the
+    gazetteer's names that is part of it (开发区, 河口), not inside a name that is no place
+    (黄河口)."""
+    names = [district] + sorted((n for n in places.names if n in district and n != district), key=len, reverse=True)
+    for name in names:
+        for m in re.finditer(re.escape(name), text):
+            inside = ((b, b.find(name)) for b in places.blocked)
+            if not any(k >= 0 and m.start() >= k and text.startswith(b, m.start() - k) for b, k in inside):
+                return m.start(), m.end()
+    return None
 
 
 def _pinned(fused: list[FusedHit], items, number: int) -> list[FusedHit]:
