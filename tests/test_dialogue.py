@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from roundup_qa.dialogue.follow import Turn, read_follow_up, subject_en, subject_zh
 from roundup_qa.config import Config
+from roundup_qa.dialogue.follow import Turn, read_follow_up, subject_en, subject_zh
 from roundup_qa.pipeline import InputError, RoundupQA
 from roundup_qa.store import save_index
 

@@ -505,9 +505,7 @@ class RoundupQA:
                 others[k : k + step], text, lang, query, searched, analysis, qvec, variants
             )
             found = [
-                p
-                for r in batch
-                for p in self._answered(r, text, lang, about, analysis, common, floor).parts
+                p for r in batch for p in self._answered(r, text, lang, about, analysis, common, floor).parts
             ]
             parts += found
             if not found:  # a batch of which no item answers ends the list
@@ -559,7 +557,9 @@ class RoundupQA:
         span is the first such mention; else the part as read."""
         c = part.citation
         item = next((it for it in self.index.items if (it.source, it.number) == (c.source, c.item)), None)
-        mention = _mention(item.text, item.district, self.index.manifest.places) if item and item.district else None
+        mention = (
+            _mention(item.text, item.district, self.index.manifest.places) if item and item.district else None
+        )
         if mention is None:
             return part
         at, end = mention
@@ -603,7 +603,9 @@ def _mention(text: str, district: str, places) -> tuple[int, int] | None:
     """Where `text` first names `district`: its full name, else the longest of the
     gazetteer's names that is part of it (开发区, 河口), not inside a name that is no place
     (黄河口)."""
-    names = [district] + sorted((n for n in places.names if n in district and n != district), key=len, reverse=True)
+    names = [district] + sorted(
+        (n for n in places.names if n in district and n != district), key=len, reverse=True
+    )
     for name in names:
         for m in re.finditer(re.escape(name), text):
             inside = ((b, b.find(name)) for b in places.blocked)
