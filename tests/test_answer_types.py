@@ -272,6 +272,22 @@ def test_one_set_of_answer_type_names(real_qa):
     assert all(set(row) <= SPAN_TYPES for row in ACCEPTS.values())
 
 
+def test_one_element_of_an_enumeration_becomes_the_enumeration_when_several_are_asked():
+    from roundup_qa.reader.span import shape
+
+    # 检测站 is no organisation, so the three make no list of names, only an enumeration
+    text = "分别是西五路胜通检测站、庐山路宏泰检测站、德州路兴运检测站3家,基本涵盖了辖区。"
+    start = text.index("西五路")
+    end = start + len("西五路胜通检测站")
+    cands = extract(text, (), (), ())
+    snapped = shape(text, start, end, "list", cands, snap=True)
+    assert text[snapped.start : snapped.end] == "西五路胜通检测站、庐山路宏泰检测站、德州路兴运检测站"
+    assert snapped.type == "list" and snapped.snapped
+    # a single thing asked for keeps the element; part of an element is no element
+    assert shape(text, start, end, "organisation", cands, snap=True).end == end
+    assert shape(text, start, start + 5, "list", cands, snap=True).end == start + 5
+
+
 def test_a_span_inside_a_list_becomes_the_list_when_several_things_are_asked():
     from roundup_qa.reader.candidates import extract
     from roundup_qa.reader.span import shape

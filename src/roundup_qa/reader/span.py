@@ -208,6 +208,16 @@ def trim(text: str, start: int, end: int) -> tuple[int, int]:
     return (a, b) if b > a else (start, end)
 
 
+def _element_of(enumeration: Candidate, start: int, end: int) -> bool:
+    """Whether [start, end) is one whole element of a 、-enumeration candidate."""
+    at = enumeration.start
+    for element in enumeration.text.split("、"):
+        if (at, at + len(element)) == (start, end):
+            return True
+        at += len(element) + 1
+    return False
+
+
 def _balanced(text: str) -> bool:
     return all(text.count(o) == text.count(c) for o, c in ("（）", "()", "“”", "《》"))
 
@@ -242,6 +252,10 @@ def shape(
             places = [c for c in candidates if c.type in ("place", "venue")
                       and not any(o.start <= c.start and c.end <= o.end for o in orgs)]  # fmt: skip
             lists = [c for c in lists if not any(p.start >= c.start and p.end <= c.end for p in places)]
+        if not lists and expected == "list":
+            # "哪些检测站": a span that is one element of a plain 、-enumeration (西五路胜通检测站、
+            # 庐山路宏泰检测站、德州路兴运检测站) becomes the enumeration
+            lists = [c for c in overlapping if c.type == "enumeration" and _element_of(c, start, end)]
         if lists:
             best = max(lists, key=lambda c: (c.end - c.start, -c.start))
             return ReaderSpan(best.start, best.end, "list", True)
