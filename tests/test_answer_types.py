@@ -42,6 +42,10 @@ from .conftest import ROOT
         ("Which company built the bridge?", "en", "organisation"),
         ("有哪些学校参加了活动?", "zh", "list"),
         ("Which universities signed the agreement?", "en", "list"),
+        # several organisations of any kind, as 哪些 asks in Chinese (not "which department")
+        ("Which hospitals got new plaques in Hekou?", "en", "list"),
+        ("Which departments published the list?", "en", "list"),
+        ("Which department published the list?", "en", "organisation"),
         ("展览在哪里举办?", "zh", "place"),
         ("Where was the exhibition held?", "en", "place"),
         ("为什么要改造老旧小区?", "zh", "reason"),

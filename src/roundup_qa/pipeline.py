@@ -504,6 +504,13 @@ class RoundupQA:
             batch = self.answerer.read_each(
                 others[k : k + step], text, lang, query, searched, analysis, qvec, variants
             )
+            if lang == "en" and listing.asked:  # the topic must not make the item a worse answer
+                bare = self.answerer.bare_margins(f"{listing.asked}?", [r.hit.doc for r in batch], lang)
+                batch = [
+                    r
+                    for r in batch
+                    if r.margin is None or r.margin - bare.get(r.hit.doc, r.margin) >= c.list_min_lift_en
+                ]
             found = [
                 p for r in batch for p in self._answered(r, text, lang, about, analysis, common, floor).parts
             ]

@@ -77,7 +77,8 @@ _EN_RULES: list[tuple[str, str, str]] = [
     ),
     (r"\bhow many\b|\bpopulation\b|\bnumber of\b", "count", "asks how many"),
     (
-        r"\bwhich\b[^?]{0,30}?\b(?:companies|firms|enterprises|institutions|organi[sz]ations|universities|partners|units)\b"
+        r"\bwhich\b[^?]{0,30}?\b(?:companies|firms|enterprises|institutions|organi[sz]ations|universities|partners|units"
+        r"|departments|agencies|bureaus|hospitals|stations|schools|colleges|institutes|associations)\b"
         r"|\bwho (?:are|were)\b|\bwhat (?:companies|institutions|events|activities)\b|\bwho jointly\b",
         "list",
         "asks for several things (which …s)",
