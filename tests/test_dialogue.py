@@ -95,6 +95,31 @@ def test_an_english_list_leaves_out_an_item_that_answers_any_which_companies_que
     assert 4 in [p.citation.item for p in loose.ask(question).parts]
 
 
+@pytest.mark.parametrize(
+    "question", ["哪个县区有18家企业上榜国家级名单?", "Which district had 18 companies on the national list?"]
+)
+def test_which_district_is_answered_by_the_items_own_mention_of_it(real_qa, question):
+    # item 42 names 东营经济技术开发区 only as 开发区; the reader's span was 山东省科技厅, the
+    # body that published the list
+    answer = real_qa.ask(question)
+    item = next(it for it in real_qa.index.items if it.number == 42)
+    assert answer.citation.item == 42 and answer.answer == "开发区"
+    assert item.text[answer.citation.start : answer.citation.end] == "开发区"
+    assert answer.answer_en == "Dongying Economic and Technological Development Zone"
+    assert answer.parts[0].answer == "开发区"
+    plain = RoundupQA(real_qa.index, Config(district_answer=False), embedder=real_qa.embedder)
+    assert plain.ask(question).answer != "开发区"
+
+
+def test_which_questions_ask_for_a_district():
+    from roundup_qa.reader.question import asks_district
+
+    assert asks_district("哪个县区有18家企业上榜?", "zh") and asks_district("槐花节在哪个区举办?", "zh")
+    assert asks_district("Which county held the festival?", "en")
+    assert not asks_district("哪个区域的企业最多?", "zh") and not asks_district("哪家企业上榜?", "zh")
+    assert not asks_district("Which company won?", "en")
+
+
 def test_a_list_question_offering_alternatives_is_answered_by_an_item_matching_either(real_qa):
     # 龙文化旅游节 (item 8) is a 文化节 but no 艺术节: the reader asked for both at once finds
     # no answer there, asked for 文化节 it does

@@ -258,6 +258,7 @@ class Config:
     # item precision 0.73 -> 0.84, recall 0.75 -> 0.77 at -4; for Chinese it removed answering
     # items only, so it is English alone. Checked on kinds-fresh-4: README.
     list_min_lift_en: float = -4.0
+    district_answer: bool = True
     # and each item after the first must score within this of the best dense score for the
     # question (retrieval/backend.py's item + best-clause similarity): a relative cutoff, so
     # an item about something else that the reader still finds a company or district in is

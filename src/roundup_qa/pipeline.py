@@ -21,7 +21,7 @@ from .milvus import MilvusIndex
 from .reader.answerer import IN_FLIGHT, Answerer
 from .reader.gloss import gloss
 from .reader.model import shared_reader
-from .reader.question import analyze
+from .reader.question import analyze, asks_district
 from .reader.render import render
 from .records import Answer, Citation, FusedHit, Hit, Part, Passage
 from .retrieval.backend import FilesBackend, SearchBackend
@@ -482,6 +482,8 @@ class RoundupQA:
             # a follow-up's item is the conversation's, not retrieval's: the reader itself must prefer a span
             floor = c.follow_min_margin if pinned is not None else -math.inf
             answer = self._answered(read, text, lang, query, analysis, common, floor)
+            if answer.parts and c.district_answer and asks_district(text, lang):
+                answer = self._district_answer(answer)
             if pinned is not None and answer.answer is None:
                 answer = replace(
                     answer, reason=f"read in item #{pinned}, the one the last turn cited: {answer.reason}"
@@ -557,6 +559,23 @@ class RoundupQA:
             signals=signals,
             **common,
         )
+
+    def _district_answer(self, answer: Answer) -> Answer:
+        """A single answer to "which district / county": the item's own mention of its
+        district (`_district_part`) where the reader's span is none."""
+        part = answer.parts[0]
+        district = part.citation.district
+        if district and (part.answer == district or (part.answer or "") in self.index.manifest.places.names
+                         and part.answer in district):  # fmt: skip
+            return answer
+        named = self._district_part(part)
+        if named is part:
+            return answer
+        return replace(
+            answer, answer=named.answer, citation=named.citation, answer_en=named.answer_en,
+            answer_gloss=None, parts=[named],
+            reason=f"{answer.reason}; the question asks which district: the item's own mention of it",
+        )  # fmt: skip
 
     def _district_part(self, part: Part) -> Part:
         """A part answering "which districts": where the item's text names its district (in

@@ -117,6 +117,18 @@ class Analysis:
     counted: str = ""
 
 
+_ASKS_DISTRICT = {
+    "zh": re.compile(r"哪(?:个|一个)?(?:县区|区县|县|区)(?!域|块|间)"),
+    "en": re.compile(r"\b(?:which|what) (?:district|county)\b", re.I),
+}
+
+
+def asks_district(question: str, lang: str) -> bool:
+    """Whether the question asks which district or county: each item is news of one, so
+    the answer is the item's own district as its text names it."""
+    return bool(_ASKS_DISTRICT["en" if lang == "en" else "zh"].search(question))
+
+
 def analyze(question: str, lang: str) -> Analysis:
     rules = _EN_RULES if lang == "en" else _ZH_RULES
     text = question.lower() if lang == "en" else question
