@@ -76,6 +76,15 @@ def test_a_question_reworded_in_everyday_words_is_still_answered(real_qa):
     assert refused.answer is None and "首都" in refused.reason
 
 
+def test_an_acronym_the_roundup_never_uses_is_a_word_the_item_lacks(real_qa):
+    """GDP was searched for but not weighed: 东营 alone covered the question, and the reader's
+    −7 span (3.3亿元, a project's investment) was the answer. An acronym the roundup uses
+    (GW) still counts as found."""
+    refused = real_qa.ask("东营的GDP是多少?")
+    assert refused.answer is None and "gdp" in refused.reason
+    assert real_qa.ask("年产1.2GW高效光伏组件生产项目在哪签约?").answer == "河口经济开发区"
+
+
 def test_a_quoted_name_is_answered_without_the_words_around_it(real_qa):
     r = real_qa.ask("利津县“民生速递”行动按照什么工作思路推进?")
     assert r.answer == "“三类四段”" and "quoted name" in r.reason

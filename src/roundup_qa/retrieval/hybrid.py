@@ -8,6 +8,7 @@ times each step.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +34,9 @@ class RetrievalSettings:
     weight_dense: float = 1.0
 
 
+_ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z][A-Z0-9]+(?![A-Za-z])")
+
+
 @dataclass(frozen=True)
 class LexicalQuery:
     terms: list[str]  # what BM25 searches for (shown as "searched for")
@@ -54,6 +58,8 @@ class HybridRetriever:
         own = self.tokenizer.tokenize(text)
         weights = dict.fromkeys(own, 1.0)
         groups = [[t] for t in own if CJK.search(t)]
+        if CJK.search(text):  # a Chinese question's acronym (GDP, GW) is a word it must find too
+            groups += [[t] for t in dict.fromkeys(a.lower() for a in _ACRONYM.findall(text)) if t in weights]
         if self.settings.bridge and LATIN.search(text):
             translated, _ = self.bridge.translate(text)
             for phrase, alternatives in translated:
