@@ -229,6 +229,21 @@ def test_a_pronoun_follow_up_is_read_with_the_last_turns_item(real_qa):
     assert english.citation.item == 31
 
 
+@pytest.mark.parametrize("question", ["What about its investment?", "那投资呢?"])
+def test_what_about_after_a_question_naming_no_subject_is_read_in_its_item(real_qa, question):
+    # "Which companies jointly invested in …?" names no capitalised subject (nor, in English,
+    # a Chinese one): the follow-up stood on its own and got 中朗's 5.2亿元 (item 21)
+    history = [
+        {
+            "question": "Which companies jointly invested in the photovoltaic module production project?",
+            "item": 11,
+        }
+    ]
+    answer = real_qa.ask(question, history=history)
+    assert answer.read_as is not None and answer.citation.item == 11
+    assert answer.answer == "3.3亿元"
+
+
 def test_the_same_question_of_another_subject_is_asked_again(real_qa):
     history = [Turn("渤中海上风电产业基地项目在哪天签约?", 10)]
     answer = real_qa.ask("那年产1.2GW高效光伏组件生产项目呢?", history=history)

@@ -103,6 +103,8 @@ def _chinese(question: str, last: Turn, item: Item | None, items: list[Item], di
             return FollowUp(read, None, f"the last question asked of {x}", districts.get(x))
         if item is not None and subject is not None:
             return FollowUp(f"{subject}的{x}?", item.number, f"{x} of {subject}, in item #{item.number}")
+        if item is not None:  # a last question whose subject is not found (asked in English): its item
+            return FollowUp(f"{x}?", item.number, f"{x}, in item #{item.number} of the last answer")
         return None
     p = _PRONOUN_ZH.search(question)
     if p is None or item is None or p.start() > _LEAD_ZH:
@@ -135,6 +137,9 @@ def _english(
             else:  # "what about the investment?"
                 read = f"What is the {_THE.sub('', x)} of {subject}?"
             return FollowUp(read, item.number, f"{x}: of {subject}, in item #{item.number}")
+        if item is not None:  # a last question with no named subject ("Which companies …?"): its item
+            read = f"What is {x}?" if _PRONOUN_EN.search(x) else f"What is the {_THE.sub('', x)}?"
+            return FollowUp(read, item.number, f"{x}: in item #{item.number} of the last answer")
         return None
     p = _PRONOUN_EN.search(question)
     if (
