@@ -27,7 +27,16 @@ from .records import Answer, Citation, FusedHit, Hit, Part, Passage
 from .retrieval.backend import FilesBackend, SearchBackend
 from .retrieval.embedder import Embedder
 from .retrieval.hybrid import HybridRetriever, RetrievalSettings
-from .store import IndexNotReady, StoredIndex, index_version, load_index, read_manifest, save_index, staleness
+from .store import (
+    IndexNotReady,
+    Places,
+    StoredIndex,
+    index_version,
+    load_index,
+    read_manifest,
+    save_index,
+    staleness,
+)
 from .timing import Stopwatch
 
 log = logging.getLogger(__name__)
@@ -565,9 +574,9 @@ class RoundupQA:
         district (`_district_part`) where the reader's span is none."""
         part = answer.parts[0]
         district = part.citation.district
-        if district and (part.answer == district or (part.answer or "") in self.index.manifest.places.names
-                         and part.answer in district):  # fmt: skip
-            return answer
+        said = part.answer or ""
+        if district and said in district and (said == district or said in self.index.manifest.places.names):
+            return answer  # the reader's span already names the district
         named = self._district_part(part)
         if named is part:
             return answer
@@ -625,7 +634,7 @@ def _near(dense: list[Hit] | None, gap: float):
     return lambda doc: scores.get(doc, -math.inf) >= floor
 
 
-def _mention(text: str, district: str, places) -> tuple[int, int] | None:
+def _mention(text: str, district: str, places: Places) -> tuple[int, int] | None:
     """Where `text` first names `district`: its full name, else the longest of the
     gazetteer's names that is part of it (开发区, 河口), not inside a name that is no place
     (黄河口)."""

@@ -54,6 +54,7 @@ from .types import ACCEPTS
 from .units import in_units
 
 NUMBERS = frozenset({"count", "money", "quantity", "percentage"})  # asked-for types written with numerals
+_BARE_CACHE_MAX = 10_000  # (asking words, item) margins kept: about 40 bytes each
 _ORDINAL = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}
 
 
@@ -187,6 +188,8 @@ class Answerer:
         if self.model is None:
             return {}
         question = self._reader_question(asked, lang, [])
+        if len(self._bare_cache) > _BARE_CACHE_MAX:  # asking words come from what people type
+            self._bare_cache.clear()
         todo = [d for d in dict.fromkeys(docs) if (question, d) not in self._bare_cache]
         pool = _early_pool()
         futures = [(d, pool.submit(self.model.read, question, self.index.items[d].text)) for d in todo]
