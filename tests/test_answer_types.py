@@ -276,49 +276,45 @@ def test_one_set_of_answer_type_names(real_qa):
     assert all(set(row) <= SPAN_TYPES for row in ACCEPTS.values())
 
 
-def test_one_element_of_an_enumeration_becomes_the_enumeration_when_several_are_asked():
+def _shaped(text: str, piece: str, expected: str, snap: bool = True, length: int | None = None):
+    """What `shape` makes of the reader's span over `piece` (its first `length` characters)
+    in `text`, with the candidates `extract` finds there."""
     from roundup_qa.reader.span import shape
 
+    start = text.index(piece)
+    end = start + (len(piece) if length is None else length)
+    span = shape(text, start, end, expected, extract(text, (), (), ()), snap=snap)
+    return text[span.start : span.end], span
+
+
+def test_one_element_of_an_enumeration_becomes_the_enumeration_when_several_are_asked():
     # 检测站 is no organisation, so the three make no list of names, only an enumeration
     text = "分别是西五路胜通检测站、庐山路宏泰检测站、德州路兴运检测站3家,基本涵盖了辖区。"
-    start = text.index("西五路")
-    end = start + len("西五路胜通检测站")
-    cands = extract(text, (), (), ())
-    snapped = shape(text, start, end, "list", cands, snap=True)
-    assert text[snapped.start : snapped.end] == "西五路胜通检测站、庐山路宏泰检测站、德州路兴运检测站"
+    got, snapped = _shaped(text, "西五路胜通检测站", "list")
+    assert got == "西五路胜通检测站、庐山路宏泰检测站、德州路兴运检测站"
     assert snapped.type == "list" and snapped.snapped
     # a single thing asked for keeps the element; part of an element is no element
-    assert shape(text, start, end, "organisation", cands, snap=True).end == end
-    assert shape(text, start, start + 5, "list", cands, snap=True).end == start + 5
+    assert _shaped(text, "西五路胜通检测站", "organisation")[0] == "西五路胜通检测站"
+    assert _shaped(text, "西五路胜通检测站", "list", length=5)[0] == "西五路胜通"
 
 
 def test_a_span_inside_a_list_becomes_the_list_when_several_things_are_asked():
-    from roundup_qa.reader.candidates import extract
-    from roundup_qa.reader.span import shape
-
     text = "河口区与新疆金风科技股份有限公司、中车永济电机有限公司三方签约。"
-    start = text.index("中车永济电机有限公司")
-    end = start + len("中车永济电机有限公司")
-    cands = extract(text, (), (), ())
-    snapped = shape(text, start, end, "list", cands, snap=True)
-    assert text[snapped.start : snapped.end].endswith("新疆金风科技股份有限公司、中车永济电机有限公司")
+    got, snapped = _shaped(text, "中车永济电机有限公司", "list")
+    assert got.endswith("新疆金风科技股份有限公司、中车永济电机有限公司")
     assert snapped.type == "list" and snapped.snapped
     # who signed: the companies named together, not the district that signed with them
-    companies = shape(text, start, end, "organisation", cands, snap=True)
-    assert text[companies.start : companies.end] == "新疆金风科技股份有限公司、中车永济电机有限公司"
-    assert shape(text, start, end, "list", cands, snap=False).start == start
+    companies, _ = _shaped(text, "中车永济电机有限公司", "organisation")
+    assert companies == "新疆金风科技股份有限公司、中车永济电机有限公司"
+    assert _shaped(text, "中车永济电机有限公司", "list", snap=False)[0] == "中车永济电机有限公司"
     # "who is building it": companies named together are one answer
     text = "该项目由威立雅中国控股有限公司与东营德汇环境科技有限公司共同投资建设。"
-    cands = extract(text, (), (), ())
-    start = text.index("东营德汇")
-    both = shape(text, start, start + len("东营德汇环境科技有限公司"), "organisation", cands, snap=True)
-    assert text[both.start : both.end] == "威立雅中国控股有限公司与东营德汇环境科技有限公司"
+    both, _ = _shaped(text, "东营德汇环境科技有限公司", "organisation")
+    assert both == "威立雅中国控股有限公司与东营德汇环境科技有限公司"
     # a place inside a name is no place of the list: the government is one of the parties
     text = "垦利区人民政府与上海海洋大学、山东省淡水渔业研究院签订合作协议。"
-    cands = extract(text, (), (), ())
-    start = text.index("上海海洋大学")
-    parties = shape(text, start, start + len("上海海洋大学"), "organisation", cands, snap=True)
-    assert text[parties.start : parties.end] == "垦利区人民政府与上海海洋大学、山东省淡水渔业研究院"
+    parties, _ = _shaped(text, "上海海洋大学", "organisation")
+    assert parties == "垦利区人民政府与上海海洋大学、山东省淡水渔业研究院"
 
 
 def test_a_partner_the_question_names_leaves_the_list():
