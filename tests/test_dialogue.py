@@ -129,6 +129,14 @@ def test_a_list_question_offering_alternatives_is_answered_by_an_item_matching_e
     assert [p.answer for p in answer.parts][:2] == ["河口区", "东营区"]
 
 
+def test_an_item_covering_one_alternative_of_a_list_question_is_not_refused_for_the_other(real_qa):
+    # 利津县's item (33) was signed in 上海 and is a 项目, but says 签约 and no 协议: judged on
+    # "签订了协议或项目" whole it covered too little and was left out of the list
+    answer = real_qa.ask("哪些县区在上海签订了协议或项目?")
+    assert answer.kind == "list"
+    assert [(p.citation.item, p.answer) for p in answer.parts] == [(18, "垦利区"), (33, "利津县")]
+
+
 def test_a_question_saying_wuyue_is_about_the_roundups_5yue(real_qa):
     # the news writes 5月; 五月 once counted as a word no item holds, and refused the list
     answer = real_qa.ask("五月有哪些研究院成立或落户?")

@@ -499,16 +499,21 @@ class RoundupQA:
                 )
             watch.lap("abstain")
             return answer
-        about = self.retriever.lexical_query(listing.topic_of(text))  # what the refusal rules read
-        answer = self._answered(read, text, lang, about, analysis, common)
+        variants = listing.alternatives(self.retriever.tokenizer.words(text))
+        # what the refusal rules read: the topic, or the one of its alternatives the item covers
+        abouts = [self.retriever.lexical_query(listing.topic_of(q)) for q in (text, *variants)]
+
+        def about(doc: int):
+            return next((a for a in abouts if self.answerer.covers(doc, a, lang)), abouts[0])
+
+        answer = self._answered(read, text, lang, about(read.hit.doc), analysis, common)
         parts = list(answer.parts)
         near = _near(rankings.get("dense"), c.list_dense_gap)
         others = [
             h
             for h in fused[: c.list_depth]
-            if h.doc != read.hit.doc and near(h.doc) and self.answerer.covers(h.doc, about, lang)
+            if h.doc != read.hit.doc and near(h.doc) and any(self.answerer.covers(h.doc, a, lang) for a in abouts)
         ]
-        variants = listing.alternatives(self.retriever.tokenizer.words(text)) if others else []
         step = max(1, c.list_batch)
         floor = c.list_min_margin if lang == "zh" else c.list_min_margin_en
         for k in range(0, len(others), step):  # in rank order, a batch at a time
@@ -523,7 +528,7 @@ class RoundupQA:
                     if r.margin is None or r.margin - bare.get(r.hit.doc, r.margin) >= c.list_min_lift_en
                 ]
             found = [
-                p for r in batch for p in self._answered(r, text, lang, about, analysis, common, floor).parts
+                p for r in batch for p in self._answered(r, text, lang, about(r.hit.doc), analysis, common, floor).parts
             ]
             parts += found
             if not found:  # a batch of which no item answers ends the list
