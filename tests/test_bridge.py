@@ -62,6 +62,18 @@ def test_a_verb_and_its_object_find_a_gloss_that_says_more():
     assert ("started construction", [("开工", 0.8)]) in groups
 
 
+def test_a_two_word_gloss_written_as_one_word_and_a_noun_in_ation_find_their_terms():
+    # CC-CEDICT glosses 油田 "oil field" and 一体化 "to integrate": "oilfield" and
+    # "integration" were left untranslated, so "Which districts promoted integration with
+    # the oilfield?" searched for nothing but "promoted"
+    text = "推动油地融合,实现政务服务一体化,服务油田。"
+    tok = Tokenizer()
+    vocab = set(tok.tokenize(text))
+    bridge = build_bridge(Path(__file__).parent / "fixtures" / "bridge", vocab, [], tok, text)
+    terms, unknown = _terms(bridge, "integration with the oilfield")
+    assert {"油田", "一体化"} <= terms and unknown == []
+
+
 def test_words_in_no_dictionary_are_reported_not_guessed(bridge):
     terms, unknown = _terms(bridge, "blorptastic zzyzx wind power")
     assert unknown == ["blorptastic", "zzyzx"]

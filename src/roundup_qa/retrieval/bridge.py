@@ -183,6 +183,9 @@ def _base_forms(w: str) -> list[str]:
         out += [w[:-2], w[:-1]]
     if w.endswith("ing") and len(w) > 5:
         out += [w[:-3], w[:-3] + "e"]
+    stem = w[:-1] if w.endswith("ations") else w
+    if stem.endswith("ation") and len(stem) > 7:  # integration -> integrate, organisation -> organise
+        out += [stem[:-5] + "ate", stem[:-5] + "e"]
     return out
 
 
@@ -236,6 +239,10 @@ def build_bridge(
     for key, terms, source in cedict:
         for term in terms:
             put(key, term, source, 1.0 / len(terms))
+    for key in [k for k in raw if k.count(" ") == 1]:  # "oil field" is also written "oilfield"
+        joined = key.replace(" ", "")
+        if joined not in raw:
+            raw[joined] = dict(raw[key])
     table = {k: sorted(v.items(), key=lambda tw: (-tw[1], tw[0])) for k, v in raw.items()}
     return Bridge(table, known, parts)
 
