@@ -3,6 +3,7 @@ English renderings, abstention rules."""
 
 import pytest
 
+from roundup_qa.dialogue.kind import headed_run
 from roundup_qa.reader.abstain import (
     coverage,
     decide,
@@ -502,3 +503,39 @@ def test_amounts_in_other_currencies_are_money():
     }
     assert found == {"20.606亿港元", "5800日元"}
     assert render("5800日元", "money", {}) == "JPY 5,800"
+
+
+def _headed(text: str, piece: str, heads: tuple[str, ...]) -> str | None:
+    at = text.index(piece)
+    run = headed_run(text, at, at + len(piece), heads)
+    return None if run is None else text[run[0] : run[1]]
+
+
+def test_a_list_span_naming_partners_of_several_kinds_keeps_the_kind_asked_for():
+    companies = ("公司", "集团", "企业")
+    text = "东营经济技术开发区与山东大学软件学院、山东天元信息技术集团有限公司共建研究院。"
+    assert (
+        _headed(text, "东营经济技术开发区与山东大学软件学院、山东天元信息技术集团有限公司", companies)
+        == "山东天元信息技术集团有限公司"
+    )
+    assert (
+        _headed(
+            "万达集团与天津工业大学、山东工商学院进行签约", "万达集团与天津工业大学、山东工商学院", companies
+        )
+        == "万达集团"
+    )
+    # all of one kind, none of it, a count naming them all, or a clause: the span as read
+    assert (
+        _headed("北京大学、山东大学、复旦大学等专家", "北京大学、山东大学、复旦大学", ("大学", "学院"))
+        is None
+    )
+    assert _headed("神驰化工、胜机石油等23家企业参加", "神驰化工、胜机石油", companies) is None
+    assert _headed("恒盛、惠泽2家公司取得资质", "恒盛、惠泽2家公司", companies) is None
+    assert (
+        _headed(
+            "研究院揭牌成立。成立仪式上,万达集团与天津工业大学",
+            "研究院揭牌成立。成立仪式上,万达集团与天津工业大学",
+            companies,
+        )
+        is None
+    )

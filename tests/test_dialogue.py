@@ -137,6 +137,16 @@ def test_an_item_covering_one_alternative_of_a_list_question_is_not_refused_for_
     assert [(p.citation.item, p.answer) for p in answer.parts] == [(18, "垦利区"), (33, "利津县")]
 
 
+def test_a_list_asking_for_companies_answers_with_the_company_among_its_partners(real_qa):
+    # item 41's reading named the development zone, a university's school and the company
+    # that built the institute together; the question asks only for companies
+    answer = real_qa.ask("哪些企业参与共建了研究院?")
+    assert (41, "山东天元信息技术集团有限公司") in [(p.citation.item, p.answer) for p in answer.parts]
+    # asked for universities and institutes both, the span keeps both
+    assert real_qa.kind("哪些高校和研究机构与垦利区签订了协议?").heads == ()
+    assert real_qa.kind("哪些企业与高校共建了研究生培养基地?").heads == ("公司", "集团", "企业")
+
+
 def test_a_question_saying_wuyue_is_about_the_roundups_5yue(real_qa):
     # the news writes 5月; 五月 once counted as a word no item holds, and refused the list
     answer = real_qa.ask("五月有哪些研究院成立或落户?")

@@ -16,7 +16,7 @@ from .chinese import CJK, CJK_CHARS, LATIN
 from .config import Config
 from .corpus.parse import Corpus, load_corpus
 from .dialogue.follow import FollowUp, Turn, read_follow_up
-from .dialogue.kind import SPAN, Kind, read_kind
+from .dialogue.kind import SPAN, Kind, headed_run, read_kind
 from .milvus import MilvusIndex
 from .reader.answerer import IN_FLIGHT, Answerer
 from .reader.gloss import gloss
@@ -512,7 +512,9 @@ class RoundupQA:
         others = [
             h
             for h in fused[: c.list_depth]
-            if h.doc != read.hit.doc and near(h.doc) and any(self.answerer.covers(h.doc, a, lang) for a in abouts)
+            if h.doc != read.hit.doc
+            and near(h.doc)
+            and any(self.answerer.covers(h.doc, a, lang) for a in abouts)
         ]
         step = max(1, c.list_batch)
         floor = c.list_min_margin if lang == "zh" else c.list_min_margin_en
@@ -528,13 +530,17 @@ class RoundupQA:
                     if r.margin is None or r.margin - bare.get(r.hit.doc, r.margin) >= c.list_min_lift_en
                 ]
             found = [
-                p for r in batch for p in self._answered(r, text, lang, about(r.hit.doc), analysis, common, floor).parts
+                p
+                for r in batch
+                for p in self._answered(r, text, lang, about(r.hit.doc), analysis, common, floor).parts
             ]
             parts += found
             if not found:  # a batch of which no item answers ends the list
                 break
         if listing.asks_district:
             parts = [self._district_part(p) for p in parts]
+        elif listing.heads:
+            parts = [self._headed_part(p, listing.heads, lang) for p in parts]
         watch.lap("list")
         if len(parts) < 2 and (not answer.parts or parts == answer.parts):  # a single answer as read
             return answer
@@ -591,12 +597,33 @@ class RoundupQA:
             reason=f"{answer.reason}; the question asks which district: the item's own mention of it",
         )  # fmt: skip
 
+    def _item_of(self, citation: Citation):
+        return next(
+            (it for it in self.index.items if (it.source, it.number) == (citation.source, citation.item)),
+            None,
+        )
+
+    def _headed_part(self, part: Part, heads: tuple[str, ...], lang: str) -> Part:
+        """A part naming partners of several kinds narrowed to those the list asks for
+        (reader/span.py `headed_run`); else the part as read."""
+        c = part.citation
+        item = self._item_of(c)
+        run = headed_run(item.text, c.start, c.end, heads) if item and part.answer else None
+        if run is None:
+            return part
+        text = item.text
+        answer = text[run[0] : run[1]]
+        return replace(
+            part, answer=answer, citation=replace(c, start=run[0], end=run[1]), answer_en=None,
+            answer_gloss=self.gloss(answer) if lang == "en" else None,
+        )  # fmt: skip
+
     def _district_part(self, part: Part) -> Part:
         """A part answering "which districts": where the item's text names its district (in
         full, or by a shorter name of it: 开发区 for 东营经济技术开发区, 河口 for 河口区), the
         span is the first such mention; else the part as read."""
         c = part.citation
-        item = next((it for it in self.index.items if (it.source, it.number) == (c.source, c.item)), None)
+        item = self._item_of(c)
         mention = (
             _mention(item.text, item.district, self.index.manifest.places) if item and item.district else None
         )

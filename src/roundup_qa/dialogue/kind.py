@@ -8,6 +8,8 @@ items to browse.
   Whether it is is decided by reading (pipeline: `Config.list_depth` items read, each held to
   the refusal standard of a single answer); one answering item keeps the single answer. A
   topic offering alternatives (文化节或艺术节) is read once with each as well (`alternatives`).
+  A list asking for companies or universities keeps, of a span naming partners of several
+  kinds, the names of the kind asked for (`heads`, `headed_run`).
 - `span`: everything else, answered as before.
 
 The rules are measured by `roundup-qa eval --kinds eval/kinds.jsonl` (kind accuracy), and
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 from ..chinese import CJK
 
@@ -63,6 +66,13 @@ _LIST_EN = re.compile(
 )
 
 _OR = frozenset({"或", "或者", "或是"})
+_MORE = re.compile(r"\s*(和|及|或|、|and\b|or\b)", re.I)  # not 与: 哪些企业与高校共建 asks for companies
+# what the names of the things a list asks for end in: a company's 公司 or 集团, a university's
+# 大学 or 学院 (a span naming partners of several kinds keeps those asked for)
+_HEADS = (
+    (re.compile(r"(企业|公司)$|\b(companies|enterprises|firms)\b", re.I), ("公司", "集团", "企业")),
+    (re.compile(r"(高校|大学)$|\b(universities|colleges)\b", re.I), ("大学", "学院")),
+)
 _DISTRICTS = re.compile(r"(县区|区县|县|区)$|\b(districts|counties)\b", re.I)
 
 
@@ -78,6 +88,7 @@ class Kind:
     topic: str = ""
     everything: bool = False
     asked: str = ""  # list: the words asking which ones ("哪些县区", "Which companies")
+    heads: tuple[str, ...] = ()  # list: how the names asked for end (公司, 集团 for 哪些企业)
 
     @property
     def asks_district(self) -> bool:
@@ -117,7 +128,12 @@ def read_kind(text: str, lang: str, district_names: dict[str, str], is_name) -> 
         return browse
     m = (_LIST_EN if lang == "en" else _LIST_ZH).search(text)
     if m:
-        return Kind("list", f"asks {m.group(0).strip()}: every item that answers", asked=m.group(0))
+        # 哪些高校和研究机构: the names of more than one kind are asked for
+        more = _MORE.match(text, m.end())
+        heads = () if more else next((ends for asks, ends in _HEADS if asks.search(m.group(0))), ())
+        return Kind(
+            "list", f"asks {m.group(0).strip()}: every item that answers", asked=m.group(0), heads=heads
+        )
     return SPAN
 
 
@@ -162,3 +178,24 @@ def _district(text: str, district_names: dict[str, str], en: bool) -> tuple[str 
         elif CJK.search(name) and name in text:
             return district_names[name], text.replace(name, " ", 1)
     return None, text
+
+
+_PARTNERS = re.compile(r"[、与及和]")
+_CLAUSE = re.compile(r"[,，。;；:：!！?？\n]")
+_COUNTED_ALL = re.compile(r"等|[\d两二三四五六七八九十]+[家所个]")
+
+
+def headed_run(text: str, start: int, end: int, heads: tuple[str, ...]) -> tuple[int, int] | None:
+    """The names in text[start:end] ending in one of `heads`, when the span names partners of
+    several kinds ("万达集团与天津工业大学、山东工商学院" asked which companies: 万达集团) and
+    those asked for stand together; None to keep the span (all or none of its names are)."""
+    cuts = [start, *(m.start() for m in _PARTNERS.finditer(text, start, end)), end]
+    names = [(a + (a > start), b) for a, b in pairwise(cuts)]
+    if _COUNTED_ALL.search(text, names[-1][0], end):  # 恒盛、惠泽2家公司: the count names them all
+        return None
+    if _CLAUSE.search(text, start, end):  # names, not a clause
+        return None
+    headed = [i for i, (a, b) in enumerate(names) if text[a:b].endswith(heads)]
+    if not headed or len(headed) == len(names) or headed != list(range(headed[0], headed[-1] + 1)):
+        return None
+    return names[headed[0]][0], names[headed[-1]][1]
