@@ -89,6 +89,13 @@ class RoundupQA:
         districts = list(dict.fromkeys(it.district for it in index.items if it.district))
         # the names `ask(district=...)` takes, Chinese or English (any case), built once
         names = {d: d for d in districts} | {english[d].lower(): d for d in districts if d in english}
+        places = index.manifest.places
+        for (
+            alias
+        ) in places.names:  # 东营港, 垦利: a short name of one district, inside no other name (黄河口)
+            owners = [d for d in districts if alias in d and alias != d]
+            if len(alias) >= 2 and len(owners) == 1 and not any(alias in b for b in places.blocked):
+                names.setdefault(alias, owners[0])
         return _Engine(
             index, backend, retriever, Answerer(index, retriever, c, self.reader), districts, names
         )
@@ -542,14 +549,17 @@ class RoundupQA:
         elif listing.heads:
             parts = [self._headed_part(p, listing.heads, lang) for p in parts]
         watch.lap("list")
-        if len(parts) < 2 and (not answer.parts or parts == answer.parts):  # a single answer as read
+        if not parts or parts == answer.parts:  # a single answer as read, or its refusal
             return answer
         first, several = parts[0], len(parts) > 1  # one answering item: a single answer
+        reason = answer.reason or ""
+        if not answer.parts:  # the best item refused, a further one answers
+            reason = f"item #{first.citation.item} answers; the best item does not ({reason})"
         return replace(
             answer, answer=first.answer, citation=first.citation, answer_en=first.answer_en,
             district_en=first.district_en, answer_gloss=first.answer_gloss, title_gloss=first.title_gloss,
-            kind="list" if several else answer.kind, parts=parts,
-            reason=(f"{len(parts)} items answer; " if several else "") + (answer.reason or ""),
+            kind="list" if several else "span", parts=parts,
+            reason=(f"{len(parts)} items answer; " if several else "") + reason,
         )  # fmt: skip
 
     def _answered(
