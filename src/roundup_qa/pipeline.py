@@ -23,7 +23,7 @@ from .reader.gloss import gloss
 from .reader.model import shared_reader
 from .reader.question import analyze, asks_district
 from .reader.render import render
-from .records import Answer, Citation, FusedHit, Hit, Part, Passage
+from .records import Answer, Citation, FusedHit, Hit, Item, Part, Passage
 from .retrieval.backend import FilesBackend, SearchBackend
 from .retrieval.embedder import Embedder
 from .retrieval.hybrid import HybridRetriever, RetrievalSettings
@@ -85,17 +85,8 @@ class RoundupQA:
             fusion=c.fusion, rrf_k=c.rrf_k, weight_bm25=c.weight_bm25, weight_dense=c.weight_dense,
         )  # fmt: skip
         retriever = HybridRetriever(index.tokenizer, index.bridge, backend, settings)
-        english = index.manifest.places.districts_en
         districts = list(dict.fromkeys(it.district for it in index.items if it.district))
-        # the names `ask(district=...)` takes, Chinese or English (any case), built once
-        names = {d: d for d in districts} | {english[d].lower(): d for d in districts if d in english}
-        places = index.manifest.places
-        for (
-            alias
-        ) in places.names:  # 东营港, 垦利: a short name of one district, inside no other name (黄河口)
-            owners = [d for d in districts if alias in d and alias != d]
-            if len(alias) >= 2 and len(owners) == 1 and not any(alias in b for b in places.blocked):
-                names.setdefault(alias, owners[0])
+        names = _district_names(districts, index.manifest.places)
         return _Engine(
             index, backend, retriever, Answerer(index, retriever, c, self.reader), districts, names
         )
@@ -607,7 +598,7 @@ class RoundupQA:
             reason=f"{answer.reason}; the question asks which district: the item's own mention of it",
         )  # fmt: skip
 
-    def _item_of(self, citation: Citation):
+    def _item_of(self, citation: Citation) -> Item | None:
         return next(
             (it for it in self.index.items if (it.source, it.number) == (citation.source, citation.item)),
             None,
@@ -615,7 +606,7 @@ class RoundupQA:
 
     def _headed_part(self, part: Part, heads: tuple[str, ...], lang: str) -> Part:
         """A part naming partners of several kinds narrowed to those the list asks for
-        (reader/span.py `headed_run`); else the part as read."""
+        (dialogue/kind.py `headed_run`); else the part as read."""
         c = part.citation
         item = self._item_of(c)
         run = headed_run(item.text, c.start, c.end, heads) if item and part.answer else None
@@ -663,6 +654,20 @@ class _Engine:
     answerer: Answerer
     districts: list[str]  # in corpus order
     district_names: dict[str, str]
+
+
+def _district_names(districts: list[str], places: Places) -> dict[str, str]:
+    """The names a district goes by (`ask(district=...)`, browsing, follow-ups), Chinese or
+    English (in lower case), each to its Chinese name: the name itself, its English, and a
+    short name of it alone that is part of no other name (东营港, 垦利; not 开发区, which two
+    districts share, nor 河口, inside 黄河口)."""
+    english = places.districts_en
+    names = {d: d for d in districts} | {english[d].lower(): d for d in districts if d in english}
+    for alias in places.names:
+        owners = [d for d in districts if alias in d and alias != d]
+        if len(alias) >= 2 and len(owners) == 1 and not any(alias in b for b in places.blocked):
+            names.setdefault(alias, owners[0])
+    return names
 
 
 def _near(dense: list[Hit] | None, gap: float):
