@@ -87,8 +87,15 @@ class RoundupQA:
         retriever = HybridRetriever(index.tokenizer, index.bridge, backend, settings)
         districts = list(dict.fromkeys(it.district for it in index.items if it.district))
         names = _district_names(districts, index.manifest.places)
+        by_citation = {(it.source, it.number): it for it in index.items}
         return _Engine(
-            index, backend, retriever, Answerer(index, retriever, c, self.reader), districts, names
+            index,
+            backend,
+            retriever,
+            Answerer(index, retriever, c, self.reader),
+            districts,
+            names,
+            by_citation,
         )
 
     # a question reads one engine throughout, even if a new index version arrives meanwhile
@@ -501,8 +508,15 @@ class RoundupQA:
         # what the refusal rules read: the topic, or the one of its alternatives the item covers
         abouts = [self.retriever.lexical_query(listing.topic_of(q)) for q in (text, *variants)]
 
+        covered: dict[int, object] = {}  # item -> the first of `abouts` it covers (None: none)
+
+        def covering(doc: int):
+            if doc not in covered:
+                covered[doc] = next((a for a in abouts if self.answerer.covers(doc, a, lang)), None)
+            return covered[doc]
+
         def about(doc: int):
-            return next((a for a in abouts if self.answerer.covers(doc, a, lang)), abouts[0])
+            return covering(doc) or abouts[0]
 
         answer = self._answered(read, text, lang, about(read.hit.doc), analysis, common)
         parts = list(answer.parts)
@@ -510,9 +524,7 @@ class RoundupQA:
         others = [
             h
             for h in fused[: c.list_depth]
-            if h.doc != read.hit.doc
-            and near(h.doc)
-            and any(self.answerer.covers(h.doc, a, lang) for a in abouts)
+            if h.doc != read.hit.doc and near(h.doc) and covering(h.doc) is not None
         ]
         step = max(1, c.list_batch)
         floor = c.list_min_margin if lang == "zh" else c.list_min_margin_en
@@ -599,10 +611,7 @@ class RoundupQA:
         )  # fmt: skip
 
     def _item_of(self, citation: Citation) -> Item | None:
-        return next(
-            (it for it in self.index.items if (it.source, it.number) == (citation.source, citation.item)),
-            None,
-        )
+        return self._now().by_citation.get((citation.source, citation.item))
 
     def _headed_part(self, part: Part, heads: tuple[str, ...], lang: str) -> Part:
         """A part naming partners of several kinds narrowed to those the list asks for
@@ -612,8 +621,7 @@ class RoundupQA:
         run = headed_run(item.text, c.start, c.end, heads) if item and part.answer else None
         if run is None:
             return part
-        text = item.text
-        answer = text[run[0] : run[1]]
+        answer = item.text[run[0] : run[1]]
         return replace(
             part, answer=answer, citation=replace(c, start=run[0], end=run[1]), answer_en=None,
             answer_gloss=self.gloss(answer) if lang == "en" else None,
@@ -654,6 +662,7 @@ class _Engine:
     answerer: Answerer
     districts: list[str]  # in corpus order
     district_names: dict[str, str]
+    by_citation: dict[tuple[str, int], Item]  # (source file, item number) -> the item
 
 
 def _district_names(districts: list[str], places: Places) -> dict[str, str]:
