@@ -1,5 +1,6 @@
 """Does each lexical refusal rule and span step pay? Each one switched off in turn (issue 25), measured on
-the blind set (`../shared/blind/score`, aggregates only), the team's own set and, with --mrc,
+the blind set (`../shared/blind/score`, aggregates only), the team's own set, the close calls
+(eval/questions-close.jsonl, written before the year / ordinal rule) and, with --mrc,
 the MRC held-out slice end to end.
 
     python eval/rule_ablations.py [--mrc] [-o KEY=VALUE ...] [--out eval/results/rule-ablations]
@@ -31,6 +32,7 @@ VARIANTS = {
     "counted noun off": ["reader_counted_refusal=false"],
     "echo off": ["reader_echo_refusal=false"],
     "numberless off": ["reader_numeral_refusal=false"],
+    "year / ordinal off": ["abstain_stated_otherwise=false"],
 }
 VARIANTS["every lexical rule off"] = [
     o
@@ -88,7 +90,11 @@ def main() -> None:
         if args.only and name not in args.only and name != "as configured":
             continue
         o = args.o + overrides
-        row = {"blind": blind(o), "own": own(o, ["--set", "eval/questions.jsonl"])}
+        row = {
+            "blind": blind(o),
+            "own": own(o, ["--set", "eval/questions.jsonl"]),
+            "close": own(o, ["--set", "eval/questions-close.jsonl"]),
+        }
         if args.mrc:
             row["mrc"] = own(o, ["--mrc", "../shared/mrc"])
         results[name] = row
@@ -110,14 +116,16 @@ def main() -> None:
         + "`. "
         "Each cell: F1 / answerable refused / unanswerable refused. Blind: `../shared/blind/score` "
         "(120 questions nobody on the team has read; 50 answerable and 10 unanswerable per language). "
-        "Own: eval/questions.jsonl. MRC: the 1,170-question held-out slice, every question answerable.",
+        "Own: eval/questions.jsonl. Close: eval/questions-close.jsonl (12 questions the item answers and 12 "
+        "next to them it does not, per language). MRC: the 1,170-question held-out slice, every question answerable.",
         "",
-        "| variant | blind zh | blind en | own zh | own en | MRC |",
-        "|---|---|---|---|---|---|",
+        "| variant | blind zh | blind en | own zh | own en | close zh | close en | MRC |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, row in results.items():
         lines.append(f"| {name} | {cell(row['blind'], 'zh')} | {cell(row['blind'], 'en')} | {cell(row['own'], 'zh')} | "
-                     f"{cell(row['own'], 'en')} | {cell(row.get('mrc'), 'zh')} |")  # fmt: skip
+                     f"{cell(row['own'], 'en')} | {cell(row.get('close'), 'zh')} | {cell(row.get('close'), 'en')} | "
+                     f"{cell(row.get('mrc'), 'zh')} |")  # fmt: skip
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".md").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -12,10 +12,11 @@ from roundup_qa.reader.abstain import (
     missing_names,
     month_conflict,
     numberless,
+    stated_otherwise,
     uncounted,
 )
 from roundup_qa.reader.candidates import extract
-from roundup_qa.reader.question import analyze, mentioned_months
+from roundup_qa.reader.question import analyze, mentioned_markers, mentioned_months
 from roundup_qa.reader.render import render
 from roundup_qa.reader.span import quoted_core
 from roundup_qa.records import Signals
@@ -232,6 +233,64 @@ def test_month_and_name_checks():
     assert month_conflict((6,), "5月20日举行", "2021年5月份") is True
     assert month_conflict((5,), "近日举行", "2021年5月份") is False
     assert missing_names(["日本", "东营"], "垦利区与上海海洋大学签订协议", "东营各县区") == ("日本",)
+
+
+_INTRO = "2021年5月份,东营各县区发展有哪些亮点?"
+
+
+@pytest.mark.parametrize(
+    "question, lang, item, refused",
+    [
+        # another year than the item's (the roundup's own year is every item's)
+        (
+            "2020年华盛橡胶的品牌价值是多少?",
+            "zh",
+            "华盛橡胶上榜2021中国品牌价值评价榜单,品牌价值10.08亿元",
+            "2020",
+        ),
+        ("What was the brand value in 2020?", "en", "华盛橡胶上榜2021中国品牌价值评价榜单", "2020"),
+        ("2021年东营区举行了什么发布会?", "zh", "5月20日,东营区举行脱贫攻坚新闻发布会", None),
+        ("广饶县2020年投资了多少?", "zh", "2019年—2021年全县共投资15575万元", None),  # inside the range
+        ("广饶县2018年投资了多少?", "zh", "2019年—2021年全县共投资15575万元", "2018"),
+        ("交易额是2950万美元吗?", "zh", "实现意向交易额2950万美元", None),  # no year
+        # counted back from the roundup's year, unless the item says so itself
+        ("万达集团去年在榜单中排第几?", "zh", "万达控股集团入选该榜单,位列第十", "2020"),
+        ("What was the rank last year?", "en", "万达控股集团入选该榜单,位列第十", "2020"),
+        ("去年以来主要经济指标增速如何?", "zh", "去年以来,主要经济指标增速在全市名列前茅", None),
+        # an ordinal of what the item counts, with another number
+        ("第九届槐花节在哪里举办?", "zh", "第十届黄河三角洲湿地槐花节在河口区开幕", "第9届"),
+        ("Where was the ninth locust blossom festival held?", "en", "第十届黄河三角洲湿地槐花节", "第9届"),
+        (
+            "How much is the second phase of the fishery project?",
+            "en",
+            "计划投资5.2亿元。其中一期投资9000万元",
+            "第2期",
+        ),
+        ("项目二期投资多少?", "zh", "计划投资5.2亿元。其中一期投资9000万元", "第2期"),
+        ("第三届龙舟赛在哪里举行?", "zh", "第十一届全民健身运动会暨2021第三届东营(龙居)黄河口龙舟赛", None),
+        # "first" is said by 首 as often as 第一; a number the item holds under another counter is spoken of
+        (
+            "When did Dongying District win its first China Patent gold award?",
+            "en",
+            "第二十二届中国专利奖,首个中国专利金奖",
+            None,
+        ),
+        (
+            "What was the city's second China Patent gold award?",
+            "en",
+            "第二十二届中国专利奖,全市第二个中国专利金奖",
+            None,
+        ),
+        ("第二人民医院在哪里揭牌?", "zh", "分别为河口区第二人民医院揭牌", None),  # no counter: a name
+    ],
+)
+def test_a_year_or_ordinal_the_item_does_not_speak_of_is_refused(question, lang, item, refused):
+    said = stated_otherwise(mentioned_markers(question, lang), item, _INTRO)
+    assert (said.split(";")[0] if said else None) == refused
+    if said:
+        assert "the question asks about" in decide(
+            _signals(stated_otherwise=said, reader_margin=12.0), 0.5, -12, 6.0
+        )
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ import pytest
 from roundup_qa import InputError, RoundupQA
 from roundup_qa.cli import main
 from roundup_qa.evaluation import evaluate
+from roundup_qa.messages import in_language
 from roundup_qa.store import save_index
 
 from .conftest import CORPUS, ROOT
@@ -319,3 +320,23 @@ def test_english_question_words_are_not_searched_for(real_qa):
     )
     assert "若干" not in query.terms and all("若干" not in group for group in query.groups)
     assert "How many" in real_qa.index.bridge.code_switch("How many households were covered?")
+
+
+def test_a_year_or_ordinal_next_to_the_one_the_item_gives_is_refused_in_both_languages(real_qa):
+    """The reader is sure of 10.08亿元 for 2020 as for 2021 (+11): the year decides."""
+    for question, refused in [
+        ("2020年华盛橡胶的品牌价值是多少?", "2020; the best item speaks of 2021"),
+        ("What was Huasheng Rubber's brand value in 2020?", "2020; the best item speaks of 2021"),
+        ("第九届黄河三角洲湿地槐花节在哪里举办?", "第9届; the best item speaks of 第10届"),
+        (
+            "How much is invested in the second phase of the Zhonglang fishery project?",
+            "第2期; the best item speaks of 第1期",
+        ),
+    ]:
+        r = real_qa.ask(question)
+        assert r.answer is None and r.reason == f"the question asks about {refused}", (question, r.answer)
+    said = in_language("the question asks about 2020; the best item speaks of 2021", "zh")
+    assert said == "问题问的是2020,最相关的条目说的是2021"
+    assert real_qa.ask("2021年华盛橡胶的品牌价值是多少?").answer == "10.08亿元"
+    assert real_qa.ask("第十届黄河三角洲湿地槐花节在哪里开幕?").answer == "河口区孤岛槐树林温泉旅游区"
+    assert real_qa.ask("中朗现代渔业产业示范项目一期投资多少?").answer == "9000万元"

@@ -234,6 +234,10 @@ class Config:
     abstain_names: bool = True
     # a date or number asked for of which the item holds no candidate (reader/answerer.py _holds_type)
     abstain_type: bool = True
+    # a year or counted ordinal the question names that the cited item does not speak of
+    # (2020 of an item on 2021, the ninth festival of an item on the tenth: abstain.stated_otherwise),
+    # whatever the reader's margin
+    abstain_stated_otherwise: bool = True
 
     # --- kinds of answer and conversation (dialogue/) ---
     # a "哪些 / which …" question reads this many fused items, each held to a single answer's

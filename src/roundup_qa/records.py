@@ -129,6 +129,8 @@ class Signals:
     uncounted: str | None = None  # the noun a "how many" question counts, absent from the item
     echo: bool = False  # the answer span (a date or number asked for) only repeats the question
     numberless: bool = False  # a number asked for, a span with no numeral, a reader preferring no answer
+    # a year or counted ordinal the question names that the item does not speak of, with what it does
+    stated_otherwise: str | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -143,6 +145,7 @@ class Signals:
             "uncounted": self.uncounted,
             "echo": self.echo,
             "numberless": self.numberless,
+            "stated_otherwise": self.stated_otherwise,
         }
 
     @classmethod

@@ -3,6 +3,8 @@
 Not a cosine threshold: E5 scores are compressed (FIELD-NOTES), so the decision rests on
 what the question asks and what the top item holds:
 - a month the question names that neither the item nor the roundup mentions (false premise);
+- a year or a counted ordinal the question names where the item speaks of others (2020 of
+  an item on 2021's list, the ninth festival of an item on the tenth);
 - a place or organisation the question names that the item does not (日本, 清华大学: a false
   premise or another subject);
 - an expected answer type (date, money, count …) of which the item has no candidate;
@@ -22,6 +24,7 @@ from collections.abc import Callable
 from ..chinese import CJK
 from ..records import Signals
 from ..retrieval.tokenizer import compact, normalize
+from .question import YEAR, Markers, zh_ordinals
 
 _MONTH = re.compile(r"(\d{1,2})月")
 
@@ -77,6 +80,41 @@ def month_conflict(question_months: tuple[int, ...], item_text: str, roundup_tex
         return False
     known = {int(m) for m in _MONTH.findall(item_text + roundup_text)}
     return not (set(question_months) & known)
+
+
+_YEAR_RANGE = re.compile(r"((?:19|20)\d\d)年?\s*[-—–~至到]\s*((?:19|20)\d\d)")
+_YEAR_WORDS = {1: "去年", 2: "前年"}
+
+
+def stated_otherwise(marks: Markers | None, item_text: str, roundup_text: str) -> str | None:
+    """A year or counted ordinal the question names that the item does not speak of, as
+    "2020; the best item speaks of 2021"; None when the item speaks of each.
+
+    A year is spoken of when the item names it or a range holding it (2019年—2021年), or it
+    is the roundup's own year (the intro's, 2021年5月份: every item is news of it); a year
+    counted back (去年, last year) when the item says so in words or names that year. An
+    ordinal is judged only where the item counts the same thing (届, 期, 批 …) and never
+    names its number: the ninth festival of an item on the tenth; 第二个 of an item on its
+    第二十二届 prize is spoken of (the city's second gold award)."""
+    if not marks:
+        return None
+    own = {int(y) for y in YEAR.findall(roundup_text)}
+    years = {int(y) for y in YEAR.findall(item_text)} | own
+    for a, b in _YEAR_RANGE.findall(item_text):
+        years |= set(range(int(a), int(b) + 1)) if 0 < int(b) - int(a) < 50 else set()
+    asked = list(marks.years)
+    if own:
+        asked += [max(own) - back for back in marks.years_back if _YEAR_WORDS[back] not in item_text]
+    for year in asked:
+        if year not in years:
+            spoken = sorted(years - own) or sorted(own)
+            return f"{year}; the best item speaks of {', '.join(map(str, spoken))}"
+    counted = zh_ordinals(item_text)
+    for n, counter in marks.ordinals:
+        same = sorted({m for m, c in counted if c == counter})
+        if same and n not in {m for m, _ in counted}:
+            return f"第{n}{counter}; the best item speaks of {', '.join(f'第{m}{counter}' for m in same)}"
+    return None
 
 
 def missing_names(names: list[str], item_text: str, roundup_text: str) -> tuple[str, ...]:
@@ -164,6 +202,8 @@ def decide(
         return "no word of the question occurs in the roundup"
     if s.month_conflict:
         return "the question names a month the roundup does not cover"
+    if s.stated_otherwise:
+        return f"the question asks about {s.stated_otherwise}"
     if s.reader_margin is not None and s.reader_margin >= overrule_margin:
         return None
     if s.missing_names:

@@ -32,6 +32,7 @@ from .abstain import (
     missing_names,
     month_conflict,
     numberless,
+    stated_otherwise,
     thresholds,
     uncounted,
 )
@@ -386,6 +387,9 @@ class Answerer:
             if analysis.type not in ACCEPTS or not c.abstain_type
             else self._holds_type(read.hit.doc, analysis, read.span),
             month_conflict=month_conflict(analysis.months, item.text, self._roundup_text),
+            stated_otherwise=stated_otherwise(analysis.markers, item.text, self._roundup_text)
+            if c.abstain_stated_otherwise
+            else None,
             missing_names=names,
             bm25_rank=read.hit.ranks.get("bm25"),
             dense_rank=read.hit.ranks.get("dense"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..chinese import digit_months
+from ..chinese import digit_months, parse_number
 from .units import ASKED_COUNT, ASKED_QUANTITY, COUNT, COUNTED_EN, alternation, same_units
 
 # (pattern, type, why): first match wins, so specific forms come before general ones.
@@ -115,6 +115,9 @@ class Analysis:
     # for a Chinese "how many": the words after the question word and its unit, up to the
     # next punctuation (多少家外资企业? -> 外资企业): what is counted leads them
     counted: str = ""
+    # years and ordinals the question names (mentioned_markers): judged against the item by
+    # abstain.stated_otherwise
+    markers: Markers | None = None
 
 
 _ASKS_DISTRICT = {
@@ -133,15 +136,16 @@ def analyze(question: str, lang: str) -> Analysis:
     rules = _EN_RULES if lang == "en" else _ZH_RULES
     text = question.lower() if lang == "en" else question
     months = mentioned_months(question)
+    marks = mentioned_markers(question, lang)
     for pattern, answer_type, why in rules:
         if re.search(pattern, text):
             # the rules' money pattern is broad: numbers of things are counts
             if answer_type == "money" and lang == "en" and re.search(r"\bhow many\b", text):
                 continue
             if answer_type != "count":
-                return Analysis(answer_type, why, months)
-            return Analysis(answer_type, why, months, *counted(text, lang))
-    return Analysis("other", "no interrogative with a known answer type", months)
+                return Analysis(answer_type, why, months, markers=marks)
+            return Analysis(answer_type, why, months, *counted(text, lang), markers=marks)
+    return Analysis("other", "no interrogative with a known answer type", months, markers=marks)
 
 
 # 多少家, 几所; not 哪几家 (which ones)
@@ -182,3 +186,91 @@ def mentioned_months(text: str) -> tuple[int, ...]:
             continue
         out.append(_EN_MONTHS[word])
     return tuple(dict.fromkeys(out))
+
+
+# a year: 2020年, "in 2020" (1950-2049, so 2950万美元 and 2135 are none)
+YEAR = re.compile(r"(?<![\d.])((?:19[5-9]|20[0-4])\d)(?![\d.万亿%])")
+_YEARS_BACK = {"去年": 1, "前年": 2, "last year": 1, "the year before last": 2}
+# an ordinal with its counter: 第十届, 第二十二届, 第四批, 二期 (a phase needs no 第); 第二人民医院
+# has no counter and is judged by nothing
+ZH_ORDINAL = re.compile(
+    r"第([零一二三四五六七八九十两\d]{1,3})(届|期|批|次|轮)?|(?<![第零一二三四五六七八九十两\d])([一二三四五六七八九十\d]{1,2})(期)"
+)
+_EN_ORDINALS = {
+    w: i
+    for i, w in enumerate(
+        "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
+        "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split(),
+        1,
+    )
+} | {"thirtieth": 30}
+_EN_TENS = {"twenty": 20, "thirty": 30}
+# the Chinese counter of what an English ordinal counts, when one of these follows it within
+# eight words: the ninth … festival (届), the second phase (期), the fourth batch (批)
+_EN_COUNTERS = {
+    w: counter
+    for counter, words in {
+        "届": "festival festivals session sessions edition editions games race competition contest award awards "
+        "prize conference forum expo fair",
+        "期": "phase phases stage",
+        "批": "batch batches",
+        "轮": "round",
+    }.items()
+    for w in words.split()
+}
+
+
+@dataclass(frozen=True)
+class Markers:
+    """Years and ordinals a question names: absolute years, years counted back from the
+    roundup's own (去年: 1), and (number, counter) ordinals (第九届 -> (9, "届"))."""
+
+    years: tuple[int, ...] = ()
+    years_back: tuple[int, ...] = ()
+    ordinals: tuple[tuple[int, str], ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.years or self.years_back or self.ordinals)
+
+
+def zh_ordinals(text: str) -> list[tuple[int, str]]:
+    """(number, counter) of each ordinal in Chinese text; counter "" where none follows."""
+    out = []
+    for m in ZH_ORDINAL.finditer(text):
+        number, counter = (m.group(1), m.group(2) or "") if m.group(1) else (m.group(3), m.group(4))
+        if n := parse_number(number):
+            out.append((n, counter))
+    return out
+
+
+def _en_ordinals(text: str) -> list[tuple[int, str]]:
+    """Ordinals from the second on ("first" says 首 as often as 第一) that a counter word follows."""
+    words = re.findall(r"[a-z]+(?:-[a-z]+)?|\d+(?:st|nd|rd|th)\b|[^\sa-z\d]", text.lower())
+    out = []
+    for i, w in enumerate(words):
+        tens, _, unit = w.rpartition("-")
+        if re.fullmatch(r"\d+(?:st|nd|rd|th)", w):
+            n = int(w[:-2])
+        elif w in _EN_ORDINALS or (tens in _EN_TENS and unit in _EN_ORDINALS):
+            n = _EN_TENS.get(tens, 0) + _EN_ORDINALS[unit]
+        else:
+            continue
+        for after in words[i + 1 : i + 9]:
+            if not after[0].isalpha():
+                break
+            if after in _EN_COUNTERS:
+                if n > 1:
+                    out.append((n, _EN_COUNTERS[after]))
+                break
+    return out
+
+
+def mentioned_markers(text: str, lang: str) -> Markers:
+    """The years and counted ordinals a question names (2020年, 去年, 第九届, the second phase)."""
+    lower = text.lower()
+    ordinals = _en_ordinals(text) if lang == "en" else [o for o in zh_ordinals(text) if o[1]]
+    return Markers(
+        tuple(dict.fromkeys(int(y) for y in YEAR.findall(text))),
+        tuple(back for phrase, back in _YEARS_BACK.items() if phrase in lower),
+        tuple(dict.fromkeys(ordinals)),
+    )
