@@ -29,6 +29,8 @@ from .conftest import ROOT
     [
         ("开幕式是什么时候举行的?", "zh", "date"),
         ("When was the museum opened?", "en", "date"),
+        ("What is the registered capital of the company?", "en", "money"),
+        ("这家公司的注册资本是多少?", "zh", "money"),
         ("共有多少名志愿者参加?", "zh", "count"),
         ("How many volunteers took part?", "en", "count"),
         ("新建道路有多长?", "zh", "quantity"),

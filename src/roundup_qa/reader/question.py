@@ -14,7 +14,7 @@ _ZH_RULES: list[tuple[str, str, str]] = [
     (r"比例|占比|比重|百分之?多少|百分比|多少%", "percentage", "asks for a share (比例)"),
     (r"第几|排第|排名|位列|名次", "rank", "asks for a rank (第几)"),
     (
-        r"(?:投资|资金|价值|交易额|金额|收入|利税|支出|费用|经费|成本|总额|营收|钱)[^,。?]*(?:多少|几)"
+        r"(?:投资|资金|资本|价值|交易额|金额|收入|利税|支出|费用|经费|成本|总额|营收|钱)[^,。?]*(?:多少|几)"
         r"|(?:多少|几)[^,。?]*(?:钱|资金|元|投资|金额)",
         "money",
         "asks how much money (金额)",
@@ -70,7 +70,7 @@ _EN_RULES: list[tuple[str, str, str]] = [
     ),
     (
         r"\bhow much\b[^?]*\b(?:invest|cost|money|fund|budget|spend|spent|worth|price|revenue|sales|earn)"
-        r"|\b(?:investment|value|worth|revenue|sales|funding|budget|deal value|transaction|cost)\b[^?]*"
+        r"|\b(?:investment|value|worth|revenue|sales|funding|budget|deal value|transaction|cost|capital)\b[^?]*"
         r"|\bhow much\b",
         "money",
         "asks how much (money)",
