@@ -248,6 +248,10 @@ def test_english_how_many_gets_a_number_of_the_asked_kind_and_a_count_of_somethi
     # the item counts compounds (23个), not households: the roundup does not say
     households = real_qa.ask("How many households benefit from Lijin's old residential compound renovation?")
     assert households.answer is None and "kind the question asks for" in households.reason
+    # companies are counted by 家 (40家), not the 140余人 beside them; spectators by 人, not 九天
+    companies = real_qa.ask("How many Russian companies took part in the online event?")
+    assert companies.answer == "40家", companies.answer
+    assert real_qa.ask("How many spectators watched the dragon boat race?").answer is None
     # 位 and 名 both count people: 72名 answers 多少位
     assert real_qa.ask("东营区请了多少位群众当宣传员?").answer == "72名"
 

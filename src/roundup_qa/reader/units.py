@@ -67,11 +67,15 @@ ITEMS_EN = ("policies", "measures", "services", "tasks", "provisions", "rules", 
 PEOPLE_EN = (
     "employees", "workers", "staff", "members", "residents", "students", "teachers", "volunteers",
     "visitors", "tourists", "participants", "farmers", "doctors", "officials", "villagers", "talents",
+    "people", "persons", "spectators", "attendees", "trainees", "experts",
 )  # fmt: skip
+# English nouns for organisations, which Chinese counts by 家: how many companies -> 40家, not 140余人
+ORGANISATIONS_EN = ("companies", "enterprises", "firms", "institutions")
 
 # what an English "how many …" counts, as the units that count it: households -> {户}
 COUNTED_EN: dict[str, frozenset[str]] = (
     {w: same_units(u) for u, w in COUNT.items() if w}
     | {noun: same_units("项") for noun in ITEMS_EN}
     | {noun: same_units("人") for noun in PEOPLE_EN}
+    | {noun: same_units("家") for noun in ORGANISATIONS_EN}
 )
