@@ -143,3 +143,16 @@ def test_dictionary_words_found_in_the_corpus_as_a_substring_test_finds_them():
     assert found == {w for w in words if w in text}
     assert {"东营", "黄河", "湿地"} <= found
     assert occurring(set(), text) == set()
+
+
+def test_a_country_adjective_is_its_country():
+    # CC-CEDICT glosses 俄罗斯 "Russia": "Russian companies" was a name the roundup lacked,
+    # and "How many Russian companies joined the online event?" was refused; a country the
+    # corpus never names stays unknown (Japanese)
+    text = "来自俄罗斯的40家企业通过云上参会。"
+    tok = Tokenizer()
+    vocab = set(tok.tokenize(text))
+    bridge = build_bridge(Path(__file__).parent / "fixtures" / "bridge", vocab, [], tok, text)
+    assert "俄罗斯" in _terms(bridge, "Russian companies")[0]
+    assert bridge.unknown_names("How many Russian companies took part?") == []
+    assert bridge.unknown_names("Which Japanese university signed?") == ["Japanese"]

@@ -252,6 +252,9 @@ def test_english_how_many_gets_a_number_of_the_asked_kind_and_a_count_of_somethi
     companies = real_qa.ask("How many Russian companies took part in the online event?")
     assert companies.answer == "40家", companies.answer
     assert real_qa.ask("How many spectators watched the dragon boat race?").answer is None
+    # a session is counted by 场 or 场次: the span snaps to the count in that unit it holds
+    sessions = real_qa.ask("How many one-on-one matchmaking sessions were held in the Russia online event?")
+    assert sessions.answer == "160场", sessions.reason
     # 位 and 名 both count people: 72名 answers 多少位
     assert real_qa.ask("东营区请了多少位群众当宣传员?").answer == "72名"
 

@@ -290,7 +290,7 @@ class Answerer:
         )
         if unechoed_span:
             start, end, score = unechoed_span
-        shaped = shape(item_text, start, end, expected, self.candidates(doc), c.reader_snap)
+        shaped = shape(item_text, start, end, expected, self.candidates(doc), c.reader_snap, units)
         quoted = None  # one quoted name and a few characters around it: the name alone
         if c.reader_quote_slack > 0 and shaped.type == "span" and expected not in SNAP_TYPES:
             quoted = quoted_core(item_text, shaped.start, shaped.end, c.reader_quote_slack)

@@ -223,9 +223,16 @@ def _balanced(text: str) -> bool:
 
 
 def shape(
-    text: str, start: int, end: int, expected: str, candidates: list[Candidate], snap: bool
+    text: str,
+    start: int,
+    end: int,
+    expected: str,
+    candidates: list[Candidate],
+    snap: bool,
+    units: frozenset[str] = frozenset(),
 ) -> ReaderSpan:
-    """The final span for the reader's [start, end) in `text`."""
+    """The final span for the reader's [start, end) in `text`; a count snaps to one in
+    `units` where the span holds one (160场, not the 140余人 after it, for sessions)."""
     start, end = trim(text, start, end)
     if not _balanced(text[start:end]):
         # a quoted name cut in half: keep its closing mark
@@ -236,6 +243,7 @@ def shape(
     overlapping = [c for c in candidates if c.start < end and c.end > start]
     if snap and expected in SNAP_TYPES:
         typed = [c for c in overlapping if accepts.get(c.type, 0) >= 1.0]
+        typed = [c for c in typed if in_units(c.text, units)] or typed if units else typed
         if typed:
             best = max(typed, key=lambda c: (min(c.end, end) - max(c.start, start), -c.start))
             if (best.start, best.end) != (start, end):

@@ -186,6 +186,8 @@ def _base_forms(w: str) -> list[str]:
     stem = w[:-1] if w.endswith("ations") else w
     if stem.endswith("ation") and len(stem) > 7:  # integration -> integrate, organisation -> organise
         out += [stem[:-5] + "ate", stem[:-5] + "e"]
+    if w.endswith(("ian", "ean")) and len(w) > 5:  # a country's adjective: Russian -> Russia, Korean -> Korea
+        out.append(w[:-1])
     return out
 
 
