@@ -347,3 +347,10 @@ def test_a_year_or_ordinal_next_to_the_one_the_item_gives_is_refused_in_both_lan
     assert real_qa.ask("2021年华盛橡胶的品牌价值是多少?").answer == "10.08亿元"
     assert real_qa.ask("第十届黄河三角洲湿地槐花节在哪里开幕?").answer == "河口区孤岛槐树林温泉旅游区"
     assert real_qa.ask("中朗现代渔业产业示范项目一期投资多少?").answer == "9000万元"
+
+
+def test_a_reader_far_below_no_answer_refuses_on_its_own(real_qa):
+    # the item names no builder; the reader's best is the title clause at about -10
+    r = real_qa.ask("利津县城区道路建设工程由哪家公司施工?")
+    assert r.answer is None and r.reason.startswith("the reader finds no answer"), r.answer
+    assert real_qa.ask("利津县城区道路建设工程总投资多少?").answer == "5700余万元"
