@@ -44,6 +44,7 @@ from .span import (
     SNAP_TYPES,
     named_alternative,
     one_line,
+    past_count_tail,
     past_named_lead,
     past_named_tail,
     quoted_core,
@@ -297,10 +298,12 @@ class Answerer:
         if quoted:
             shaped = replace(shaped, start=quoted[0], end=quoted[1])
         lead, tail = shaped.start, shaped.end
+        if expected in ("list", "organisation") and c.reader_list_lead:
+            tail = past_count_tail(item_text, lead, tail)
         if shaped.type == "list" and c.reader_list_lead:
-            lead = past_named_lead(item_text, shaped.start, shaped.end, searched)
+            lead = past_named_lead(item_text, shaped.start, tail, searched)
         if shaped.type in ("list", "organisation") and c.reader_list_lead:
-            tail = past_named_tail(item_text, lead, shaped.end, searched)
+            tail = past_named_tail(item_text, lead, tail, searched)
         steps = [f"reader: {'a span' if shaped.type == 'span' else 'the ' + shaped.type} scoring "
                  f"{reading.margin:+.2f} over no answer (p={reading.confidence:.2f}) in the {_ORDINAL[k]} item read"]  # fmt: skip
         if typed:
@@ -325,7 +328,11 @@ class Answerer:
         if lead > shaped.start:
             steps.append(f"{item_text[shaped.start : lead]} left out: the question names it")
         if tail < shaped.end:
-            steps.append(f"{item_text[tail : shaped.end]} left out: the question names it")
+            counted = tail == past_count_tail(item_text, lead, shaped.end)
+            steps.append(
+                f"{item_text[tail : shaped.end]} left out: "
+                + ("it counts the list" if counted else "the question names it")
+            )
         return Span(lead, tail, "; ".join(steps), shaped.type)
 
     def _clause_span(
