@@ -608,5 +608,9 @@ def test_a_list_answer_ends_before_the_count_that_sums_it_up():
     assert text[start : past_count_tail(text, start, end)] == "西五路胜通检测站、庐山路宏泰检测站、德州路兴运检测站"
     one = "由山东中朗海洋科技有限公司投资建设,计划投资5.2亿元"
     assert past_count_tail(one, 1, one.index(",")) == one.index(",")  # no enumeration: nothing cut
+    # the last of three parties and the count of them: the party
+    parties = "河口区、新疆金风科技股份有限公司、中车永济电机有限公司三方进行了签约"
+    start, end = parties.index("中车"), parties.index("进行")
+    assert parties[start : past_count_tail(parties, start, end)] == "中车永济电机有限公司"
     amount = "东凯幼儿园等14所中小学、家长学校"
     assert past_count_tail(amount, 0, len(amount)) == len(amount)  # no count at the end

@@ -291,6 +291,9 @@ class Answerer:
         )
         if unechoed_span:
             start, end, score = unechoed_span
+        counted = end
+        if expected in ("list", "organisation") and c.reader_list_lead:
+            end = past_count_tail(item_text, start, end)
         shaped = shape(item_text, start, end, expected, self.candidates(doc), c.reader_snap, units)
         quoted = None  # one quoted name and a few characters around it: the name alone
         if c.reader_quote_slack > 0 and shaped.type == "span" and expected not in SNAP_TYPES:
@@ -298,8 +301,6 @@ class Answerer:
         if quoted:
             shaped = replace(shaped, start=quoted[0], end=quoted[1])
         lead, tail = shaped.start, shaped.end
-        if expected in ("list", "organisation") and c.reader_list_lead:
-            tail = past_count_tail(item_text, lead, tail)
         if shaped.type == "list" and c.reader_list_lead:
             lead = past_named_lead(item_text, shaped.start, tail, searched)
         if shaped.type in ("list", "organisation") and c.reader_list_lead:
@@ -327,12 +328,10 @@ class Answerer:
             steps.append(f"the reader's span snapped to the {shaped.type} it overlaps")
         if lead > shaped.start:
             steps.append(f"{item_text[shaped.start : lead]} left out: the question names it")
+        if end < counted:
+            steps.append(f"{item_text[end:counted]} left out: it counts the list")
         if tail < shaped.end:
-            counted = tail == past_count_tail(item_text, lead, shaped.end)
-            steps.append(
-                f"{item_text[tail : shaped.end]} left out: "
-                + ("it counts the list" if counted else "the question names it")
-            )
+            steps.append(f"{item_text[tail : shaped.end]} left out: the question names it")
         return Span(lead, tail, "; ".join(steps), shaped.type)
 
     def _clause_span(

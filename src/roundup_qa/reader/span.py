@@ -180,15 +180,16 @@ def past_named_tail(text: str, start: int, end: int, terms: list[str]) -> int:
 
 
 # a count after an enumeration, summing it up: …、德州路兴运检测站3家
-_COUNT_TAIL = re.compile(r"(?<=[^\d、])等?[\d一二三四五六七八九十两]+(?:家|个|所|项|条|名)$")
+_COUNT_TAIL = re.compile(r"(?<=[^\d、])等?[\d一二三四五六七八九十两]+(?:家|个|所|项|条|名|方)$")
 
 
 def past_count_tail(text: str, start: int, end: int) -> int:
     """Where a list answer ends without the count after it: "全市首批道路运输便民服务站包括哪几家
     检测站?" is answered 西五路胜通检测站、庐山路宏泰检测站、德州路兴运检测站, not …3家 (which ones
-    are asked, not how many). Only after an enumeration (、)."""
+    are asked, not how many; 中车永济电机有限公司三方, the last of three parties, is its name).
+    Only in or after an enumeration (、)."""
     m = _COUNT_TAIL.search(text, start, end)
-    return m.start() if m and "、" in text[start : m.start()] else end
+    return m.start() if m and "、" in text[max(start - 1, 0) : m.start()] else end
 
 
 def _naming(terms: list[str]) -> list[str]:

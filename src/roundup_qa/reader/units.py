@@ -11,10 +11,10 @@ COUNT: dict[str, str | None] = {
     "场": "events", "所": "schools", "条": "items", "名": "people", "人": "people", "支": "teams",
     "次": "times", "批": "batches", "座": None, "户": "households", "件": None, "位": "people",
     "辆": None, "只": "", "天": "days", "届": None, "类": None, "种": None, "期": None, "台": None,
-    "套": None, "款": None, "份": None, "篇": None, "点": None,
+    "套": None, "款": None, "份": None, "篇": None, "点": None, "方": None,
 }  # fmt: skip
 # after a Chinese numeral (三家, 九天; 大 for 三大 …)
-AFTER_CHINESE_NUMERAL = ("个", "家", "项", "天", "名", "条", "所", "大", "篇", "批")
+AFTER_CHINESE_NUMERAL = ("个", "家", "项", "天", "名", "条", "所", "大", "篇", "批", "方")
 # units a "how many" question names (几家 …)
 ASKED_COUNT = ("个", "家", "项", "名", "人", "场", "所", "条", "支", "天", "位", "次", "批")
 
