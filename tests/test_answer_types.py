@@ -605,7 +605,10 @@ def test_a_list_span_naming_partners_of_several_kinds_keeps_the_kind_asked_for()
 def test_a_list_answer_ends_before_the_count_that_sums_it_up():
     text = "分别是西五路胜通检测站、庐山路宏泰检测站、德州路兴运检测站3家,基本涵盖"
     start, end = text.index("西五路"), text.index(",")
-    assert text[start : past_count_tail(text, start, end)] == "西五路胜通检测站、庐山路宏泰检测站、德州路兴运检测站"
+    assert (
+        text[start : past_count_tail(text, start, end)]
+        == "西五路胜通检测站、庐山路宏泰检测站、德州路兴运检测站"
+    )
     one = "由山东中朗海洋科技有限公司投资建设,计划投资5.2亿元"
     assert past_count_tail(one, 1, one.index(",")) == one.index(",")  # no enumeration: nothing cut
     # the last of three parties and the count of them: the party

@@ -156,3 +156,8 @@ def test_a_country_adjective_is_its_country():
     assert "俄罗斯" in _terms(bridge, "Russian companies")[0]
     assert bridge.unknown_names("How many Russian companies took part?") == []
     assert bridge.unknown_names("Which Japanese university signed?") == ["Japanese"]
+
+
+def test_the_capitalised_phrases_the_bridge_translates_are_the_question_s_names(bridge):
+    assert bridge.named("What did Hekou sign for wind power?") == [("Hekou", ["河口区"])]
+    assert bridge.named("Hekou signed what?") == []  # the first word is capitalised anyway

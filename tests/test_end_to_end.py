@@ -354,3 +354,13 @@ def test_a_reader_far_below_no_answer_refuses_on_its_own(real_qa):
     r = real_qa.ask("利津县城区道路建设工程由哪家公司施工?")
     assert r.answer is None and r.reason.startswith("the reader finds no answer"), r.answer
     assert real_qa.ask("利津县城区道路建设工程总投资多少?").answer == "5700余万元"
+
+
+def test_an_english_name_the_item_does_not_mention_is_refused_as_a_chinese_one_is(real_qa):
+    # the bridge reads Peking University as 北京大学, which the roundup names elsewhere (item 40)
+    # but not in Kenli's crab agreement: the same refusal as 垦利区与北京大学签订了什么协议?
+    r = real_qa.ask("What agreement did Kenli District sign with Peking University?")
+    assert r.answer is None and "Peking University" in r.reason, r.answer
+    assert real_qa.ask("垦利区与北京大学签订了什么协议?").answer is None
+    signed = real_qa.ask("What agreement did Kenli District sign with Shanghai Ocean University?")
+    assert signed.answer == "《黄河口大闸蟹产业发展战略合作协议》"

@@ -382,6 +382,7 @@ class Answerer:
             names = missing_names(self.retriever.tokenizer.names(text), item.text, self._roundup_text)
             if c.bridge:
                 names += tuple(self.index.bridge.unknown_names(text))
+                names += self._missing_english_names(text, item.text)
         judged = self.model is not None and analysis.type in SNAP_TYPES
         span_text = item.text[read.span.start : read.span.end]
         # jieba's POS tagging only where the rule reads it
@@ -407,6 +408,17 @@ class Answerer:
             and c.reader_numeral_refusal
             and numberless(span_text, read.margin),
         )
+
+    def _missing_english_names(self, text: str, item_text: str) -> tuple[str, ...]:
+        """The English names of the question (Peking University) whose every Chinese term
+        is a place or organisation (jieba's tags, as for a Chinese question) that neither the
+        item nor the roundup's intro mentions."""
+        missing = []
+        for phrase, terms in self.index.bridge.named(text):
+            named = all(self.retriever.tokenizer.names(t) for t in terms)
+            if named and len(missing_names(terms, item_text, self._roundup_text)) == len(terms):
+                missing.append(phrase)
+        return tuple(missing)
 
     def covers(self, doc: int, query: LexicalQuery, lang: str) -> bool:
         """Whether item `doc` covers enough of the question not to be refused for it (the

@@ -141,6 +141,19 @@ class Bridge:
         _close(runs, current)
         return [w for run in runs if not any(known(w) for w in run) for w in run]
 
+    def named(self, text: str) -> list[tuple[str, list[str]]]:
+        """The capitalised phrases of `text` (not its first word) the bridge translates, each
+        with its Chinese terms: ("Peking University", ["北京大学"]). The reader checks a name
+        asked about against the item, as it does a Chinese question's names."""
+        groups, _ = self.translate(text)
+        out = []
+        for phrase, alternatives in groups:
+            pattern = r"\b" + r"[\s'-]+".join(map(re.escape, phrase.split())) + r"(?:'s)?\b"
+            m = re.search(pattern, text, flags=re.IGNORECASE)
+            if m and m.start() > 0 and all(w[0].isupper() for w in re.findall(r"[A-Za-z]+", m.group())):
+                out.append((m.group(), [term for term, _ in alternatives]))
+        return out
+
     def _lookup(self, words: list[str]) -> list[tuple[str, float]] | None:
         if len(words) == 1 and words[0] in STOPWORDS_EN:
             return None
