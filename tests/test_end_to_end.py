@@ -364,3 +364,14 @@ def test_an_english_name_the_item_does_not_mention_is_refused_as_a_chinese_one_i
     assert real_qa.ask("垦利区与北京大学签订了什么协议?").answer is None
     signed = real_qa.ask("What agreement did Kenli District sign with Shanghai Ocean University?")
     assert signed.answer == "《黄河口大闸蟹产业发展战略合作协议》"
+
+
+def test_an_item_is_news_of_its_district_whether_or_not_its_text_says_so(real_qa):
+    # 华盛橡胶's item never says 广饶县: naming the county is no name the item lacks
+    assert real_qa.ask("广饶县的华盛橡胶品牌价值是多少?").answer == "10.08亿元"
+    assert real_qa.ask("What is the brand value of Huasheng Rubber in Guangrao County?").answer == "10.08亿元"
+    wrong = real_qa.ask("河口区的华盛橡胶品牌价值是多少?")
+    assert wrong.answer is None and "河口区" in wrong.reason
+    # Sinocera, 国瓷's English name (corpus/glossary.tsv)
+    patent = real_qa.ask("Which patent of Sinocera won a China Patent Award?")
+    assert patent.answer == "“一种高可靠X8R型多层陶瓷电容器用介质材料及其制备方法”", patent.reason

@@ -379,10 +379,13 @@ class Answerer:
         c = self.config
         names: tuple[str, ...] = ()
         if c.abstain_names:
-            names = missing_names(self.retriever.tokenizer.names(text), item.text, self._roundup_text)
+            # an item is news of its district whether or not its text repeats the name
+            # (华盛橡胶's item never says 广饶县)
+            known = f"{item.text} {item.district}"
+            names = missing_names(self.retriever.tokenizer.names(text), known, self._roundup_text)
             if c.bridge:
                 names += tuple(self.index.bridge.unknown_names(text))
-                names += self._missing_english_names(text, item.text)
+                names += self._missing_english_names(text, known)
         judged = self.model is not None and analysis.type in SNAP_TYPES
         span_text = item.text[read.span.start : read.span.end]
         # jieba's POS tagging only where the rule reads it
