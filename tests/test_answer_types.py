@@ -113,6 +113,8 @@ def test_editions_and_batches_are_not_ranks_or_counts():
     cands = extract("第二十二届中国专利奖公示,第四批名单发布,综合实力位列第7位。")
     assert [c.text for c in cands if c.type == "rank"] == ["第7位"]
     assert not [c for c in cands if c.type == "count"]
+    # they are editions, what 第几届 asks for
+    assert [c.text for c in cands if c.type == "edition"] == ["第二十二届", "第四批"]
 
 
 def test_blocked_names_are_not_places():

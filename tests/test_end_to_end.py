@@ -346,6 +346,7 @@ def test_a_year_or_ordinal_next_to_the_one_the_item_gives_is_refused_in_both_lan
     assert said == "问题问的是2020,最相关的条目说的是2021"
     assert real_qa.ask("2021年华盛橡胶的品牌价值是多少?").answer == "10.08亿元"
     assert real_qa.ask("第十届黄河三角洲湿地槐花节在哪里开幕?").answer == "河口区孤岛槐树林温泉旅游区"
+    assert real_qa.ask("槐花节办到第几届了?").answer == "第十届"  # the edition asked for, not refused
     assert real_qa.ask("中朗现代渔业产业示范项目一期投资多少?").answer == "9000万元"
 
 

@@ -28,6 +28,8 @@ _COUNT = re.compile(
 )
 # a rank, not an edition or batch: 第7位 / 第十, but not 第二届 / 第四批
 _RANK = re.compile(rf"第(?:{_NUM}|{_CN_NUM})(?:位|名)?(?![\d一二三四五六七八九十百届批期次轮个条])")
+# an edition or batch: 第十届, 第四批 (what "第几届" asks, no rank)
+_EDITION = re.compile(rf"第(?:{_NUM}|{_CN_NUM})[届批期轮]")
 _DATE = re.compile(
     r"(?:\d{4}年)?\d{1,2}月(?:\d{1,2}日)?(?:至\d{1,2}日)?(?:上午|下午|晚上?)?(?:初|底|中旬|下旬|上旬|份)?"
     r"|\d{4}年(?:底|初)?(?:[-—至]\d{4}年)?|近日|日前|近期|今年以来"
@@ -91,7 +93,7 @@ def extract(
 
     for answer_type, pattern in (
         ("money", _MONEY), ("percentage", _PERCENT), ("quantity", _QUANTITY), ("count", _COUNT),
-        ("rank", _RANK), ("date", _DATE), ("person", _PERSON),
+        ("rank", _RANK), ("edition", _EDITION), ("date", _DATE), ("person", _PERSON),
     ):  # fmt: skip
         for m in pattern.finditer(text):
             add(answer_type, m.start(), m.end())

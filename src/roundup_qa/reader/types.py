@@ -16,7 +16,7 @@ EXPECTED_TYPES = frozenset({
 # choice.py) or an untyped reader span ("span")
 SPAN_TYPES = frozenset({
     "date", "count", "quantity", "money", "percentage", "rank", "organisation", "list", "enumeration",
-    "place", "venue", "name", "person", "clause", "span",
+    "place", "venue", "name", "person", "edition", "clause", "span",
 })  # fmt: skip
 
 ACCEPTS: dict[str, dict[str, float]] = {
@@ -25,7 +25,8 @@ ACCEPTS: dict[str, dict[str, float]] = {
     "quantity": {"quantity": 1.0, "count": 0.8},
     "money": {"money": 1.0},
     "percentage": {"percentage": 1.0},
-    "rank": {"rank": 1.0},
+    # 第几届 asks for an edition: an item giving only its edition (第十届) is no refusal
+    "rank": {"rank": 1.0, "edition": 0.5},
     "organisation": {"organisation": 1.0, "list": 1.0},
     "list": {"list": 1.0, "enumeration": 0.85, "organisation": 0.6, "place": 0.4},
     "place": {"venue": 1.0, "place": 0.85, "organisation": 0.5},
