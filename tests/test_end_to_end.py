@@ -376,3 +376,11 @@ def test_an_item_is_news_of_its_district_whether_or_not_its_text_says_so(real_qa
     # Sinocera, 国瓷's English name (corpus/glossary.tsv)
     patent = real_qa.ask("Which patent of Sinocera won a China Patent Award?")
     assert patent.answer == "“一种高可靠X8R型多层陶瓷电容器用介质材料及其制备方法”", patent.reason
+
+
+def test_who_signed_with_the_district_is_the_companies_not_their_count(real_qa):
+    # 河口区、新疆金风科技股份有限公司、中车永济电机有限公司三方进行了签约: the district leads the
+    # list of parties, and 三方 counts them; the answer was 三方, then the last company alone
+    r = real_qa.ask("渤中海上风电产业基地项目和谁签约?")
+    assert r.answer == "新疆金风科技股份有限公司、中车永济电机有限公司", r.reason
+    assert "三方 left out: it counts the list" in r.reason

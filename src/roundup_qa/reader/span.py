@@ -231,6 +231,20 @@ def _element_of(enumeration: Candidate, start: int, end: int) -> bool:
     return False
 
 
+def _past_leading_places(lst: Candidate, places: list[Candidate], text: str) -> Candidate | None:
+    """A list less the places that lead it (河口区、新疆金风科技股份有限公司、中车永济电机有限公司:
+    the district signed with the two companies, who are "who signed with it"); None when
+    nothing of two or more names is left."""
+    at = lst.start
+    for p in sorted(places, key=lambda p: p.start):
+        if p.start == at and text[p.end : p.end + 1] in ("、", "与", "和"):
+            at = p.end + 1
+    rest = text[at : lst.end]
+    if at == lst.start:
+        return lst
+    return Candidate(lst.type, at, lst.end, rest) if re.search(r"[、与和]", rest) else None
+
+
 def _balanced(text: str) -> bool:
     return all(text.count(o) == text.count(c) for o, c in ("（）", "()", "“”", "《》"))
 
@@ -272,7 +286,8 @@ def shape(
             orgs = [c for c in candidates if c.type == "organisation"]
             places = [c for c in candidates if c.type in ("place", "venue")
                       and not any(o.start <= c.start and c.end <= o.end for o in orgs)]  # fmt: skip
-            lists = [c for c in lists if not any(p.start >= c.start and p.end <= c.end for p in places)]
+            lists = [_past_leading_places(c, places, text) for c in lists]
+            lists = [c for c in lists if c and not any(p.start >= c.start and p.end <= c.end for p in places)]
         if not lists and expected == "list":
             # "哪些检测站": a span that is one element of a plain 、-enumeration (西五路胜通检测站、
             # 庐山路宏泰检测站、德州路兴运检测站) becomes the enumeration
