@@ -161,3 +161,18 @@ def test_a_country_adjective_is_its_country():
 def test_the_capitalised_phrases_the_bridge_translates_are_the_question_s_names(bridge):
     assert bridge.named("What did Hekou sign for wind power?") == [("Hekou", ["河口区"])]
     assert bridge.named("Hekou signed what?") == []  # the first word is capitalised anyway
+
+
+def test_a_word_found_only_inside_longer_tokens_is_searched_as_them(tmp_path):
+    # CC-CEDICT's 龙舟 "dragon boat" occurs in the corpus only inside the token 龙舟赛: BM25
+    # never matched it, and "How many days did the dragon boat festival events last?" ranked
+    # the dragon boat item third
+    text = "东营黄河口龙舟赛开幕。"
+    tok = Tokenizer(domain_words=["龙舟赛"])
+    vocab = set(tok.tokenize(text))
+    assert "龙舟" not in vocab and "龙舟赛" in vocab
+    (tmp_path / "glossary.tsv").write_text("dragon boat\t龙舟\n", encoding="utf-8")
+    bridge = build_bridge(tmp_path, vocab, [], tok, text)
+    groups, _ = bridge.translate("dragon boat race")
+    weights = dict(next(alts for phrase, alts in groups if phrase.startswith("dragon boat")))
+    assert weights["龙舟赛"] < weights["龙舟"]  # the word itself stays the reader's term

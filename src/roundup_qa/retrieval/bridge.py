@@ -223,6 +223,9 @@ class Dictionary:
         )
 
 
+_MAX_INSIDE = 3  # longer tokens a word is searched as, at most
+
+
 def build_bridge(
     corpus_dir: Path,
     vocabulary: set[str],
@@ -254,6 +257,16 @@ def build_bridge(
     for key, terms, source in cedict:
         for term in terms:
             put(key, term, source, 1.0 / len(terms))
+    # a term the corpus holds only inside longer tokens (the glossary's 龙舟, in 龙舟赛) is also
+    # searched as those tokens, a little below the word itself, so BM25 can match it
+    inside: dict[str, list[str]] = {}
+    for alternatives in raw.values():
+        for term, w in list(alternatives.items()):
+            if term not in vocabulary and CJK.search(term):
+                if term not in inside:
+                    inside[term] = sorted(t for t in vocabulary if term in t and t != term)[:_MAX_INSIDE]
+                for longer in inside[term]:
+                    alternatives.setdefault(longer, w * 0.9)
     for key in [k for k in raw if k.count(" ") == 1]:  # "oil field" is also written "oilfield"
         joined = key.replace(" ", "")
         if joined not in raw:
