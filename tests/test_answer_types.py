@@ -297,6 +297,13 @@ def test_a_year_or_ordinal_the_item_does_not_speak_of_is_refused(question, lang,
         )
 
 
+def test_a_year_is_judged_only_where_the_item_or_the_intro_names_one():
+    # another corpus, its intro naming no year: an item without a year says nothing of 2021
+    marks = mentioned_markers("2021年东营区举行了什么发布会?", "zh")
+    assert stated_otherwise(marks, "5月20日,东营区举行脱贫攻坚新闻发布会", "") is None
+    assert stated_otherwise(marks, "2020年东营区举行发布会", "") == "2021; the best item speaks of 2020"
+
+
 @pytest.mark.parametrize(
     "text, value", [("7", 7), ("五", 5), ("两", 2), ("十", 10), ("十二", 12), ("二十三", 23), ("月", 0)]
 )

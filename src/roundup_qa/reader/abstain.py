@@ -92,7 +92,8 @@ def stated_otherwise(marks: Markers | None, item_text: str, roundup_text: str) -
 
     A year is spoken of when the item names it or a range holding it (2019年—2021年), or it
     is the roundup's own year (the intro's, 2021年5月份: every item is news of it); a year
-    counted back (去年, last year) when the item says so in words or names that year. An
+    counted back (去年, last year) when the item says so in words or names that year. Where
+    neither the item nor the roundup's intro names a year, none is judged. An
     ordinal is judged only where the item counts the same thing (届, 期, 批 …) and never
     names its number: the ninth festival of an item on the tenth; 第二个 of an item on its
     第二十二届 prize is spoken of (the city's second gold award)."""
@@ -102,7 +103,8 @@ def stated_otherwise(marks: Markers | None, item_text: str, roundup_text: str) -
     years = {int(y) for y in YEAR.findall(item_text)} | own
     for a, b in _YEAR_RANGE.findall(item_text):
         years |= set(range(int(a), int(b) + 1)) if 0 < int(b) - int(a) < 50 else set()
-    asked = list(marks.years)
+    # a corpus whose intro names no year and an item that names none say nothing of years
+    asked = list(marks.years) if years else []
     if own:
         asked += [max(own) - back for back in marks.years_back if _YEAR_WORDS[back] not in item_text]
     for year in asked:
