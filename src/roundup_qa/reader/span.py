@@ -239,9 +239,9 @@ def _past_leading_places(lst: Candidate, places: list[Candidate], text: str) -> 
     for p in sorted(places, key=lambda p: p.start):
         if p.start == at and text[p.end : p.end + 1] in ("、", "与", "和"):
             at = p.end + 1
-    rest = text[at : lst.end]
     if at == lst.start:
         return lst
+    rest = text[at : lst.end]
     return Candidate(lst.type, at, lst.end, rest) if re.search(r"[、与和]", rest) else None
 
 
@@ -270,7 +270,8 @@ def shape(
     overlapping = [c for c in candidates if c.start < end and c.end > start]
     if snap and expected in SNAP_TYPES:
         typed = [c for c in overlapping if accepts.get(c.type, 0) >= 1.0]
-        typed = [c for c in typed if in_units(c.text, units)] or typed if units else typed
+        if units:
+            typed = [c for c in typed if in_units(c.text, units)] or typed
         if typed:
             best = max(typed, key=lambda c: (min(c.end, end) - max(c.start, start), -c.start))
             if (best.start, best.end) != (start, end):

@@ -79,7 +79,7 @@ COUNTED_EN: dict[str, frozenset[str]] = (
     | {noun: same_units("人") for noun in PEOPLE_EN}
     | {noun: same_units("家") for noun in ORGANISATIONS_EN}
     # projects are counted by 个 or 项 (对接意向项目31个, 52个改革项目)
-    | {noun: frozenset({"个", "项"}) for noun in ("projects",)}
+    | {"projects": frozenset({"个", "项"})}
     # 160场 "one-on-one" sessions: an event and a session (场次) are counted alike
     | {noun: same_units("场") | same_units("场次") for noun in ("sessions", "events")}
 )

@@ -104,8 +104,7 @@ class Bridge:
             term, weight = max(alternatives, key=lambda a: a[1])
             if weight < min_weight or phrase in QUESTION_PHRASES:
                 continue
-            pattern = r"\b" + r"[\s'-]+".join(map(re.escape, phrase.split())) + r"(?:'s)?\b"
-            out = re.sub(pattern, f" {term} ", out, count=1, flags=re.IGNORECASE)
+            out = re.sub(_written(phrase), f" {term} ", out, count=1, flags=re.IGNORECASE)
         return re.sub(r"\s+", " ", out).replace(" ?", "?").strip()
 
     def unknown_names(self, text: str) -> list[str]:
@@ -148,8 +147,7 @@ class Bridge:
         groups, _ = self.translate(text)
         out = []
         for phrase, alternatives in groups:
-            pattern = r"\b" + r"[\s'-]+".join(map(re.escape, phrase.split())) + r"(?:'s)?\b"
-            m = re.search(pattern, text, flags=re.IGNORECASE)
+            m = re.search(_written(phrase), text, flags=re.IGNORECASE)
             if m and m.start() > 0 and all(w[0].isupper() for w in re.findall(r"[A-Za-z]+", m.group())):
                 out.append((m.group(), [term for term, _ in alternatives]))
         return out
@@ -162,6 +160,12 @@ class Bridge:
             if hit:
                 return hit
         return None
+
+
+def _written(phrase: str) -> str:
+    """A pattern for a table phrase as a question writes it: any case, words apart by spaces,
+    hyphens or apostrophes, a possessive 's after it."""
+    return r"\b" + r"[\s'-]+".join(map(re.escape, phrase.split())) + r"(?:'s)?\b"
 
 
 def _close(runs: list[list[str]], current: list[str]) -> list[str]:
