@@ -4,7 +4,9 @@ English renderings, abstention rules."""
 import pytest
 
 from roundup_qa.dialogue.kind import headed_run
+from roundup_qa.messages import in_language
 from roundup_qa.reader.abstain import (
+    amount_missing,
     coverage,
     decide,
     echoes,
@@ -565,6 +567,24 @@ def test_a_counted_noun_the_item_never_names_and_a_span_repeating_the_question_a
     assert "holds none" in decide(_signals(numberless=True), 0.5)
     # a reader sure of its span overrules both, as it does the other item rules
     assert decide(_signals(uncounted="外资企业", reader_margin=9.0), 0.5, -12, 6.0) is None
+
+
+def test_an_amount_of_something_the_item_never_says_is_a_refusal():
+    # the words a question asks an amount of; the ones most amounts are said by are not judged
+    assert analyze("废矿物油综合处理设施项目每年能创造多少利税?", "zh").amount_of == ("利税",)
+    assert analyze("How much profit and tax will the project generate?", "en").amount_of == ("利润", "利税")
+    assert analyze("How much were the interns paid?", "en").amount_of[0] == "工资"
+    assert analyze("计划总投资多少?", "zh").amount_of == ()
+    assert analyze("项目的利税情况如何?", "zh").amount_of == ()  # no amount asked
+    item = "该项目计划总投资4.3亿元,建设含油污泥处理系统。"
+    assert amount_missing(("利税",), item) == "利税"
+    assert amount_missing(("利润", "利税"), "项目建成后年创利税1.1亿元。") is None  # either word says it
+    assert amount_missing((), item) is None
+    said = decide(_signals(amount_of="利税"), 0.5)
+    assert said == "the question asks for an amount of 利税, which the best item does not mention"
+    assert in_language(said, "zh") == "最相关的条目没有提到问题所问的利税"
+    # a reader sure of its span overrules it, as it does the other item rules
+    assert decide(_signals(amount_of="利税", reader_margin=9.0), 0.5, -12, 6.0) is None
 
 
 def test_amounts_in_other_currencies_are_money():

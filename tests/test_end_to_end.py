@@ -350,6 +350,19 @@ def test_a_year_or_ordinal_next_to_the_one_the_item_gives_is_refused_in_both_lan
     assert real_qa.ask("中朗现代渔业产业示范项目一期投资多少?").answer == "9000万元"
 
 
+def test_an_amount_of_what_the_item_never_says_is_refused_in_both_languages(real_qa):
+    """The item gives the waste oil project's total investment and no profit or tax: the reader
+    read 4.3亿元 (at -7 and -1) for what the project earns."""
+    for question in (
+        "废矿物油综合处理设施项目每年能创造多少利税?",
+        "How much profit and tax will the waste mineral oil treatment project generate each year?",
+    ):
+        r = real_qa.ask(question)
+        assert r.answer is None and re.search("an amount of 利(税|润)", r.reason), (question, r.answer)
+    assert real_qa.ask("泰普新能源光伏组件项目每年创造多少利税?").answer == "1.1亿元"
+    assert real_qa.ask("废矿物油综合处理设施建设项目计划总投资多少?").answer == "4.3亿元"
+
+
 def test_a_reader_far_below_no_answer_refuses_on_its_own(real_qa):
     # the item names no builder; the reader's best is the title clause at about -10
     r = real_qa.ask("利津县城区道路建设工程由哪家公司施工?")

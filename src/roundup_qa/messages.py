@@ -34,6 +34,7 @@ _REASONS_ZH = [
     (r"the question asks about (.+); the best item speaks of (.+)", r"问题问的是\1,最相关的条目说的是\2"),
     (r"the best item holds no answer of the kind the question asks for", "最相关的条目中没有所问类型的答案"),
     (r"the question counts (.+), which the best item does not mention", r"最相关的条目没有提到问题所数的\1"),
+    (r"the question asks for an amount of (.+), which the best item does not mention", r"最相关的条目没有提到问题所问的\1"),
     (r"the reader's span only repeats the question", "阅读模型找到的只是问题本身的词"),
     (r"the question asks for a number; the reader's span holds none and it prefers no answer",
      "问题问的是数字,阅读模型找到的片段中没有数字,且它倾向于没有答案"),

@@ -131,6 +131,7 @@ class Signals:
     numberless: bool = False  # a number asked for, a span with no numeral, a reader preferring no answer
     # a year or counted ordinal the question names that the item does not speak of, with what it does
     stated_otherwise: str | None = None
+    amount_of: str | None = None  # what a "how much" question asks an amount of (利税), absent from the item
 
     def to_dict(self) -> dict:
         return {
@@ -146,6 +147,7 @@ class Signals:
             "echo": self.echo,
             "numberless": self.numberless,
             "stated_otherwise": self.stated_otherwise,
+            "amount_of": self.amount_of,
         }
 
     @classmethod

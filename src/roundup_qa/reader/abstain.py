@@ -9,6 +9,7 @@ what the question asks and what the top item holds:
   premise or another subject);
 - an expected answer type (date, money, count …) of which the item has no candidate;
 - for "how many", a counted noun the item never names (多少家外资企业);
+- for "how much", what the amount is of where the item never says it (多少利税);
 - for dates and numbers, an answer that only repeats the question;
 - for numbers, an answer with no numeral that the reader itself would not give;
 - for questions with Chinese words, how much of their idf weight the item covers (a word
@@ -140,6 +141,13 @@ def uncounted(counted: list[tuple[str, str]], item_text: str) -> str | None:
     return None if word in normalize(item_text) else word
 
 
+def amount_missing(words: tuple[str, ...], item_text: str) -> str | None:
+    """What a question asks an amount of (`words`: any of them says it), when the item says
+    none: 多少利税 over an item giving only the total investment -> 利税."""
+    text = normalize(item_text)
+    return words[0] if words and not any(w in text for w in words) else None
+
+
 def echoes(span_text: str, question: str, groups: list[list[str]]) -> bool:
     """Whether an answer span only repeats the question: 广饶 for "What is the population of
     Guangrao County?" (the span inside the question, or inside one of the Chinese words the
@@ -212,6 +220,8 @@ def decide(
         return f"the question names {'、'.join(s.missing_names)}, which the best item does not mention"
     if s.uncounted:
         return f"the question counts {s.uncounted}, which the best item does not mention"
+    if s.amount_of:
+        return f"the question asks for an amount of {s.amount_of}, which the best item does not mention"
     if s.echo:
         return "the reader's span only repeats the question"
     if s.type_found is False:

@@ -32,6 +32,7 @@ from .abstain import (
     missing_names,
     month_conflict,
     numberless,
+    amount_missing,
     stated_otherwise,
     thresholds,
     uncounted,
@@ -405,6 +406,9 @@ class Answerer:
             dense_rank=read.hit.ranks.get("dense"),
             reader_margin=read.margin,
             uncounted=uncounted(self.retriever.tokenizer.tagged(counted), item.text) if counted else None,
+            amount_of=amount_missing(analysis.amount_of, item.text)
+            if judged and analysis.type in NUMBERS and c.reader_amount_refusal
+            else None,
             echo=judged and c.reader_echo_refusal and echoes(span_text, text, query.groups),
             numberless=judged
             and analysis.type in NUMBERS

@@ -6,7 +6,16 @@ import re
 from dataclasses import dataclass
 
 from ..chinese import digit_months, parse_number
-from .units import ASKED_COUNT, ASKED_QUANTITY, COUNT, COUNTED_EN, alternation, same_units
+from .units import (
+    AMOUNTS_OF,
+    AMOUNTS_OF_EN,
+    ASKED_COUNT,
+    ASKED_QUANTITY,
+    COUNT,
+    COUNTED_EN,
+    alternation,
+    same_units,
+)
 
 # (pattern, type, why): first match wins, so specific forms come before general ones.
 _ZH_RULES: list[tuple[str, str, str]] = [
@@ -118,6 +127,9 @@ class Analysis:
     # years and ordinals the question names (mentioned_markers): judged against the item by
     # abstain.stated_otherwise
     markers: Markers | None = None
+    # for a number asked for: the words that say what an amount is of, where the question
+    # names it (多少利税, how much profit: 利润 or 利税); judged against the item
+    amount_of: tuple[str, ...] = ()
 
 
 _ASKS_DISTRICT = {
@@ -137,15 +149,33 @@ def analyze(question: str, lang: str) -> Analysis:
     text = question.lower() if lang == "en" else question
     months = mentioned_months(question)
     marks = mentioned_markers(question, lang)
+    amount = amount_of(text, lang)
     for pattern, answer_type, why in rules:
         if re.search(pattern, text):
             # the rules' money pattern is broad: numbers of things are counts
             if answer_type == "money" and lang == "en" and re.search(r"\bhow many\b", text):
                 continue
             if answer_type != "count":
-                return Analysis(answer_type, why, months, markers=marks)
-            return Analysis(answer_type, why, months, *counted(text, lang), markers=marks)
+                return Analysis(answer_type, why, months, markers=marks, amount_of=amount)
+            return Analysis(answer_type, why, months, *counted(text, lang), markers=marks, amount_of=amount)
     return Analysis("other", "no interrogative with a known answer type", months, markers=marks)
+
+
+_ZH_AMOUNT = re.compile(alternation(AMOUNTS_OF))
+_EN_AMOUNT = re.compile(rf"\b(?:{alternation(AMOUNTS_OF_EN)})\b")
+
+
+def amount_of(text: str, lang: str) -> tuple[str, ...]:
+    """The Chinese words for what a question asks an amount of (多少利税 -> 利税; "how much
+    profit and tax" -> 利润, 利税), any of which an item answering it uses; () where it
+    names none of units.AMOUNTS_OF (投资, 资金: how most amounts are said)."""
+    if lang == "en":
+        m = _EN_AMOUNT.search(text.lower())
+        return AMOUNTS_OF_EN[m.group()] if m else ()
+    if not re.search(r"多少|几", text):
+        return ()
+    m = _ZH_AMOUNT.search(text)
+    return AMOUNTS_OF[m.group()] if m else ()
 
 
 # 多少家, 几所; not 哪几家 (which ones)

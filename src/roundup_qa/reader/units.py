@@ -72,6 +72,28 @@ PEOPLE_EN = (
 # English nouns for organisations, which Chinese counts by 家: how many companies -> 40家, not 140余人
 ORGANISATIONS_EN = ("companies", "enterprises", "firms", "institutions")
 
+# what an amount of money is of, where a question names it: the Chinese words that say it
+# (any one will do). Only words an item uses for nothing else; 投资, 资金, 支出, 价值 are
+# how items say most amounts, so a question naming them is not judged.
+AMOUNTS_OF: dict[str, tuple[str, ...]] = {
+    "利税": ("利税",), "利润": ("利润", "利税"), "税收": ("税收", "利税"), "营收": ("营收", "收入"),
+    "收入": ("收入", "营收"), "销售额": ("销售额", "销售收入"), "交易额": ("交易额", "成交额"),
+    "成交额": ("成交额", "交易额"), "产值": ("产值",), "补贴": ("补贴", "补助"), "补助": ("补助", "补贴"),
+    "工资": ("工资", "薪酬", "薪资"), "薪酬": ("薪酬", "工资", "薪资"), "奖金": ("奖金",), "租金": ("租金",),
+    "票价": ("票价", "门票"), "估值": ("估值",), "市值": ("市值",), "利息": ("利息",),
+}  # fmt: skip
+# the same asked in English: "How much profit and tax …" -> 利润 or 利税
+AMOUNTS_OF_EN: dict[str, tuple[str, ...]] = {
+    "profit": AMOUNTS_OF["利润"], "profits": AMOUNTS_OF["利润"], "tax": AMOUNTS_OF["税收"],
+    "taxes": AMOUNTS_OF["税收"], "revenue": AMOUNTS_OF["收入"], "revenues": AMOUNTS_OF["收入"],
+    "income": AMOUNTS_OF["收入"], "turnover": AMOUNTS_OF["交易额"], "output value": AMOUNTS_OF["产值"],
+    "subsidy": AMOUNTS_OF["补贴"], "subsidies": AMOUNTS_OF["补贴"], "allowance": AMOUNTS_OF["补贴"],
+    "salary": AMOUNTS_OF["工资"], "salaries": AMOUNTS_OF["工资"], "wage": AMOUNTS_OF["工资"],
+    "wages": AMOUNTS_OF["工资"], "paid": AMOUNTS_OF["工资"] + AMOUNTS_OF["补贴"], "bonus": AMOUNTS_OF["奖金"],
+    "prize money": AMOUNTS_OF["奖金"], "rent": AMOUNTS_OF["租金"], "ticket price": AMOUNTS_OF["票价"],
+    "valuation": AMOUNTS_OF["估值"], "market value": AMOUNTS_OF["市值"],
+}  # fmt: skip
+
 # what an English "how many …" counts, as the units that count it: households -> {户}
 COUNTED_EN: dict[str, frozenset[str]] = (
     {w: same_units(u) for u, w in COUNT.items() if w}
