@@ -220,12 +220,12 @@ def decide(
         return f"the question names {'、'.join(s.missing_names)}, which the best item does not mention"
     if s.uncounted:
         return f"the question counts {s.uncounted}, which the best item does not mention"
-    if s.amount_of:
-        return f"the question asks for an amount of {s.amount_of}, which the best item does not mention"
     if s.echo:
         return "the reader's span only repeats the question"
     if s.type_found is False:
         return "the best item holds no answer of the kind the question asks for"
+    if s.amount_of:
+        return f"the question asks for an amount of {s.amount_of}, which the best item does not mention"
     if s.numberless:  # after the item's own lack of a number, which says more
         return "the question asks for a number; the reader's span holds none and it prefers no answer"
     if s.coverage is not None and s.coverage < min_coverage:
