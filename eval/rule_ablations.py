@@ -33,6 +33,7 @@ VARIANTS = {
     "echo off": ["reader_echo_refusal=false"],
     "numberless off": ["reader_numeral_refusal=false"],
     "year / ordinal off": ["abstain_stated_otherwise=false"],
+    "amount of off": ["reader_amount_refusal=false"],
 }
 VARIANTS["every lexical rule off"] = [
     o
