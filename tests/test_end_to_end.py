@@ -271,6 +271,9 @@ def test_what_the_reader_reads_into_a_question_is_checked_against_what_it_asks(r
     assert population.answer is None and population.signals.echo, population.answer
     population = real_qa.ask("What is the population of Dongying District?")
     assert population.answer is None and population.signals.numberless, population.answer
+    # a population is counted in people: Lijin's 54家 companies do not say it
+    population = real_qa.ask("What is the population of Lijin County?")
+    assert population.answer is None and population.signals.type_found is False, population.answer
     # the count in the unit asked for, and a company rather than a span across the title
     counted = real_qa.ask("垦利区征集了多少项民生“微实事”?")
     assert counted.answer == "1278项" and "held no count in 条/项" in counted.reason, counted.reason

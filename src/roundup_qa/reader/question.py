@@ -192,6 +192,8 @@ def counted(text: str, lang: str) -> tuple[frozenset[str], str]:
     (多少家外资企业参加? -> 外资企业参加); empty where it names none."""
     if lang == "en":
         m = _EN_COUNTED.search(text)
+        if not m and re.search(r"\bpopulation\b", text):  # a population is counted in people
+            return COUNTED_EN["people"], ""
         return (COUNTED_EN[m.group(1)], "") if m else (frozenset(), "")
     m = _ZH_COUNTED.search(text)
     return (same_units(m.group(1)), m.group(2).strip()) if m else (frozenset(), "")
