@@ -50,6 +50,7 @@ VARIANTS |= {
     "span: list lead and tail off": ["reader_list_lead=false"],
     "span: name, not a number, off": ["reader_named_window=0"],
     "span: not the question's words off": ["reader_echo_window=0"],
+    "span: a number beside the question's words off": ["reader_beside_window=0"],
     "span: snap to candidates off": ["reader_snap=false"],
 }
 

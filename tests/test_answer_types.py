@@ -462,6 +462,31 @@ def test_a_count_in_the_unit_the_question_names_wins_over_a_count_in_another():
     assert typed_alternative(items, (projects,), "count", cands, 4.0, frozenset({"项"})) is None
 
 
+def test_a_number_no_word_of_the_question_stands_beside_gives_way_to_one_a_word_does():
+    from roundup_qa.reader.candidates import extract
+    from roundup_qa.reader.span import beside_alternative
+
+    text = "建成市级以上农业龙头企业54家、农民专业合作社52家、家庭农场57家,土地流转面积达到25.82万亩。"
+    cands = extract(text, (), (), ())
+
+    def at(s):
+        return text.index(s), text.index(s) + len(s)
+
+    coops, farms = (*at("52家"), 9.0), (*at("57家"), 6.0)
+    land = (*at("25.82万亩"), 8.0)
+    # "how many family farms": 家庭农场 stands beside 57家, not beside the reader's 52家
+    assert beside_alternative(text, coops, (land, farms), "count", cands, ["家庭农场"], 8.0) == farms
+    # the best already beside a word of the question, a next one too far below, no word, a
+    # date or name asked for, or switched off: nothing moves
+    assert beside_alternative(text, coops, (farms,), "count", cands, ["合作社"], 8.0) is None
+    assert beside_alternative(text, coops, (farms,), "count", cands, ["家庭农场"], 2.0) is None
+    assert beside_alternative(text, coops, (farms,), "count", cands, [], 8.0) is None
+    assert beside_alternative(text, coops, (farms,), "date", cands, ["家庭农场"], 8.0) is None
+    assert beside_alternative(text, coops, (farms,), "count", cands, ["家庭农场"], 0.0) is None
+    # the next span must be of the asked type: 流转面积 stands beside 25.82万亩, no count
+    assert beside_alternative(text, coops, (land,), "count", cands, ["流转面积"], 8.0) is None
+
+
 def test_a_which_question_answered_with_a_number_gives_way_to_the_readers_next_name():
     from roundup_qa.reader.candidates import extract
     from roundup_qa.reader.span import named_alternative

@@ -366,6 +366,17 @@ def test_an_amount_of_what_the_item_never_says_is_refused_in_both_languages(real
     assert real_qa.ask("废矿物油综合处理设施建设项目计划总投资多少?").answer == "4.3亿元"
 
 
+def test_a_number_is_read_beside_the_words_the_question_asks_about(real_qa):
+    """The reader ranks the item's other numbers first (52家 cooperatives, 28人次 of Party
+    lectures); the one the question's words stand beside is the answer."""
+    farms = real_qa.ask("How many family farms are there in Lijin County?")
+    assert farms.answer == "57家" and "stood beside" in farms.reason, farms.answer
+    members = real_qa.ask("How many Party members took part in the themed study classes in Dongying District?")
+    assert members.answer == "1.7万名", members.answer
+    assert real_qa.ask("利津县有多少家农民专业合作社?").answer == "52家"
+    assert real_qa.ask("河口广场文化艺术节的演出要持续到几月?").answer in ("10月", "5月至10月")
+
+
 def test_a_reader_far_below_no_answer_refuses_on_its_own(real_qa):
     # the item names no builder; the reader's best is the title clause at about -10
     r = real_qa.ask("利津县城区道路建设工程由哪家公司施工?")

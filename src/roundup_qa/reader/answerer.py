@@ -43,6 +43,7 @@ from .model import Reader, Reading
 from .question import Analysis
 from .span import (
     SNAP_TYPES,
+    beside_alternative,
     named_alternative,
     one_line,
     past_count_tail,
@@ -276,6 +277,18 @@ class Answerer:
         )
         if typed:
             start, end, score = typed
+        beside = c.reader_snap and beside_alternative(
+            item_text,
+            (start, end, score),
+            reading.alternatives,
+            expected,
+            self.candidates(doc),
+            self._beside_terms(doc, searched),
+            c.reader_beside_window,
+            units,
+        )
+        if beside:
+            start, end, score = beside
         named = c.reader_snap and named_alternative(
             item_text,
             (start, end, score),
@@ -313,6 +326,10 @@ class Answerer:
             steps.append(
                 f"its best span held no {kind}, so its best one that does ({reading.score - score:.2f} below)"
             )
+        if beside:
+            steps.append(
+                f"no word of the question stood beside its best span, so its best one that one does ({reading.score - score:.2f} below)"
+            )
         if named:
             steps.append(
                 f"its best span was a number, not a name, so its best one that is not ({reading.score - score:.2f} below)"
@@ -334,6 +351,14 @@ class Answerer:
         if tail < shaped.end:
             steps.append(f"{item_text[tail : shaped.end]} left out: the question names it")
         return Span(lead, tail, "; ".join(steps), shaped.type)
+
+    def _beside_terms(self, doc: int, searched: list[str]) -> list[str]:
+        """The words searched for that may tell an item's numbers apart: in its text, of two
+        or more characters, neither in its title (what every number of the item is about)
+        nor a place (the item's district stands beside any of them)."""
+        item = self.index.items[doc]
+        places = set(self.index.manifest.places.names)
+        return [t for t in searched if len(t) >= 2 and t in item.text and t not in item.title and t not in places]
 
     def _clause_span(
         self, doc: int, question: str, terms: list[str], qvec: np.ndarray, expected: str

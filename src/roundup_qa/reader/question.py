@@ -19,7 +19,7 @@ from .units import (
 
 # (pattern, type, why): first match wins, so specific forms come before general ones.
 _ZH_RULES: list[tuple[str, str, str]] = [
-    (r"什么时候|何时|哪天|哪一天|几月几日|几号|哪年|什么时间|日期|哪个月", "date", "asks when (时间)"),
+    (r"什么时候|何时|哪天|哪一天|几月|几号|哪年|什么时间|日期|哪个月", "date", "asks when (时间)"),
     (r"比例|占比|比重|百分之?多少|百分比|多少%", "percentage", "asks for a share (比例)"),
     (r"第几|排第|排名|位列|名次", "rank", "asks for a rank (第几)"),
     (
@@ -56,7 +56,7 @@ _EN_RULES: list[tuple[str, str, str]] = [
     # institute opened?" asks for universities
     (
         r"^(?:and |so )?when\b|, when\b|\bwhen (?:did|does|do|was|were|is|are|will|has|have|had)\b"
-        r"|\bwhat (?:date|day|time|month|year)\b|\bwhich (?:day|date|month)\b",
+        r"|\bwhat (?:date|day|time|month|year)\b|\bwhich (?:day|date|month|year)\b",
         "date",
         "asks when",
     ),

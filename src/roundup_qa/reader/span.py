@@ -60,6 +60,54 @@ def typed_alternative(
     return None if typed(best[0], best[1]) else _next_best(best, alternatives, window, typed)
 
 
+_NUMBERS = frozenset({"money", "count", "quantity", "percentage"})
+# what bounds the words a number stands beside: 家庭农场57家 in 农民专业合作社52家、家庭农场57家
+_SEGMENT_EDGE = re.compile(r"[,，。;；、:：!！?？\n]")
+
+
+def _segment(text: str, a: int, b: int) -> str:
+    """The words around text[a:b] up to the nearest punctuation on either side."""
+    left = max((m.end() for m in _SEGMENT_EDGE.finditer(text, 0, a)), default=0)
+    right = _SEGMENT_EDGE.search(text, b)
+    return text[left : right.start() if right else len(text)]
+
+
+def beside_alternative(
+    text: str,
+    best: tuple[int, int, float],
+    alternatives: tuple[tuple[int, int, float], ...],
+    expected: str,
+    candidates: list[Candidate],
+    terms: list[str],
+    window: float,
+    units: frozenset[str] = frozenset(),
+) -> tuple[int, int, float] | None:
+    """When the question asks for a number and no word of it (`terms`: the words searched
+    for, of two or more characters, that the item holds) stands beside the reader's best
+    span (in the same stretch between punctuation), the best of its next spans within
+    `window` of the asked type that one does stand beside: "How many family farms …" read
+    as 农民专业合作社52家 becomes 家庭农场57家, "How many Party members took part …" read as
+    区级领导讲党课28人次 becomes 受训党员1.7万名. Only for numbers (a count, amount, quantity
+    or share): a date opens its sentence beside no word (5月20日,东营区举行…). None to keep
+    the best."""
+    if expected not in _NUMBERS or window <= 0 or not terms:
+        return None
+    accepts = ACCEPTS[expected]
+
+    def beside(a: int, b: int) -> bool:
+        return any(t in _segment(text, a, b) for t in terms)
+
+    def typed(a: int, b: int) -> bool:
+        return any(
+            c.start < b and c.end > a and accepts.get(c.type, 0) >= 1.0 and (not units or in_units(c.text, units))
+            for c in candidates
+        )
+
+    if beside(best[0], best[1]):
+        return None
+    return _next_best(best, alternatives, window, lambda a, b: typed(a, b) and beside(a, b))
+
+
 def _next_best(
     best: tuple[int, int, float],
     alternatives: tuple[tuple[int, int, float], ...],
