@@ -363,6 +363,11 @@ def test_an_amount_of_what_the_item_never_says_is_refused_in_both_languages(real
         r = real_qa.ask(question)
         assert r.answer is None and re.search("an amount of 利(税|润)", r.reason), (question, r.answer)
     assert real_qa.ask("泰普新能源光伏组件项目每年创造多少利税?").answer == "1.1亿元"
+    # the glossary's 利税 and 一期: CC-CEDICT gives "profit" as 成果 and no Chinese for "tax"
+    profit = real_qa.ask("How much profit and tax will the photovoltaic module project generate each year?")
+    assert profit.answer == "1.1亿元", profit.answer  # was 3.3亿元, the investment
+    phase = real_qa.ask("How much is invested in the first phase of the Zhonglang fishery project?")
+    assert phase.answer == "9000万元", phase.answer  # was 5.2亿元, the whole project's
     assert real_qa.ask("废矿物油综合处理设施建设项目计划总投资多少?").answer == "4.3亿元"
 
 
