@@ -61,7 +61,7 @@ def main() -> None:
 
     best = None
     for overrule in OVERRULES if config.reader == "model" else [config.reader_overrule_margin]:
-        c = config.with_overrides(reader_overrule_margin=overrule)
+        c = config.with_overrides(reader_overrule_margin=overrule, reader_overrule_margin_en=overrule)
         for t_zh in axis:
             for t_en in axis:
                 # each language's readers are held to the limit, not only the average
@@ -74,7 +74,7 @@ def main() -> None:
                 if fair and (best is None or key > best[0]):
                     best = (key, t_zh, t_en, overrule)
     _, t_zh, t_en, overrule = best
-    config = config.with_overrides(reader_overrule_margin=overrule)
+    config = config.with_overrides(reader_overrule_margin=overrule, reader_overrule_margin_en=overrule)
 
     def row(cells: list) -> str:
         return "| " + " | ".join("–" if c is None else str(c) for c in cells) + " |"

@@ -116,7 +116,15 @@ class Config:
     # one wrong answer (-11.6) refused, close calls zh 83% -> 100% refused.
     reader_min_margin: float = -10.0
     reader_min_margin_en: float = -10.0
-    reader_overrule_margin: float = 8.0
+    # the margin that overrules, per language: 8 for both until 2026-12-07 (eighth session);
+    # for Chinese 6 since: blind zh answerable refused 4% -> 2%, F1 0.875 -> 0.882, unanswerable
+    # refused 90% unchanged; the MRC held-out slice (every question answerable, none used to
+    # choose) refused 4.4% -> 3.8%, F1 0.753 -> 0.754; the Chinese roundup sets unchanged. At 7
+    # nothing moved, at 10 nothing, at 12 a blind answerable more refused. English stays at 8:
+    # at 6 a close call ("How many jobs will the Zhonglang fishery project create?", +6.4, an
+    # item with no count of jobs) was answered, and no blind English record moved at 6-12.
+    reader_overrule_margin: float = 6.0
+    reader_overrule_margin_en: float = 8.0
     # how an English question reaches the reader (en F1 of the same 79 questions: switched
     # 0.698, appended 0.659, plain 0.595 at depth 2; the report's ablations at the config): "switched" (its phrases replaced in place by
     # the bridge's Chinese terms, like the code-switched training questions), "appended" (the

@@ -175,10 +175,9 @@ def numberless(span_text: str, margin: float | None) -> bool:
 def thresholds(config, lang: str) -> tuple[float, float, float]:
     """(minimum coverage, minimum reader margin, margin that overrules the rules) for a
     question in `lang`: the one place a threshold is chosen."""
-    overrule = config.reader_overrule_margin
     if lang == "zh":
-        return config.abstain_min_coverage, config.reader_min_margin, overrule
-    return config.abstain_min_coverage_en, config.reader_min_margin_en, overrule
+        return config.abstain_min_coverage, config.reader_min_margin, config.reader_overrule_margin
+    return config.abstain_min_coverage_en, config.reader_min_margin_en, config.reader_overrule_margin_en
 
 
 # the reader's margin above which it overrules "no word of the question is in the roundup":
