@@ -594,6 +594,13 @@ def test_a_counted_noun_the_item_never_names_and_a_span_repeating_the_question_a
     assert decide(_signals(uncounted="外资企业", reader_margin=9.0), 0.5, -12, 6.0) is None
 
 
+def test_another_district_is_refused_whatever_the_reader_says():
+    said = decide(_signals(missing_names=("河口区",), other_district="河口区", reader_margin=12.0), 0.5, -12, 6.0)
+    assert said == "the question names 河口区, which the best item does not mention"
+    # any other name the item lacks a sure reader overrules
+    assert decide(_signals(missing_names=("清华大学",), reader_margin=12.0), 0.5, -12, 6.0) is None
+
+
 def test_an_amount_of_something_the_item_never_says_is_a_refusal():
     # the words a question asks an amount of; the ones most amounts are said by are not judged
     assert analyze("废矿物油综合处理设施项目每年能创造多少利税?", "zh").amount_of == ("利税",)

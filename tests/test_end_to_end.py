@@ -405,6 +405,10 @@ def test_an_item_is_news_of_its_district_whether_or_not_its_text_says_so(real_qa
     assert real_qa.ask("What is the brand value of Huasheng Rubber in Guangrao County?").answer == "10.08亿元"
     wrong = real_qa.ask("河口区的华盛橡胶品牌价值是多少?")
     assert wrong.answer is None and "河口区" in wrong.reason
+    # another district is another subject, however sure the reader is (+8.5 for 战略合作协议)
+    other = real_qa.ask("山东省供销合作社联合社与广饶县签署了什么协议?")
+    assert other.answer is None and other.signals.other_district == "广饶县", other.answer
+    assert real_qa.ask("山东省供销合作社联合社与利津县签署了什么协议?").answer is not None
     # Sinocera, 国瓷's English name (corpus/glossary.tsv)
     patent = real_qa.ask("Which patent of Sinocera won a China Patent Award?")
     assert patent.answer == "“一种高可靠X8R型多层陶瓷电容器用介质材料及其制备方法”", patent.reason

@@ -86,7 +86,7 @@ class RoundupQA:
         )  # fmt: skip
         retriever = HybridRetriever(index.tokenizer, index.bridge, backend, settings)
         districts = list(dict.fromkeys(it.district for it in index.items if it.district))
-        names = _district_names(districts, index.manifest.places)
+        names = index.manifest.places.district_names(districts)
         by_citation = {(it.source, it.number): it for it in index.items}
         return _Engine(
             index,
@@ -663,20 +663,6 @@ class _Engine:
     districts: list[str]  # in corpus order
     district_names: dict[str, str]
     by_citation: dict[tuple[str, int], Item]  # (source file, item number) -> the item
-
-
-def _district_names(districts: list[str], places: Places) -> dict[str, str]:
-    """The names a district goes by (`ask(district=...)`, browsing, follow-ups), Chinese or
-    English (in lower case), each to its Chinese name: the name itself, its English, and a
-    short name of it alone that is part of no other name (东营港, 垦利; not 开发区, which two
-    districts share, nor 河口, inside 黄河口)."""
-    english = places.districts_en
-    names = {d: d for d in districts} | {english[d].lower(): d for d in districts if d in english}
-    for alias in places.names:
-        owners = [d for d in districts if alias in d and alias != d]
-        if len(alias) >= 2 and len(owners) == 1 and not any(alias in b for b in places.blocked):
-            names.setdefault(alias, owners[0])
-    return names
 
 
 def _near(dense: list[Hit] | None, gap: float):

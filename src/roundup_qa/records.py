@@ -132,6 +132,7 @@ class Signals:
     # a year or counted ordinal the question names that the item does not speak of, with what it does
     stated_otherwise: str | None = None
     amount_of: str | None = None  # what a "how much" question asks an amount of (利税), absent from the item
+    other_district: str | None = None  # a district the question names, not the item's and absent from it
 
     def to_dict(self) -> dict:
         return {
@@ -148,6 +149,7 @@ class Signals:
             "numberless": self.numberless,
             "stated_otherwise": self.stated_otherwise,
             "amount_of": self.amount_of,
+            "other_district": self.other_district,
         }
 
     @classmethod

@@ -74,6 +74,20 @@ class Places:
     districts_en: dict[str, str]
     venues: list[str] = field(default_factory=list)  # domain.json: names that end a place answer
 
+    def district_names(self, districts: list[str]) -> dict[str, str]:
+        """The names a district goes by (`ask(district=...)`, browsing, follow-ups, a district
+        the question names that the item lacks), Chinese or English (in lower case), each to
+        its Chinese name: the name itself, its English, and a short name of it alone that is
+        part of no other name (东营港, 垦利; not 开发区, which two districts share, nor 河口,
+        inside 黄河口)."""
+        english = self.districts_en
+        names = {d: d for d in districts} | {english[d].lower(): d for d in districts if d in english}
+        for alias in self.names:
+            owners = [d for d in districts if alias in d and alias != d]
+            if len(alias) >= 2 and len(owners) == 1 and not any(alias in b for b in self.blocked):
+                names.setdefault(alias, owners[0])
+        return names
+
 
 @dataclass(frozen=True)
 class ChatInfo:

@@ -6,7 +6,8 @@ what the question asks and what the top item holds:
 - a year or a counted ordinal the question names where the item speaks of others (2020 of
   an item on 2021's list, the ninth festival of an item on the tenth);
 - a place or organisation the question names that the item does not (日本, 清华大学: a false
-  premise or another subject);
+  premise or another subject); a district of the roundup other than the item's whatever
+  the reader's margin (河口区的华盛橡胶: the roundup is news by district);
 - an expected answer type (date, money, count …) of which the item has no candidate;
 - for "how many", a counted noun the item never names (多少家外资企业);
 - for "how much", what the amount is of where the item never says it (多少利税);
@@ -213,6 +214,8 @@ def decide(
         return "the question names a month the roundup does not cover"
     if s.stated_otherwise:
         return f"the question asks about {s.stated_otherwise}"
+    if s.other_district:  # the roundup is news by district: another district is another subject
+        return f"the question names {s.other_district}, which the best item does not mention"
     if s.reader_margin is not None and s.reader_margin >= overrule_margin:
         return None
     if s.missing_names:

@@ -140,6 +140,8 @@ class Answerer:
         self._clause_rows = index.clauses.by_doc()  # item -> its rows of the clause table
         self._unknown_idf = retriever.backend.max_idf()  # a word the corpus never uses weighs most
         self._roundup_text = " ".join(index.manifest.corpus.intro.values())
+        districts = list(dict.fromkeys(it.district for it in index.items if it.district))
+        self._districts = index.manifest.places.district_names(districts)  # name -> district
 
     # ------------------------------------------------------------------ reading
     def read_early(
@@ -427,6 +429,10 @@ class Answerer:
             if c.abstain_stated_otherwise
             else None,
             missing_names=names,
+            other_district=next(
+                (n for n in names if self._districts.get(n, self._districts.get(n.lower())) not in (None, item.district)),
+                None,
+            ),
             bm25_rank=read.hit.ranks.get("bm25"),
             dense_rank=read.hit.ranks.get("dense"),
             reader_margin=read.margin,
