@@ -611,6 +611,7 @@ def test_an_amount_of_something_the_item_never_says_is_a_refusal():
     item = "该项目计划总投资4.3亿元,建设含油污泥处理系统。"
     assert amount_missing(("利税",), item) == "利税"
     assert amount_missing(("利润", "利税"), "项目建成后年创利税1.1亿元。") is None  # either word says it
+    assert amount_missing(("利润", "利税"), item) == "利润/利税"  # both named where neither is said
     assert amount_missing((), item) is None
     said = decide(_signals(amount_of="利税"), 0.5)
     assert said == "the question asks for an amount of 利税, which the best item does not mention"

@@ -144,9 +144,10 @@ def uncounted(counted: list[tuple[str, str]], item_text: str) -> str | None:
 
 def amount_missing(words: tuple[str, ...], item_text: str) -> str | None:
     """What a question asks an amount of (`words`: any of them says it), when the item says
-    none: 多少利税 over an item giving only the total investment -> 利税."""
+    none, as the words ("利润/利税" for "how much profit"): 多少利税 over an item giving only
+    the total investment -> 利税."""
     text = normalize(item_text)
-    return words[0] if words and not any(w in text for w in words) else None
+    return "/".join(words) if words and not any(w in text for w in words) else None
 
 
 def echoes(span_text: str, question: str, groups: list[list[str]]) -> bool:
