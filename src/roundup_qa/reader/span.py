@@ -49,15 +49,22 @@ def typed_alternative(
     names: 多少项 -> 项) must also be in one of them: 83个 gives way to 1278项."""
     if expected not in SNAP_TYPES or window <= 0:
         return None
+    typed = _typed(expected, candidates, units)
+    return None if typed(best[0], best[1]) else _next_best(best, alternatives, window, typed)
+
+
+def _typed(expected: str, candidates: list[Candidate], units: frozenset[str]) -> Callable[[int, int], bool]:
+    """Whether a span overlaps a candidate of the `expected` type (a count in one of `units`,
+    where a "how many" names them)."""
     accepts = ACCEPTS[expected]
 
-    def fits(c: Candidate) -> bool:
-        return accepts.get(c.type, 0) >= 1.0 and (not units or in_units(c.text, units))
-
     def typed(a: int, b: int) -> bool:
-        return any(c.start < b and c.end > a and fits(c) for c in candidates)
+        return any(
+            c.start < b and c.end > a and accepts.get(c.type, 0) >= 1.0 and (not units or in_units(c.text, units))
+            for c in candidates
+        )
 
-    return None if typed(best[0], best[1]) else _next_best(best, alternatives, window, typed)
+    return typed
 
 
 _NUMBERS = frozenset({"money", "count", "quantity", "percentage"})
@@ -92,16 +99,10 @@ def beside_alternative(
     the best."""
     if expected not in _NUMBERS or window <= 0 or not terms:
         return None
-    accepts = ACCEPTS[expected]
+    typed = _typed(expected, candidates, units)
 
     def beside(a: int, b: int) -> bool:
         return any(t in _segment(text, a, b) for t in terms)
-
-    def typed(a: int, b: int) -> bool:
-        return any(
-            c.start < b and c.end > a and accepts.get(c.type, 0) >= 1.0 and (not units or in_units(c.text, units))
-            for c in candidates
-        )
 
     if beside(best[0], best[1]):
         return None
