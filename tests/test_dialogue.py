@@ -137,6 +137,16 @@ def test_an_item_covering_one_alternative_of_a_list_question_is_not_refused_for_
     assert [(p.citation.item, p.answer) for p in answer.parts] == [(18, "垦利区"), (33, "利津县")]
 
 
+def test_an_item_holding_the_topics_rarest_word_is_read_though_it_words_the_rest_otherwise(real_qa):
+    # 广饶县's item says 县委常委会将…列为“第一议题”: no 落实, no 制度, too little of the topic
+    # by coverage, but the topic's rarest word
+    answer = real_qa.ask("哪些县区落实了“第一议题”制度?")
+    assert [(p.citation.item, p.answer) for p in answer.parts] == [(1, "东营区"), (24, "广饶县")]
+    # the best item refused, the one holding 体育 (…全民健身运动会…) answers
+    sport = real_qa.ask("哪些县区举办了体育比赛?")
+    assert sport.citation is not None and sport.citation.item == 8, sport.reason
+
+
 def test_a_list_asking_for_companies_answers_with_the_company_among_its_partners(real_qa):
     # item 41's reading named the development zone, a university's school and the company
     # that built the institute together; the question asks only for companies

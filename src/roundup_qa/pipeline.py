@@ -26,7 +26,7 @@ from .reader.render import render
 from .records import Answer, Citation, FusedHit, Hit, Item, Part, Passage
 from .retrieval.backend import FilesBackend, SearchBackend
 from .retrieval.embedder import Embedder
-from .retrieval.hybrid import HybridRetriever, RetrievalSettings
+from .retrieval.hybrid import HybridRetriever, LexicalQuery, RetrievalSettings
 from .store import (
     IndexNotReady,
     Places,
@@ -509,10 +509,13 @@ class RoundupQA:
         abouts = [self.retriever.lexical_query(listing.topic_of(q)) for q in (text, *variants)]
 
         covered: dict[int, object] = {}  # item -> the first of `abouts` it covers (None: none)
+        rarest = self._rarest_word(abouts[0]) if c.list_rarest_word else None
 
         def covering(doc: int):
             if doc not in covered:
                 covered[doc] = next((a for a in abouts if self.answerer.covers(doc, a, lang)), None)
+                if covered[doc] is None and rarest and any(t in self.index.items[doc].text for t in rarest.terms):
+                    covered[doc] = rarest
             return covered[doc]
 
         def about(doc: int):
@@ -564,6 +567,16 @@ class RoundupQA:
             kind="list" if several else "span", parts=parts,
             reason=(f"{len(parts)} items answer; " if several else "") + reason,
         )  # fmt: skip
+
+    def _rarest_word(self, about: LexicalQuery) -> LexicalQuery | None:
+        """A list topic's rarest word (by idf, with its alternatives) as a query of its own: an
+        item holding it is about the topic although it words the rest otherwise (第一议题 in
+        县委常委会将…列为“第一议题”, asked 哪些县区落实了“第一议题”制度?)."""
+        if not about.groups:
+            return None
+        idf = self.retriever.backend.idf
+        group = max(about.groups, key=lambda g: max((idf(t) for t in g), default=0.0))
+        return LexicalQuery(list(group), {t: about.weights.get(t, 1.0) for t in group}, [group])
 
     def _answered(
         self, read, text: str, lang: str, query, analysis, common: dict, floor: float = -math.inf
