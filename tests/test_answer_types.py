@@ -595,7 +595,9 @@ def test_a_counted_noun_the_item_never_names_and_a_span_repeating_the_question_a
 
 
 def test_another_district_is_refused_whatever_the_reader_says():
-    said = decide(_signals(missing_names=("河口区",), other_district="河口区", reader_margin=12.0), 0.5, -12, 6.0)
+    said = decide(
+        _signals(missing_names=("河口区",), other_district="河口区", reader_margin=12.0), 0.5, -12, 6.0
+    )
     assert said == "the question names 河口区, which the best item does not mention"
     # any other name the item lacks a sure reader overrules
     assert decide(_signals(missing_names=("清华大学",), reader_margin=12.0), 0.5, -12, 6.0) is None

@@ -376,7 +376,9 @@ def test_a_number_is_read_beside_the_words_the_question_asks_about(real_qa):
     lectures); the one the question's words stand beside is the answer."""
     farms = real_qa.ask("How many family farms are there in Lijin County?")
     assert farms.answer == "57家" and "stood beside" in farms.reason, farms.answer
-    members = real_qa.ask("How many Party members took part in the themed study classes in Dongying District?")
+    members = real_qa.ask(
+        "How many Party members took part in the themed study classes in Dongying District?"
+    )
     assert members.answer == "1.7万名", members.answer
     assert real_qa.ask("利津县有多少家农民专业合作社?").answer == "52家"
     assert real_qa.ask("河口广场文化艺术节的演出要持续到几月?").answer in ("10月", "5月至10月")

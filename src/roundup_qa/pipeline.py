@@ -514,7 +514,11 @@ class RoundupQA:
         def covering(doc: int):
             if doc not in covered:
                 covered[doc] = next((a for a in abouts if self.answerer.covers(doc, a, lang)), None)
-                if covered[doc] is None and rarest and any(t in self.index.items[doc].text for t in rarest.terms):
+                if (
+                    covered[doc] is None
+                    and rarest
+                    and any(t in self.index.items[doc].text for t in rarest.terms)
+                ):
                     covered[doc] = rarest
             return covered[doc]
 

@@ -25,6 +25,7 @@ from ..records import FusedHit, Hit, Signals
 from ..retrieval.hybrid import HybridRetriever, LexicalQuery
 from ..store import StoredIndex
 from .abstain import (
+    amount_missing,
     coverage,
     decide,
     echoes,
@@ -32,7 +33,6 @@ from .abstain import (
     missing_names,
     month_conflict,
     numberless,
-    amount_missing,
     stated_otherwise,
     thresholds,
     uncounted,
@@ -142,6 +142,7 @@ class Answerer:
         self._roundup_text = " ".join(index.manifest.corpus.intro.values())
         districts = list(dict.fromkeys(it.district for it in index.items if it.district))
         self._districts = index.manifest.places.district_names(districts)  # name -> district
+        self._places = frozenset(index.manifest.places.names)
 
     # ------------------------------------------------------------------ reading
     def read_early(
@@ -359,8 +360,11 @@ class Answerer:
         or more characters, neither in its title (what every number of the item is about)
         nor a place (the item's district stands beside any of them)."""
         item = self.index.items[doc]
-        places = set(self.index.manifest.places.names)
-        return [t for t in searched if len(t) >= 2 and t in item.text and t not in item.title and t not in places]
+        return [
+            t
+            for t in searched
+            if len(t) >= 2 and t in item.text and t not in item.title and t not in self._places
+        ]
 
     def _clause_span(
         self, doc: int, question: str, terms: list[str], qvec: np.ndarray, expected: str
@@ -430,7 +434,11 @@ class Answerer:
             else None,
             missing_names=names,
             other_district=next(
-                (n for n in names if self._districts.get(n, self._districts.get(n.lower())) not in (None, item.district)),
+                (
+                    n
+                    for n in names
+                    if self._districts.get(n, self._districts.get(n.lower())) not in (None, item.district)
+                ),
                 None,
             ),
             bm25_rank=read.hit.ranks.get("bm25"),

@@ -60,7 +60,10 @@ def _typed(expected: str, candidates: list[Candidate], units: frozenset[str]) ->
 
     def typed(a: int, b: int) -> bool:
         return any(
-            c.start < b and c.end > a and accepts.get(c.type, 0) >= 1.0 and (not units or in_units(c.text, units))
+            c.start < b
+            and c.end > a
+            and accepts.get(c.type, 0) >= 1.0
+            and (not units or in_units(c.text, units))
             for c in candidates
         )
 
