@@ -85,7 +85,7 @@ class RoundupQA:
             fusion=c.fusion, rrf_k=c.rrf_k, weight_bm25=c.weight_bm25, weight_dense=c.weight_dense,
         )  # fmt: skip
         retriever = HybridRetriever(index.tokenizer, index.bridge, backend, settings)
-        districts = list(dict.fromkeys(it.district for it in index.items if it.district))
+        districts = index.districts
         names = index.manifest.places.district_names(districts)
         by_citation = {(it.source, it.number): it for it in index.items}
         return _Engine(

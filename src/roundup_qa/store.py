@@ -191,6 +191,11 @@ class StoredIndex:
     def tokenizer(self) -> Tokenizer:
         return Tokenizer(**self.manifest.tokenizer)
 
+    @property
+    def districts(self) -> list[str]:
+        """The items' districts, in the order the roundup first names them."""
+        return list(dict.fromkeys(it.district for it in self.items if it.district))
+
 
 def index_version(manifest: Manifest) -> str:
     """Which build of the index answers: its corpus checksum and build time."""

@@ -54,10 +54,9 @@ from .span import (
     typed_alternative,
     unechoed,
 )
-from .types import ACCEPTS
+from .types import ACCEPTS, NUMBERS
 from .units import in_units
 
-NUMBERS = frozenset({"count", "money", "quantity", "percentage"})  # asked-for types written with numerals
 _BARE_CACHE_MAX = 10_000  # (asking words, item) margins kept: about 40 bytes each
 _ORDINAL = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}
 
@@ -140,8 +139,7 @@ class Answerer:
         self._clause_rows = index.clauses.by_doc()  # item -> its rows of the clause table
         self._unknown_idf = retriever.backend.max_idf()  # a word the corpus never uses weighs most
         self._roundup_text = " ".join(index.manifest.corpus.intro.values())
-        districts = list(dict.fromkeys(it.district for it in index.items if it.district))
-        self._districts = index.manifest.places.district_names(districts)  # name -> district
+        self._districts = index.manifest.places.district_names(index.districts)  # name -> district
         self._places = frozenset(index.manifest.places.names)
 
     # ------------------------------------------------------------------ reading

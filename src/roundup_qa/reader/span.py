@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from ..retrieval.tokenizer import normalize
 from .candidates import ORG_SUFFIXES, Candidate
-from .types import ACCEPTS
+from .types import ACCEPTS, NUMBERS
 from .units import in_units
 
 SNAP_TYPES = frozenset({"date", "money", "count", "quantity", "percentage", "rank"})
@@ -70,7 +70,6 @@ def _typed(expected: str, candidates: list[Candidate], units: frozenset[str]) ->
     return typed
 
 
-_NUMBERS = frozenset({"money", "count", "quantity", "percentage"})
 # what bounds the words a number stands beside: 家庭农场57家 in 农民专业合作社52家、家庭农场57家
 _SEGMENT_EDGE = re.compile(r"[,，。;；、:：!！?？\n]")
 
@@ -100,7 +99,7 @@ def beside_alternative(
     区级领导讲党课28人次 becomes 受训党员1.7万名. Only for numbers (a count, amount, quantity
     or share): a date opens its sentence beside no word (5月20日,东营区举行…). None to keep
     the best."""
-    if expected not in _NUMBERS or window <= 0 or not terms:
+    if expected not in NUMBERS or window <= 0 or not terms:
         return None
     typed = _typed(expected, candidates, units)
 

@@ -19,6 +19,9 @@ SPAN_TYPES = frozenset({
     "place", "venue", "name", "person", "edition", "clause", "span",
 })  # fmt: skip
 
+# expected types written with numerals: a count, amount, quantity or share
+NUMBERS = frozenset({"count", "money", "quantity", "percentage"})
+
 ACCEPTS: dict[str, dict[str, float]] = {
     "date": {"date": 1.0},
     "count": {"count": 1.0, "quantity": 0.7},
