@@ -487,6 +487,23 @@ def test_a_number_no_word_of_the_question_stands_beside_gives_way_to_one_a_word_
     assert beside_alternative(text, coops, (land,), "count", cands, ["流转面积"], 8.0) is None
 
 
+def test_a_span_over_several_numbers_keeps_the_one_nearest_a_word_of_the_question():
+    from roundup_qa.reader.candidates import extract
+    from roundup_qa.reader.span import beside_number
+
+    text = "现拥有1个中国名牌,2个中国驰名商标,20多个省级品牌产品及近千项各类专利。"
+    cands = extract(text, (), (), ())
+    start, end = text.index("20多个"), text.index("各类")
+    patents = (text.index("近千项"), text.index("近千项") + 3)
+    # "how many patents": 专利 stands two characters after 近千项, far after 20多个
+    assert beside_number(text, start, end, "count", cands, ["专利"]) == patents
+    assert beside_number(text, start, end, "count", cands, ["品牌产品"]) == (start, start + 4)
+    # one number in the span, no word of the question beside any, or a date asked for: nothing moves
+    assert beside_number(text, patents[0], patents[1], "count", cands, ["专利"]) is None
+    assert beside_number(text, start, end, "count", cands, ["研发"]) is None
+    assert beside_number(text, start, end, "date", cands, ["专利"]) is None
+
+
 def test_a_which_question_answered_with_a_number_gives_way_to_the_readers_next_name():
     from roundup_qa.reader.candidates import extract
     from roundup_qa.reader.span import named_alternative

@@ -384,6 +384,22 @@ def test_a_number_is_read_beside_the_words_the_question_asks_about(real_qa):
     assert real_qa.ask("河口广场文化艺术节的演出要持续到几月?").answer in ("10月", "5月至10月")
 
 
+def test_a_span_holding_several_numbers_keeps_the_one_the_questions_words_stand_nearest(real_qa):
+    """The reader's span runs over two numbers (20多个省级品牌产品及近千项各类专利; 投资6.7亿购置…
+    装备,…;投资1.2亿元); the answer is the one the question's words stand beside, not the one
+    the span overlaps most."""
+    patents = real_qa.ask("How many patents does Wanda Group own?")
+    assert patents.answer == "近千项" and "stands nearest" in patents.reason, patents.answer  # was 20多个
+    equipment = real_qa.ask("How much did Huasheng Rubber spend on automated production equipment?")
+    assert equipment.answer == "6.7亿", equipment.answer  # was 1.2亿元, the R&D centre's
+    assert real_qa.ask("开发区入选技术创新计划的项目里有几个达到国内领先水平?").answer == "3个"  # was 11个
+    # the question's words in the title too (中央预算内投资): the figure they stand beside
+    budget = real_qa.ask(
+        "How much central budget investment did Lijin's old residential compound renovation project get?"
+    )
+    assert budget.answer == "2135万元", budget.answer
+
+
 def test_a_reader_far_below_no_answer_refuses_on_its_own(real_qa):
     # the item names no builder; the reader's best is the title clause at about -10
     r = real_qa.ask("利津县城区道路建设工程由哪家公司施工?")

@@ -170,6 +170,12 @@ class Config:
     # every other roundup set unchanged. Numbers only: with dates (5月20日 opens its sentence
     # beside no word) held-out en lost one and the blind gain went.
     reader_beside_window: float = 8.0
+    # and a span holding several numbers of the asked type keeps the one a word of the
+    # question stands nearest in its stretch between punctuation (span.beside_number:
+    # 近千项各类专利 for "how many patents", not 20多个 of 20多个省级品牌产品及近千项); off: the
+    # one the span overlaps most. 2026-12-07, from eval/questions-fresh-3.jsonl (written before
+    # the code answered it): see README "Measured blind".
+    reader_beside_number: bool = True
     reader_named_window: float = 4.0
     # and for any question not asking for a date or number (those are refused when the span
     # only repeats the question: reader_echo_refusal), a best span that is words of the

@@ -44,6 +44,7 @@ from .question import Analysis
 from .span import (
     SNAP_TYPES,
     beside_alternative,
+    beside_number,
     named_alternative,
     one_line,
     past_count_tail,
@@ -290,6 +291,12 @@ class Answerer:
         )
         if beside:
             start, end, score = beside
+        nearest = c.reader_snap and c.reader_beside_number and beside_number(
+            item_text, start, end, expected, self.candidates(doc),
+            self._beside_terms(doc, searched, titled=True), units,
+        )  # fmt: skip
+        if nearest:
+            start, end = nearest
         named = c.reader_snap and named_alternative(
             item_text,
             (start, end, score),
@@ -331,6 +338,10 @@ class Answerer:
             steps.append(
                 f"no word of the question stood beside its best span, so its best one that one does ({reading.score - score:.2f} below)"
             )
+        if nearest:
+            steps.append(
+                "it held several numbers of that type, so the one a word of the question stands nearest"
+            )
         if named:
             steps.append(
                 f"its best span was a number, not a name, so its best one that is not ({reading.score - score:.2f} below)"
@@ -353,15 +364,16 @@ class Answerer:
             steps.append(f"{item_text[tail : shaped.end]} left out: the question names it")
         return Span(lead, tail, "; ".join(steps), shaped.type)
 
-    def _beside_terms(self, doc: int, searched: list[str]) -> list[str]:
+    def _beside_terms(self, doc: int, searched: list[str], titled: bool = False) -> list[str]:
         """The words searched for that may tell an item's numbers apart: in its text, of two
-        or more characters, neither in its title (what every number of the item is about)
-        nor a place (the item's district stands beside any of them)."""
+        or more characters, not a place (the item's district stands beside any of them) and,
+        unless `titled`, not in its title (what every number of the item is about: whether
+        any number stands beside the question at all)."""
         item = self.index.items[doc]
         return [
             t
             for t in searched
-            if len(t) >= 2 and t in item.text and t not in item.title and t not in self._places
+            if len(t) >= 2 and t in item.text and (titled or t not in item.title) and t not in self._places
         ]
 
     def _clause_span(

@@ -24,7 +24,7 @@ _QUANTITY_UNITS = alternation(QUANTITY)
 _QUANTITY = re.compile(rf"{_NUM}{_MULT}(?:{_QUANTITY_UNITS})|(?:约){_NUM}{_MULT}(?:{_QUANTITY_UNITS})")
 _COUNT_UNITS = alternation(COUNT)
 _COUNT = re.compile(
-    rf"{_NUM}市{_NUM}县区|(?<!第)(?:{_NUM}{_MULT}(?:{_COUNT_UNITS})|{_CN_NUM}(?:{alternation(AFTER_CHINESE_NUMERAL)}))"
+    rf"{_NUM}市{_NUM}县区|(?<!第)近?(?:{_NUM}{_MULT}(?:{_COUNT_UNITS})|{_CN_NUM}(?:{alternation(AFTER_CHINESE_NUMERAL)}))"
 )
 # a rank, not an edition or batch: 第7位 / 第十, but not 第二届 / 第四批
 _RANK = re.compile(rf"第(?:{_NUM}|{_CN_NUM})(?:位|名)?(?![\d一二三四五六七八九十百届批期次轮个条])")

@@ -14,6 +14,7 @@ its measured effect (config.py):
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -109,6 +110,51 @@ def beside_alternative(
     if beside(best[0], best[1]):
         return None
     return _next_best(best, alternatives, window, lambda a, b: typed(a, b) and beside(a, b))
+
+
+def beside_number(
+    text: str,
+    start: int,
+    end: int,
+    expected: str,
+    candidates: list[Candidate],
+    terms: list[str],
+    units: frozenset[str] = frozenset(),
+) -> tuple[int, int] | None:
+    """When the question asks for a number and the span holds several of the asked type, the
+    one a word of the question (`terms`) stands nearest, in its stretch between punctuation:
+    近千项各类专利 for "how many patents", not the 20多个 of 20多个省级品牌产品及近千项; 投资6.7亿
+    购置…自动化生产装备 for "spend on automated production equipment", not the 1.2亿元 the span
+    runs on into. None when it holds fewer than two or no word stands beside any."""
+    if expected not in NUMBERS or not terms:
+        return None
+    accepts = ACCEPTS[expected]
+    held = [
+        c for c in candidates
+        if c.start < end and c.end > start and accepts.get(c.type, 0) >= 1.0
+        and (not units or in_units(c.text, units))
+    ]  # fmt: skip
+    if len(held) < 2:
+        return None
+
+    def distance(c: Candidate, edge: re.Pattern[str]) -> float:
+        left = max((m.end() for m in edge.finditer(text, 0, c.start)), default=0)
+        right = edge.search(text, c.end)
+        stretch = text[left : right.start() if right else len(text)]
+        gaps = [
+            max(left + m.start() - c.end, c.start - left - m.end(), 0)
+            for t in terms
+            for m in re.finditer(re.escape(t), stretch)
+        ]
+        return min(gaps, default=math.inf)
+
+    # a word in the number's own part of an enumeration (农民专业合作社52家、家庭农场57家; 20多个
+    # 省级品牌产品及近千项各类专利) first, then the nearest in its stretch between punctuation
+    nearest = min(held, key=lambda c: (distance(c, _PART_EDGE), distance(c, _SEGMENT_EDGE), c.start))
+    return None if distance(nearest, _SEGMENT_EDGE) == math.inf else (nearest.start, nearest.end)
+
+
+_PART_EDGE = re.compile(r"[,，。;；、:：!！?？\n及和与]")
 
 
 def _next_best(
