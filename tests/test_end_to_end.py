@@ -369,6 +369,9 @@ def test_an_amount_of_what_the_item_never_says_is_refused_in_both_languages(real
     phase = real_qa.ask("How much is invested in the first phase of the Zhonglang fishery project?")
     assert phase.answer == "9000万元", phase.answer  # was 5.2亿元, the whole project's
     assert real_qa.ask("废矿物油综合处理设施建设项目计划总投资多少?").answer == "4.3亿元"
+    # the glossary's institute and silver award: CC-CEDICT gives "to institute" as 建设
+    silver = real_qa.ask("Which institute's patent received the silver award?")
+    assert silver.answer == "石油工程技术研究院", silver.answer  # was 东营区
 
 
 def test_a_number_is_read_beside_the_words_the_question_asks_about(real_qa):
