@@ -85,6 +85,14 @@ def test_a_chinese_list_keeps_an_item_the_reader_answers_just_below_no_answer(re
     assert [p.citation.item for p in strict.ask(question).parts] == [6]
 
 
+def test_an_english_list_finds_the_items_of_a_roundup_term_the_dictionary_lacks(real_qa):
+    # CC-CEDICT has no English for 第一议题 ("agenda" was untranslated): the glossary's
+    # "first agenda item" finds 东营区's and 广饶县's items; before it, a 利津县 item about
+    # something else
+    answer = real_qa.ask('Which districts put the "first agenda item" system into practice?')
+    assert answer.kind == "list" and [p.citation.item for p in answer.parts] == [1, 24], answer.parts
+
+
 def test_an_english_list_leaves_out_an_item_that_answers_any_which_companies_question(real_qa):
     # the English reader finds a company in the subsea equipment item (威飞) whatever is
     # asked: +7.6 for the bare "Which companies?", +0.9 for this question, so it is left out
