@@ -51,6 +51,7 @@ VARIANTS |= {
     "span: name, not a number, off": ["reader_named_window=0"],
     "span: not the question's words off": ["reader_echo_window=0"],
     "span: a number beside the question's words off": ["reader_beside_window=0"],
+    "span: the number nearest the question's words off": ["reader_beside_number=false"],
     "span: snap to candidates off": ["reader_snap=false"],
 }
 
