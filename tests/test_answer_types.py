@@ -698,3 +698,25 @@ def test_a_list_answer_ends_before_the_count_that_sums_it_up():
     assert parties[start : past_count_tail(parties, start, end)] == "中车永济电机有限公司"
     amount = "东凯幼儿园等14所中小学、家长学校"
     assert past_count_tail(amount, 0, len(amount)) == len(amount)  # no count at the end
+
+
+def test_an_actual_figure_asked_of_a_planned_one():
+    from roundup_qa.reader.abstain import only_planned
+    from roundup_qa.reader.question import analyze
+
+    text = "对接意向项目31个,实现意向交易额2950万美元。计划总投资3.3亿元,其中一期投资9000万元。"
+
+    def at(s):
+        return text.index(s), text.index(s) + len(s)
+
+    assert analyze("实际成交额是多少?", "zh").actual == "实际"
+    assert analyze("How much was actually invested?", "en").actual == "actual"
+    assert analyze("成交额是多少?", "zh").actual == ""
+    assert (
+        only_planned("实际", text, *at("2950万美元"))
+        == "实际的数字; the best item speaks of 意向交易额2950万美元"
+    )
+    assert only_planned("actual", text, *at("3.3亿元")).endswith("计划总投资3.3亿元")
+    # the first phase's investment is stated, not planned (its stretch holds no 计划); nothing actual asked
+    assert only_planned("实际", text, *at("9000万元")) is None
+    assert only_planned("", text, *at("2950万美元")) is None

@@ -381,6 +381,26 @@ def test_an_amount_of_what_the_item_never_says_is_refused_in_both_languages(real
     assert silver.answer == "石油工程技术研究院", silver.answer  # was 东营区
 
 
+def test_a_figure_asked_as_it_actually_came_out_is_refused_where_the_item_gives_only_a_plan(real_qa):
+    # the item gives 意向交易额 and 计划总投资 only: what was actually traded or invested it does not say
+    for question in (
+        "俄罗斯线上专场活动实际成交额是多少?",
+        "How much has actually been invested in the Zhonglang fishery project?",
+    ):
+        r = real_qa.ask(question)
+        assert r.answer is None and re.search("speaks of (意向交易额|计划投资)", r.reason), (
+            question,
+            r.answer,
+        )
+    reason = real_qa.ask("俄罗斯线上专场活动实际成交额是多少?").reason
+    assert in_language(reason, "zh") == "问题问的是实际的数字,最相关的条目说的是意向交易额2950万美元", reason
+    assert real_qa.ask("俄罗斯线上专场活动意向交易额是多少?").answer == "2950万美元"
+    assert (
+        real_qa.ask("How much is the planned investment of the Zhonglang fishery project?").answer
+        == "5.2亿元"
+    )
+
+
 def test_a_number_is_read_beside_the_words_the_question_asks_about(real_qa):
     """The reader ranks the item's other numbers first (52家 cooperatives, 28人次 of Party
     lectures); the one the question's words stand beside is the answer."""

@@ -273,6 +273,11 @@ class Config:
     # (2020 of an item on 2021, the ninth festival of an item on the tenth: abstain.stated_otherwise),
     # whatever the reader's margin
     abstain_stated_otherwise: bool = True
+    # and a figure asked as it actually came out (实际成交额, "actually paid") that the item
+    # gives only as intended or planned (意向交易额, 计划总投资): abstain.only_planned.
+    # 2026-12-07, from eval/questions-fresh-3.jsonl (written before the code answered it):
+    # see README "Measured blind"
+    abstain_only_planned: bool = True
 
     # --- kinds of answer and conversation (dialogue/) ---
     # a "哪些 / which …" question reads this many fused items, each held to a single answer's

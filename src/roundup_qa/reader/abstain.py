@@ -142,6 +142,25 @@ def uncounted(counted: list[tuple[str, str]], item_text: str) -> str | None:
     return None if word in normalize(item_text) else word
 
 
+# a figure the item gives as intended or planned: 意向交易额, 计划总投资, 预计…
+_PLANNED = re.compile(r"(?:意向|计划|预计|预期|拟|力争)[^,，。;；:：、]*$")
+_STRETCH_EDGE = re.compile(r"[,，。;；:：!！?？\n]")
+
+
+def only_planned(actual: str, item_text: str, start: int, end: int) -> str | None:
+    """What the question asks about and what the item says instead, when the question asks
+    what actually came out (`actual`: 实际, "actual") and the answer is a figure the item gives
+    only as intended or planned (意向交易额2950万美元, 计划总投资3.3亿元): the item does not say."""
+    if not actual:
+        return None
+    left = max((m.end() for m in _STRETCH_EDGE.finditer(item_text, 0, start)), default=0)
+    m = _PLANNED.search(item_text, left, start)
+    if not m:
+        return None
+    asked = f"{actual}的数字" if CJK.search(actual) else f"the {actual} figure"
+    return f"{asked}; the best item speaks of {item_text[m.start() : end]}"
+
+
 def amount_missing(words: tuple[str, ...], item_text: str) -> str | None:
     """What a question asks an amount of (`words`: any of them says it), when the item says
     none, as the words ("利润/利税" for "how much profit"): 多少利税 over an item giving only

@@ -33,6 +33,7 @@ from .abstain import (
     missing_names,
     month_conflict,
     numberless,
+    only_planned,
     stated_otherwise,
     thresholds,
     uncounted,
@@ -439,7 +440,16 @@ class Answerer:
             if analysis.type not in ACCEPTS or not c.abstain_type
             else self._holds_type(read.hit.doc, analysis, read.span),
             month_conflict=month_conflict(analysis.months, item.text, self._roundup_text),
-            stated_otherwise=stated_otherwise(analysis.markers, item.text, self._roundup_text)
+            stated_otherwise=(
+                stated_otherwise(analysis.markers, item.text, self._roundup_text)
+                or (
+                    judged
+                    and analysis.type in NUMBERS
+                    and c.abstain_only_planned
+                    and only_planned(analysis.actual, item.text, read.span.start, read.span.end)
+                )
+                or None
+            )
             if c.abstain_stated_otherwise
             else None,
             missing_names=names,

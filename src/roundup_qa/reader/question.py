@@ -130,6 +130,9 @@ class Analysis:
     # for a number asked for: the words that say what an amount is of, where the question
     # names it (多少利税, how much profit: 利润 or 利税); judged against the item
     amount_of: tuple[str, ...] = ()
+    # the question's word asking what actually happened (实际成交额, "actually paid"), judged
+    # against a figure the item gives only as intended or planned (abstain.only_planned)
+    actual: str = ""
 
 
 _ASKS_DISTRICT = {
@@ -150,17 +153,21 @@ def analyze(question: str, lang: str) -> Analysis:
     months = mentioned_months(question)
     marks = mentioned_markers(question, lang)
     amount = amount_of(text, lang)
+    actual = _ACTUAL[lang == "en"].search(text)
+    said = {"markers": marks, "amount_of": amount, "actual": actual.group(1) if actual else ""}
     for pattern, answer_type, why in rules:
         if re.search(pattern, text):
             # the rules' money pattern is broad: numbers of things are counts
             if answer_type == "money" and lang == "en" and re.search(r"\bhow many\b", text):
                 continue
             if answer_type != "count":
-                return Analysis(answer_type, why, months, markers=marks, amount_of=amount)
-            return Analysis(answer_type, why, months, *counted(text, lang), markers=marks, amount_of=amount)
+                return Analysis(answer_type, why, months, **said)
+            return Analysis(answer_type, why, months, *counted(text, lang), **said)
     return Analysis("other", "no interrogative with a known answer type", months, markers=marks)
 
 
+# a figure asked as it actually came out (实际成交额, "how much was actually paid")
+_ACTUAL = (re.compile(r"(实际|最终)"), re.compile(r"\b(actual|final)(?:ly)?\b"))
 _ZH_AMOUNT = re.compile(alternation(AMOUNTS_OF))
 _EN_AMOUNT = re.compile(rf"\b(?:{alternation(AMOUNTS_OF_EN)})\b")
 
