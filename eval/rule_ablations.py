@@ -34,6 +34,7 @@ VARIANTS = {
     "numberless off": ["reader_numeral_refusal=false"],
     "year / ordinal off": ["abstain_stated_otherwise=false"],
     "amount of off": ["reader_amount_refusal=false"],
+    "actual of a planned figure off": ["abstain_only_planned=false"],
 }
 VARIANTS["every lexical rule off"] = [
     o
