@@ -136,6 +136,8 @@ def test_blocked_names_are_not_places():
         ("3.3亿元", "money", "CNY 330 million"),
         ("5700余万元", "money", "over CNY 57 million"),
         ("10.08亿元", "money", "CNY 1.008 billion"),
+        ("6.7亿", "money", "670 million"),  # 投资6.7亿购置…: no currency said
+        ("近千项", "count", "nearly 1,000 items"),
         ("1.7万名", "count", "17,000 people"),
         ("九天", "count", "9 days"),
         ("54.3万亩", "quantity", "543,000 mu"),

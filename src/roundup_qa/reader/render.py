@@ -73,6 +73,15 @@ def render_date(span: str) -> str | None:
 
 
 def render_amount(span: str) -> str | None:
+    near = span.startswith("近")  # 近千项: nearly a thousand
+    if near:
+        span = span[1:]
+    hundreds = re.match(r"^([一两二三四五六七八九])?([千百])", span)
+    if hundreds:  # 千项 -> 1000项, 三百 -> 300
+        span = (
+            str(parse_number(hundreds[1] or "一") * {"千": 1000, "百": 100}[hundreds[2]])
+            + span[hundreds.end() :]
+        )
     lead = re.match(r"^[一二两三四五六七八九十]+", span)
     if lead:  # 九天 -> 9天
         span = str(parse_number(lead.group())) + span[lead.end() :]
@@ -84,9 +93,13 @@ def render_amount(span: str) -> str | None:
     if unit in SCALED:
         factor, unit = SCALED[unit]
         value *= factor
-    over = "over " if (m["more1"] or m["more2"]) else ("about " if m["approx"] else "")
+    over = (
+        "over " if (m["more1"] or m["more2"]) else ("about " if m["approx"] else ("nearly " if near else ""))
+    )
     if unit in MONEY:
         return over + MONEY[unit] + _big(value)
+    if not unit and m["mult"] in ("万", "亿"):  # 投资6.7亿: an amount whose currency goes unsaid
+        return over + _big(value)
     if unit not in ENGLISH:
         return None
     words = ENGLISH[unit]
