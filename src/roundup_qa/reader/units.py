@@ -93,7 +93,7 @@ AMOUNTS_OF_EN: dict[str, tuple[str, ...]] = {
     "prize money": AMOUNTS_OF["奖金"], "rent": AMOUNTS_OF["租金"], "ticket price": AMOUNTS_OF["票价"],
     "valuation": AMOUNTS_OF["估值"], "market value": AMOUNTS_OF["市值"], "sales": AMOUNTS_OF["销售额"] + ("收入",),
     "deal value": AMOUNTS_OF["交易额"], "transaction value": AMOUNTS_OF["交易额"],
-    "trade volume": AMOUNTS_OF["交易额"], "pay": AMOUNTS_OF["工资"] + AMOUNTS_OF["补贴"],
+    "trade volume": AMOUNTS_OF["交易额"],
 }  # fmt: skip
 
 # what an English "how many …" counts, as the units that count it: households -> {户}
