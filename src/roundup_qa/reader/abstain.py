@@ -27,6 +27,7 @@ from ..chinese import CJK
 from ..records import Signals
 from ..retrieval.tokenizer import compact, normalize
 from .question import YEAR, Markers, zh_ordinals
+from .span import stretch
 
 _MONTH = re.compile(r"(\d{1,2})月")
 
@@ -144,7 +145,6 @@ def uncounted(counted: list[tuple[str, str]], item_text: str) -> str | None:
 
 # a figure the item gives as intended or planned: 意向交易额, 计划总投资, 预计…
 _PLANNED = re.compile(r"(?:意向|计划|预计|预期|拟|力争)[^,，。;；:：、]*$")
-_STRETCH_EDGE = re.compile(r"[,，。;；:：!！?？\n]")
 
 
 def only_planned(actual: str, item_text: str, start: int, end: int) -> str | None:
@@ -153,8 +153,7 @@ def only_planned(actual: str, item_text: str, start: int, end: int) -> str | Non
     only as intended or planned (意向交易额2950万美元, 计划总投资3.3亿元): the item does not say."""
     if not actual:
         return None
-    left = max((m.end() for m in _STRETCH_EDGE.finditer(item_text, 0, start)), default=0)
-    m = _PLANNED.search(item_text, left, start)
+    m = _PLANNED.search(item_text, stretch(item_text, start, end)[0], start)
     if not m:
         return None
     asked = f"{actual}的数字" if CJK.search(actual) else f"the {actual} figure"

@@ -54,32 +54,36 @@ def typed_alternative(
     return None if typed(best[0], best[1]) else _next_best(best, alternatives, window, typed)
 
 
-def _typed(expected: str, candidates: list[Candidate], units: frozenset[str]) -> Callable[[int, int], bool]:
-    """Whether a span overlaps a candidate of the `expected` type (a count in one of `units`,
-    where a "how many" names them)."""
+def _of_type(expected: str, candidates: list[Candidate], units: frozenset[str]) -> list[Candidate]:
+    """The candidates of the `expected` type (a count in one of `units`, where a "how many"
+    names them)."""
     accepts = ACCEPTS[expected]
+    return [c for c in candidates if accepts.get(c.type, 0) >= 1.0 and (not units or in_units(c.text, units))]
 
-    def typed(a: int, b: int) -> bool:
-        return any(
-            c.start < b
-            and c.end > a
-            and accepts.get(c.type, 0) >= 1.0
-            and (not units or in_units(c.text, units))
-            for c in candidates
-        )
 
-    return typed
+def _typed(expected: str, candidates: list[Candidate], units: frozenset[str]) -> Callable[[int, int], bool]:
+    """Whether a span overlaps a candidate of the `expected` type."""
+    fitting = _of_type(expected, candidates, units)
+    return lambda a, b: any(c.start < b and c.end > a for c in fitting)
 
 
 # what bounds the words a number stands beside: 家庭农场57家 in 农民专业合作社52家、家庭农场57家
 _SEGMENT_EDGE = re.compile(r"[,，。;；、:：!！?？\n]")
+# and, first, its own part of an enumeration: 20多个省级品牌产品及近千项各类专利
+_PART_EDGE = re.compile(r"[,，。;；、:：!！?？\n及和与]")
+
+
+def stretch(text: str, a: int, b: int, edge: re.Pattern[str] = _SEGMENT_EDGE) -> tuple[int, int]:
+    """Where the words around text[a:b] begin and end: at the nearest `edge` on either side."""
+    left = max((m.end() for m in edge.finditer(text, 0, a)), default=0)
+    right = edge.search(text, b)
+    return left, right.start() if right else len(text)
 
 
 def _segment(text: str, a: int, b: int) -> str:
     """The words around text[a:b] up to the nearest punctuation on either side."""
-    left = max((m.end() for m in _SEGMENT_EDGE.finditer(text, 0, a)), default=0)
-    right = _SEGMENT_EDGE.search(text, b)
-    return text[left : right.start() if right else len(text)]
+    left, right = stretch(text, a, b)
+    return text[left:right]
 
 
 def beside_alternative(
@@ -128,23 +132,16 @@ def beside_number(
     runs on into. None when it holds fewer than two or no word stands beside any."""
     if expected not in NUMBERS or not terms:
         return None
-    accepts = ACCEPTS[expected]
-    held = [
-        c for c in candidates
-        if c.start < end and c.end > start and accepts.get(c.type, 0) >= 1.0
-        and (not units or in_units(c.text, units))
-    ]  # fmt: skip
+    held = [c for c in _of_type(expected, candidates, units) if c.start < end and c.end > start]
     if len(held) < 2:
         return None
 
     def distance(c: Candidate, edge: re.Pattern[str]) -> float:
-        left = max((m.end() for m in edge.finditer(text, 0, c.start)), default=0)
-        right = edge.search(text, c.end)
-        stretch = text[left : right.start() if right else len(text)]
+        left, right = stretch(text, c.start, c.end, edge)
         gaps = [
             max(left + m.start() - c.end, c.start - left - m.end(), 0)
             for t in terms
-            for m in re.finditer(re.escape(t), stretch)
+            for m in re.finditer(re.escape(t), text[left:right])
         ]
         return min(gaps, default=math.inf)
 
@@ -152,9 +149,6 @@ def beside_number(
     # 省级品牌产品及近千项各类专利) first, then the nearest in its stretch between punctuation
     nearest = min(held, key=lambda c: (distance(c, _PART_EDGE), distance(c, _SEGMENT_EDGE), c.start))
     return None if distance(nearest, _SEGMENT_EDGE) == math.inf else (nearest.start, nearest.end)
-
-
-_PART_EDGE = re.compile(r"[,，。;；、:：!！?？\n及和与]")
 
 
 def _next_best(
