@@ -722,3 +722,33 @@ def test_an_actual_figure_asked_of_a_planned_one():
     # the first phase's investment is stated, not planned (its stretch holds no 计划); nothing actual asked
     assert only_planned("实际", text, *at("9000万元")) is None
     assert only_planned("", text, *at("2950万美元")) is None
+
+
+def test_an_end_asked_of_an_item_that_gives_only_the_start():
+    from roundup_qa.reader.abstain import only_started
+    from roundup_qa.reader.question import analyze
+
+    text = (
+        "5月20日,利津县城区道路建设工程开工建设。工程总投资5700余万元。"
+        "一期投资9000万元,预计八月底建成投产。5月15日至23日,龙舟赛开幕式在龙居镇举行。"
+    )
+
+    def at(s):
+        return text.index(s), text.index(s) + len(s)
+
+    assert analyze("利津县城区道路工程计划什么时候完工?", "zh").ending == "完工"
+    assert analyze("When will the Lijin urban road project be completed?", "en").ending == "completed"
+    # the start itself asked about, or the end of a year: no end asked
+    assert analyze("什么时候完成签约?", "zh").ending == ""
+    assert analyze("By the end of which year was poverty ended?", "en").ending == "ended"
+    assert analyze("By the end of which year?", "en").ending == ""
+    assert analyze("道路工程什么时候开工?", "zh").ending == ""
+    assert (
+        only_started("完工", text, *at("5月20日"))
+        == "完工的时间; the best item speaks of its start only: 5月20日,利津县城区道路建设工程开工"
+    )
+    assert only_started("completed", text, *at("5月20日")).startswith('its end ("completed")')
+    # a sentence naming the end, or a span of days, gives it
+    assert only_started("投产", text, *at("八月底")) is None
+    assert only_started("结束", text, *at("5月15日至23日")) is None
+    assert only_started("", text, *at("5月20日")) is None

@@ -401,6 +401,24 @@ def test_a_figure_asked_as_it_actually_came_out_is_refused_where_the_item_gives_
     )
 
 
+def test_an_end_asked_where_the_item_gives_only_the_start_is_refused(real_qa):
+    # the item dates the road works' start (开工) and says nothing of their end
+    for question in (
+        "利津县城区道路工程计划什么时候完工?",
+        "When will the Lijin urban road project be completed?",
+    ):
+        r = real_qa.ask(question)
+        assert r.answer is None and "start only: 5月20日" in r.reason, (question, r.answer)
+    reason = real_qa.ask("利津县城区道路工程计划什么时候完工?").reason
+    assert in_language(reason, "zh").startswith("问题问的是完工的时间,最相关的条目说的是"), reason
+    # the start is answered, and an end the item gives is too
+    assert real_qa.ask("When did construction of the Lijin urban roads start?").answer == "5月20日"
+    production = real_qa.ask(
+        "When is the first phase of the Zhonglang fishery park expected to go into production?"
+    )
+    assert production.answer == "八月底", production.answer
+
+
 def test_a_number_is_read_beside_the_words_the_question_asks_about(real_qa):
     """The reader ranks the item's other numbers first (52家 cooperatives, 28人次 of Party
     lectures); the one the question's words stand beside is the answer."""

@@ -160,6 +160,29 @@ def only_planned(actual: str, item_text: str, start: int, end: int) -> str | Non
     return f"{asked}; the best item speaks of {item_text[m.start() : end]}"
 
 
+# what a sentence says of a start (开工, 开幕) and of an end (建成, 闭幕)
+_STARTED = re.compile(r"开工|动工|开建|开幕|启动|开始|签约|揭牌|举行|召开|成立")
+_ENDED = re.compile(r"完工|竣工|建成|完成|结束|闭幕|投产|落成|收官|圆满|[日月号]\s*(?:至|到|—|-|~)")
+_SENTENCE_EDGE = re.compile(r"[。！？!?\n]")
+
+
+def only_started(ending: str, item_text: str, start: int, end: int) -> str | None:
+    """What the question asks about and what the item says instead, when the question asks
+    when something ended or was finished (`ending`: 完工, "completed") and the answer is a
+    date whose sentence speaks only of a start (5月20日,…工程开工建设): the item does not say.
+    A sentence naming an end (预计八月底建成投产) or a span of days (5月15日至23日) is let be."""
+    if not ending:
+        return None
+    left, right = stretch(item_text, start, end, _SENTENCE_EDGE)
+    sentence = item_text[left:right]
+    began = _STARTED.search(sentence)
+    if not began or _ENDED.search(sentence):
+        return None
+    a, b = min(start, left + began.start()), max(end, left + began.end())
+    asked = f"{ending}的时间" if CJK.search(ending) else f'its end ("{ending}")'
+    return f"{asked}; the best item speaks of its start only: {item_text[a:b]}"
+
+
 def amount_missing(words: tuple[str, ...], item_text: str) -> str | None:
     """What a question asks an amount of (`words`: any of them says it), when the item says
     none, as the words ("利润/利税" for "how much profit"): 多少利税 over an item giving only

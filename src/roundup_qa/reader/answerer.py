@@ -34,6 +34,7 @@ from .abstain import (
     month_conflict,
     numberless,
     only_planned,
+    only_started,
     stated_otherwise,
     thresholds,
     uncounted,
@@ -447,6 +448,12 @@ class Answerer:
                     and analysis.type in NUMBERS
                     and c.abstain_only_planned
                     and only_planned(analysis.actual, item.text, read.span.start, read.span.end)
+                )
+                or (
+                    judged
+                    and analysis.type == "date"
+                    and c.abstain_only_started
+                    and only_started(analysis.ending, item.text, read.span.start, read.span.end)
                 )
                 or None
             )

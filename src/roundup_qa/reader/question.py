@@ -133,6 +133,9 @@ class Analysis:
     # the question's word asking what actually happened (实际成交额, "actually paid"), judged
     # against a figure the item gives only as intended or planned (abstain.only_planned)
     actual: str = ""
+    # the question's word asking when something ended or was finished (完工, "completed"),
+    # judged against a date the item gives only for its start (abstain.only_started)
+    ending: str = ""
 
 
 _ASKS_DISTRICT = {
@@ -154,7 +157,13 @@ def analyze(question: str, lang: str) -> Analysis:
     marks = mentioned_markers(question, lang)
     amount = amount_of(text, lang)
     actual = _ACTUAL[lang == "en"].search(text)
-    said = {"markers": marks, "amount_of": amount, "actual": actual.group(1) if actual else ""}
+    ending = None if _BEGUN[lang == "en"].search(text) else _ENDING[lang == "en"].search(text)
+    said = {
+        "markers": marks,
+        "amount_of": amount,
+        "actual": actual.group(1) if actual else "",
+        "ending": ending.group(1) if ending else "",
+    }
     for pattern, answer_type, why in rules:
         if re.search(pattern, text):
             # the rules' money pattern is broad: numbers of things are counts
@@ -168,6 +177,19 @@ def analyze(question: str, lang: str) -> Analysis:
 
 # a figure asked as it actually came out (实际成交额, "how much was actually paid")
 _ACTUAL = (re.compile(r"(实际|最终)"), re.compile(r"\b(actual|final)(?:ly)?\b"))
+# an end asked for (什么时候完工, "when will it be completed")
+_ENDING = (
+    re.compile(r"(完工|竣工|建成|完成|结束|闭幕|投产|落成|收官)"),
+    re.compile(
+        r"\b(complet(?:e|ed|es|ion)|finish(?:ed|es)?|end(?:ed|s)?|clos(?:e|ed|es|ing)|conclud(?:e|ed|es)|"
+        r"over|done|operational)\b(?! of)"
+    ),
+)
+# a start the question itself asks about (什么时候完成签约: the signing, not an end)
+_BEGUN = (
+    re.compile(r"开工|动工|开建|开幕|启动|开始|签约|揭牌|举行|召开|成立"),
+    re.compile(r"\b(?:sign|unveil|open|start|launch|beg[ia]n|kick)"),
+)
 _ZH_AMOUNT = re.compile(alternation(AMOUNTS_OF))
 _EN_AMOUNT = re.compile(rf"\b(?:{alternation(AMOUNTS_OF_EN)})\b")
 
