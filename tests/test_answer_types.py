@@ -139,7 +139,9 @@ def test_blocked_names_are_not_places():
         ("6.7亿", "money", "670 million"),  # 投资6.7亿购置…: no currency said
         ("近千项", "count", "nearly 1,000 items"),
         ("1.7万名", "count", "17,000 people"),
-        ("九天", "count", "9 days"),
+        ("九天", "duration", "9 days"),
+        ("一个月", "duration", "1 month"),
+        ("三年时间", "duration", "3 years"),
         ("54.3万亩", "quantity", "543,000 mu"),
         ("45万吨/年", "quantity", "450,000 tonnes a year"),
         ("76.63%", "percentage", "76.63%"),
@@ -752,3 +754,26 @@ def test_an_end_asked_of_an_item_that_gives_only_the_start():
     assert only_started("投产", text, *at("八月底")) is None
     assert only_started("结束", text, *at("5月15日至23日")) is None
     assert only_started("", text, *at("5月20日")) is None
+
+
+def test_how_long_asks_for_a_span_of_time():
+    from roundup_qa.reader.candidates import extract
+    from roundup_qa.reader.question import analyze
+
+    for question, lang in (
+        ("实习了多长时间?", "zh"),
+        ("研发用了多久?", "zh"),
+        ("龙舟赛持续了几天?", "zh"),
+        ("How long did the internship last?", "en"),
+        ("How long did Weifei take to develop it?", "en"),
+        ("How many days did the events last?", "en"),
+    ):
+        assert analyze(question, lang).type == "duration", question
+    # how long a thing is is a length
+    assert analyze("How long is the road?", "en").type == "quantity"
+    assert analyze("道路有多长?", "zh").type == "quantity"
+    text = "为期一个月的实习。历时两年的论证。九天时间里。2021年5月。经过5年的攻坚。5月15日至23日。"
+    durations = [c.text for c in extract(text) if c.type == "duration"]
+    assert durations == ["一个月", "两年", "九天", "5年"]  # not the year 2021年
+    # a span of time counts nothing: 九天 is no count
+    assert "九天" not in [c.text for c in extract(text) if c.type == "count"]

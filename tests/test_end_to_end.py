@@ -419,6 +419,21 @@ def test_an_end_asked_where_the_item_gives_only_the_start_is_refused(real_qa):
     assert production.answer == "八月底", production.answer
 
 
+def test_how_long_is_answered_with_the_span_of_time(real_qa):
+    # 为期一个月: the month, not the clause around it; 历时两年: an item with no quantity is no refusal
+    for question, answer in (
+        ("How long did the internship of the Shaanxi students last?", "一个月"),
+        ("陕西科技大学学生在天弘化学实习了多长时间?", "一个月"),
+        ("How long did Weifei take to develop the subsea wellhead tree?", "两年"),
+        ("How many days did the Longju dragon boat events last?", "九天"),
+    ):
+        r = real_qa.ask(question)
+        assert r.answer == answer, (question, r.answer, r.reason)
+    assert real_qa.ask("How long did the internship of the Shaanxi students last?").answer_en == "1 month"
+    # nine days count no boats: the item counts none
+    assert real_qa.ask("How many boats took part in the Longju dragon boat race?").answer is None
+
+
 def test_a_number_is_read_beside_the_words_the_question_asks_about(real_qa):
     """The reader ranks the item's other numbers first (52家 cooperatives, 28人次 of Party
     lectures); the one the question's words stand beside is the answer."""

@@ -13,7 +13,7 @@ from functools import cache
 
 from ..chinese import CJK_CHARS
 from ..corpus.districts import TOWN
-from .units import AFTER_CHINESE_NUMERAL, COUNT, MONEY, QUANTITY, alternation
+from .units import AFTER_CHINESE_NUMERAL, COUNT, DURATION, MONEY, QUANTITY, alternation
 
 _NUM = r"\d+(?:\.\d+)?"
 _CN_NUM = r"[一二两三四五六七八九十百千]+"
@@ -25,6 +25,10 @@ _QUANTITY = re.compile(rf"{_NUM}{_MULT}(?:{_QUANTITY_UNITS})|(?:约){_NUM}{_MULT
 _COUNT_UNITS = alternation(COUNT)
 _COUNT = re.compile(
     rf"{_NUM}市{_NUM}县区|(?<!第)近?(?:{_NUM}{_MULT}(?:{_COUNT_UNITS})|{_CN_NUM}(?:{alternation(AFTER_CHINESE_NUMERAL)}))"
+)
+# a span of time: 一个月, 两年, 5年, 三年时间, 九天 (not a year: 2021年)
+_DURATION = re.compile(
+    rf"(?<![\d.])(?:\d{{1,3}}(?:\.\d+)?|{_CN_NUM}|半|数)(?:多|余)?(?:{alternation(DURATION)})(?:半|多)?(?=[^\d月日]|$)"
 )
 # a rank, not an edition or batch: 第7位 / 第十, but not 第二届 / 第四批
 _RANK = re.compile(rf"第(?:{_NUM}|{_CN_NUM})(?:位|名)?(?![\d一二三四五六七八九十百届批期次轮个条])")
@@ -93,7 +97,7 @@ def extract(
 
     for answer_type, pattern in (
         ("money", _MONEY), ("percentage", _PERCENT), ("quantity", _QUANTITY), ("count", _COUNT),
-        ("rank", _RANK), ("edition", _EDITION), ("date", _DATE), ("person", _PERSON),
+        ("rank", _RANK), ("edition", _EDITION), ("date", _DATE), ("person", _PERSON), ("duration", _DURATION),
     ):  # fmt: skip
         for m in pattern.finditer(text):
             add(answer_type, m.start(), m.end())

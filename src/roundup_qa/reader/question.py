@@ -19,6 +19,11 @@ from .units import (
 
 # (pattern, type, why): first match wins, so specific forms come before general ones.
 _ZH_RULES: list[tuple[str, str, str]] = [
+    (
+        r"多久|多长时间|多少时间|多少(?:个)?小时|几个小时|几个月|多少个月|几天|多少天",
+        "duration",
+        "asks how long (多久)",
+    ),
     (r"什么时候|何时|哪天|哪一天|几月|几号|哪年|什么时间|日期|哪个月", "date", "asks when (时间)"),
     (r"比例|占比|比重|百分之?多少|百分比|多少%", "percentage", "asks for a share (比例)"),
     (r"第几|排第|排名|位列|名次", "rank", "asks for a rank (第几)"),
@@ -66,6 +71,12 @@ _EN_RULES: list[tuple[str, str, str]] = [
         "asks for a share",
     ),
     (r"\bwhat rank\b|\brank\b|\bwhich place\b|\bposition\b", "rank", "asks for a rank"),
+    (
+        r"\bhow long\b[^?]*\b(?:last|lasted|lasts|take|took|takes|taken|spend|spent|run|ran|been)\b"
+        r"|\bfor how long\b|\bhow much time\b|\bhow many (?:days|years|months|weeks|hours)\b",
+        "duration",
+        "asks how long",
+    ),
     (
         r"\bhow (?:long|large|big|far)\b|\bcapacity\b|\bhow many (?:mu|tons?|tonnes?|meters?|metres?|km|hectares?)\b"
         r"|\bhow much (?:[a-z-]+ ){0,3}?(?:land|farmland|area|space)\b|\bhow (?:big|large) is\b",

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from ..chinese import CJK, parse_number
-from .units import ENGLISH, MONEY, SCALED, alternation
+from .units import DURATION, ENGLISH, MONEY, SCALED, alternation
 
 _MONTHS = "January February March April May June July August September October November December".split()
 _PART_OF_DAY = {"上午": "morning", "下午": "afternoon", "晚": "evening", "晚上": "evening"}
@@ -32,7 +32,7 @@ def render(span: str, answer_type: str, districts_en: Mapping[str, str] | None =
     districts_en = districts_en or {}
     if answer_type == "date":
         return render_date(span)
-    if answer_type in ("money", "count", "quantity"):
+    if answer_type in ("money", "count", "quantity", "duration"):
         return render_amount(span)
     if answer_type == "percentage":
         return span if span.endswith("%") else None
@@ -100,9 +100,12 @@ def render_amount(span: str) -> str | None:
         return over + MONEY[unit] + _big(value)
     if not unit and m["mult"] in ("万", "亿"):  # 投资6.7亿: an amount whose currency goes unsaid
         return over + _big(value)
+    unit = unit.removesuffix("时间")  # 三年时间: three years
     if unit not in ENGLISH:
         return None
     words = ENGLISH[unit]
+    if unit in DURATION and value == 1:  # 一个月: one month
+        words = words.removesuffix("s")
     return f"{over}{_plain(value)} {words}".strip()
 
 

@@ -24,7 +24,7 @@ from .candidates import ORG_SUFFIXES, Candidate
 from .types import ACCEPTS, NUMBERS
 from .units import in_units
 
-SNAP_TYPES = frozenset({"date", "money", "count", "quantity", "percentage", "rank"})
+SNAP_TYPES = frozenset({"date", "money", "count", "quantity", "percentage", "rank", "duration"})
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,13 @@ COUNT: dict[str, str | None] = {
     "人次": "person-visits", "场次": "sessions", "个": "", "家": "organisations", "项": "items",
     "场": "events", "所": "schools", "条": "items", "名": "people", "人": "people", "支": "teams",
     "次": "times", "批": "batches", "座": None, "户": "households", "件": None, "位": "people",
-    "辆": None, "只": "", "天": "days", "届": None, "类": None, "种": None, "期": None, "台": None,
+    "辆": None, "只": "", "届": None, "类": None, "种": None, "期": None, "台": None,
     "套": None, "款": None, "份": None, "篇": None, "点": None, "方": None,
 }  # fmt: skip
-# after a Chinese numeral (三家, 九天; 大 for 三大 …)
-AFTER_CHINESE_NUMERAL = ("个", "家", "项", "天", "名", "条", "所", "大", "篇", "批", "方")
+# after a Chinese numeral (三家, 五项; 大 for 三大 …)
+AFTER_CHINESE_NUMERAL = ("个", "家", "项", "名", "条", "所", "大", "篇", "批", "方")
 # units a "how many" question names (几家 …)
-ASKED_COUNT = ("个", "家", "项", "名", "人", "场", "所", "条", "支", "天", "位", "次", "批")
+ASKED_COUNT = ("个", "家", "项", "名", "人", "场", "所", "条", "支", "位", "次", "批")
 
 QUANTITY: dict[str, str | None] = {
     "万吨/年": None, "吨/年": "tonnes a year", "万吨": None, "吨": "tonnes", "万亩": None, "亩": "mu",
@@ -25,6 +25,10 @@ QUANTITY: dict[str, str | None] = {
 }  # fmt: skip
 # quantity units a question names (产能/面积 … or 多少亩)
 ASKED_QUANTITY = ("吨", "亩", "米", "公里", "GW", "千瓦")
+# spans of time (一个月, 两年, 九天): what "how long" asks for (candidates._DURATION)
+DURATION: dict[str, str] = {
+    "小时": "hours", "天": "days", "周": "weeks", "星期": "weeks", "个月": "months", "年": "years",
+}  # fmt: skip
 # a unit with 万 built in, read as 10,000 of the plain unit
 SCALED: dict[str, tuple[int, str]] = {"万吨/年": (10**4, "吨/年"), "万亩": (10**4, "亩")}
 
@@ -34,7 +38,9 @@ MONEY: dict[str, str] = {
     "英镑": "GBP ", "新台币": "NT$",
 }  # fmt: skip
 
-ENGLISH: dict[str, str] = {u: w for table in (COUNT, QUANTITY) for u, w in table.items() if w is not None}
+ENGLISH: dict[str, str] = {
+    u: w for table in (COUNT, QUANTITY, DURATION) for u, w in table.items() if w is not None
+}
 
 
 def alternation(units) -> str:
@@ -43,7 +49,7 @@ def alternation(units) -> str:
 
 
 def unit_of(count: str) -> str:
-    """The unit a count ends with: 1.7万名 -> 名, 九天 -> 天, 约3.3万人次 -> 人次 ("" for none)."""
+    """The unit a count ends with: 1.7万名 -> 名, 三家 -> 家, 约3.3万人次 -> 人次 ("" for none)."""
     return re.sub(r"^[约近超逾共\d.,，万亿千百十零〇一二三四五六七八九两多余]+", "", count)
 
 
