@@ -777,3 +777,20 @@ def test_how_long_asks_for_a_span_of_time():
     assert durations == ["一个月", "两年", "九天", "5年"]  # not the year 2021年
     # a span of time counts nothing: 九天 is no count
     assert "九天" not in [c.text for c in extract(text) if c.type == "count"]
+
+
+def test_a_which_town_question_is_answered_with_the_town():
+    from roundup_qa.reader.candidates import extract
+    from roundup_qa.reader.question import analyze
+    from roundup_qa.reader.span import named_place
+
+    assert analyze("In which town was the ceremony held?", "en").place_kind == "镇"
+    assert analyze("揭牌仪式在哪个镇举行?", "zh").place_kind == "镇"
+    assert analyze("Where was the ceremony held?", "en").place_kind == ""
+    text = "5月8日上午,河口区油地融合医疗机构成立大会暨集中揭牌仪式在孤岛镇举行。"
+    found = extract(text, places=("河口区", "孤岛镇"))
+    start, end = text.index("河口区油地"), text.index("举行")
+    assert named_place(text, start, end, "镇", found) == (text.index("孤岛镇"), text.index("举行"))
+    # the town alone already, or no place of that kind in the span: nothing to narrow
+    assert named_place(text, text.index("孤岛镇"), text.index("举行"), "镇", found) is None
+    assert named_place(text, start, end, "村", found) is None

@@ -434,6 +434,13 @@ def test_how_long_is_answered_with_the_span_of_time(real_qa):
     assert real_qa.ask("How many boats took part in the Longju dragon boat race?").answer is None
 
 
+def test_which_town_is_answered_with_the_town_not_the_clause_around_it(real_qa):
+    # the reader's span is the ceremony and its venue (…集中揭牌仪式在孤岛镇): the town was asked
+    r = real_qa.ask("In which town were the oilfield and local medical institutions unveiled?")
+    assert r.answer == "孤岛镇", (r.answer, r.reason)
+    assert "kind asked for" in r.reason
+
+
 def test_a_number_is_read_beside_the_words_the_question_asks_about(real_qa):
     """The reader ranks the item's other numbers first (52家 cooperatives, 28人次 of Party
     lectures); the one the question's words stand beside is the answer."""

@@ -48,6 +48,7 @@ from .span import (
     beside_alternative,
     beside_number,
     named_alternative,
+    named_place,
     one_line,
     past_count_tail,
     past_named_lead,
@@ -324,6 +325,11 @@ class Answerer:
             quoted = quoted_core(item_text, shaped.start, shaped.end, c.reader_quote_slack)
         if quoted:
             shaped = replace(shaped, start=quoted[0], end=quoted[1])
+        placed = c.reader_snap and named_place(
+            item_text, shaped.start, shaped.end, analysis.place_kind, self.candidates(doc)
+        )
+        if placed:
+            shaped = replace(shaped, start=placed[0], end=placed[1], type="place")
         lead, tail = shaped.start, shaped.end
         if shaped.type == "list" and c.reader_list_lead:
             lead = past_named_lead(item_text, shaped.start, tail, searched)
@@ -356,6 +362,10 @@ class Answerer:
             steps.append("its best span ran from the title into the text, so its best one within a line")
         if quoted:
             steps.append("its span narrowed to the quoted name it holds")
+        if placed:
+            steps.append(
+                f"its span narrowed to the place of the kind asked for (…{analysis.place_kind}) it holds"
+            )
         if shaped.snapped:
             steps.append(f"the reader's span snapped to the {shaped.type} it overlaps")
         if lead > shaped.start:

@@ -147,6 +147,9 @@ class Analysis:
     # the question's word asking when something ended or was finished (完工, "completed"),
     # judged against a date the item gives only for its start (abstain.only_started)
     ending: str = ""
+    # the kind of place a "which town / 哪个镇" question names, as the name ends (镇): a span
+    # holding such a place is narrowed to it (span.named_place)
+    place_kind: str = ""
 
 
 _ASKS_DISTRICT = {
@@ -175,11 +178,14 @@ def analyze(question: str, lang: str) -> Analysis:
         "actual": actual.group(1) if actual else "",
         "ending": ending.group(1) if ending else "",
     }
+    kind = _PLACE_KIND[lang == "en"].search(text)
     for pattern, answer_type, why in rules:
         if re.search(pattern, text):
             # the rules' money pattern is broad: numbers of things are counts
             if answer_type == "money" and lang == "en" and re.search(r"\bhow many\b", text):
                 continue
+            if answer_type == "place" and kind:
+                return Analysis(answer_type, why, months, place_kind=_PLACE_ENDS[kind.group(1)], **said)
             if answer_type != "count":
                 return Analysis(answer_type, why, months, **said)
             return Analysis(answer_type, why, months, *counted(text, lang), **said)
@@ -196,6 +202,15 @@ _ENDING = (
         r"over|done|operational)\b(?! of)"
     ),
 )
+# the kind of place asked for, and how such a place's name ends
+_PLACE_KIND = (
+    re.compile(r"哪(?:个|一个)?(乡镇|镇|村|街道)"),
+    re.compile(r"\b(?:which|what) (town|township|village|sub-?district)\b"),
+)
+_PLACE_ENDS = {
+    "乡镇": "镇", "镇": "镇", "村": "村", "街道": "街道",
+    "town": "镇", "township": "镇", "village": "村", "subdistrict": "街道", "sub-district": "街道",
+}  # fmt: skip
 # a start the question itself asks about (什么时候完成签约: the signing, not an end)
 _BEGUN = (
     re.compile(r"开工|动工|开建|开幕|启动|开始|签约|揭牌|举行|召开|成立"),

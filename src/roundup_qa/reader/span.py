@@ -340,6 +340,24 @@ def _balanced(text: str) -> bool:
     return all(text.count(o) == text.count(c) for o, c in ("（）", "()", "“”", "《》"))
 
 
+def named_place(
+    text: str, start: int, end: int, kind: str, candidates: list[Candidate]
+) -> tuple[int, int] | None:
+    """The place of the kind a "which town" question asks for (`kind`: how its name ends, 镇)
+    where the span holds one and more: …集中揭牌仪式在孤岛镇 -> 孤岛镇."""
+    if not kind:
+        return None
+    inside = [
+        c
+        for c in candidates
+        if c.type in ("place", "venue") and start <= c.start and c.end <= end and c.text.endswith(kind)
+    ]
+    if not inside:
+        return None
+    last = max(inside, key=lambda c: (c.end, c.end - c.start))
+    return None if (last.start, last.end) == (start, end) else (last.start, last.end)
+
+
 def shape(
     text: str,
     start: int,
