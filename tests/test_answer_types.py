@@ -794,3 +794,28 @@ def test_a_which_town_question_is_answered_with_the_town():
     # the town alone already, or no place of that kind in the span: nothing to narrow
     assert named_place(text, text.index("孤岛镇"), text.index("举行"), "镇", found) is None
     assert named_place(text, start, end, "村", found) is None
+
+
+def test_a_rate_per_period_and_a_change_asked_of_a_figure_that_is_neither():
+    from roundup_qa.reader.abstain import no_change, other_period
+    from roundup_qa.reader.question import analyze
+
+    assert analyze("每月能生产多少光伏组件?", "zh").period == "每月"
+    assert analyze("How many modules will it turn out each month?", "en").period == "each month"
+    assert analyze("年产多少光伏组件?", "zh").period == ""
+    assert analyze("民生支出同比增长了多少?", "zh").change == "同比增长了多少"
+    assert analyze("By what percentage did spending grow?", "en").change == "by what percentage"
+    assert analyze("民生支出增加到多少?", "zh").change == ""  # the level reached, not the change
+    text = "年产1.2GW高效光伏组件生产项目签约。民生支出达16.51亿元,同比增长12%。日产300吨。"
+
+    def at(s):
+        return text.index(s), text.index(s) + len(s)
+
+    assert other_period("每月", text, *at("1.2GW")).startswith(
+        "每月的数字; the best item speaks of 年产1.2GW"
+    )
+    assert other_period("each month", text, *at("1.2GW")).startswith('a figure "each month"')
+    assert other_period("每天", text, *at("300吨")) is None  # the item's own daily figure
+    assert other_period("", text, *at("1.2GW")) is None
+    assert no_change("同比增长了多少", text, *at("16.51亿元")).endswith("民生支出达16.51亿元")
+    assert no_change("同比增长了多少", text, *at("12%")) is None

@@ -284,6 +284,11 @@ class Config:
     # refused 83% -> 100% in each language, close-2 75% -> 83% in each; blind, the other sets
     # and the MRC slice unchanged (README "Measured blind")
     abstain_only_started: bool = True
+    # and a rate asked per day, week or month (每月, "each month") answered by a yearly figure
+    # (年产1.2GW): abstain.other_period; a change asked for (同比增长了多少, "by what
+    # percentage") answered by a figure whose words speak of no change: abstain.no_change
+    abstain_other_period: bool = True
+    abstain_no_change: bool = True
 
     # --- kinds of answer and conversation (dialogue/) ---
     # a "哪些 / which …" question reads this many fused items, each held to a single answer's

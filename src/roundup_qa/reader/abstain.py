@@ -183,6 +183,56 @@ def only_started(ending: str, item_text: str, start: int, end: int) -> str | Non
     return f"{asked}; the best item speaks of its start only: {item_text[a:b]}"
 
 
+# a yearly figure (年产1.2GW, 年创利税, 每年) and the words of a figure per day, week or month
+_YEARLY = re.compile(r"年产|年可|年创|年均|年处理|年销售|每年|/年")
+_PER = {
+    "日": re.compile(r"每天|每日|日产|日均|/日|/天"),
+    "周": re.compile(r"每周|周均"),
+    "月": re.compile(r"每月|月产|月均|/月"),
+}
+_PERIOD_OF = (
+    (re.compile(r"[天日]|day"), "日"),
+    (re.compile(r"周|week"), "周"),
+    (re.compile(r"月|month"), "月"),
+)
+
+
+def other_period(period: str, item_text: str, start: int, end: int) -> str | None:
+    """What the question asks and what the item says instead, when the question asks for a
+    rate per day, week or month (`period`, the question's words: 每月, "each month") and the
+    answer is a yearly figure (年产1.2GW for "each month"): the item does not say."""
+    key = next((k for pattern, k in _PERIOD_OF if pattern.search(period)), None)
+    if not key:
+        return None
+    left, right = stretch(item_text, start, end)
+    words = item_text[left:right]
+    yearly = _YEARLY.search(words)
+    if not yearly or _PER[key].search(words):
+        return None
+    asked = f"{period}的数字" if CJK.search(period) else f'a figure "{period}"'
+    return f"{asked}; the best item speaks of {words.strip()}"
+
+
+# words that say a figure is a change (增长, 同比, 翻番)
+_CHANGED = re.compile(
+    r"增长|增加|提高|提升|下降|减少|降低|翻番|翻了|同比|环比|增幅|涨幅|降幅|增速|比上年|多出|升至|降至"
+)
+
+
+def no_change(change: str, item_text: str, start: int, end: int) -> str | None:
+    """What the question asks and what the item says instead, when the question asks by how
+    much something changed (`change`: 同比增长了多少, "by what percentage") and the answer's
+    words speak of no change (民生支出达16.51亿元,占…76.63%): the item does not say."""
+    if not change:
+        return None
+    left, right = stretch(item_text, start, end)
+    words = item_text[left:right]
+    if _CHANGED.search(words):
+        return None
+    asked = change if CJK.search(change) else f'a change ("{change}")'
+    return f"{asked}; the best item speaks of {words.strip()}"
+
+
 def amount_missing(words: tuple[str, ...], item_text: str) -> str | None:
     """What a question asks an amount of (`words`: any of them says it), when the item says
     none, as the words ("利润/利税" for "how much profit"): 多少利税 over an item giving only

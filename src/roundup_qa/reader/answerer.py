@@ -32,9 +32,11 @@ from .abstain import (
     everyday_share,
     missing_names,
     month_conflict,
+    no_change,
     numberless,
     only_planned,
     only_started,
+    other_period,
     stated_otherwise,
     thresholds,
     uncounted,
@@ -436,7 +438,7 @@ class Answerer:
             # an item is news of its district whether or not its text repeats the name
             # (华盛橡胶's item never says 广饶县)
             known = f"{item.text} {item.district}"
-            names = missing_names(self.retriever.tokenizer.names(text), known, self._roundup_text)
+            names = missing_names(self._names(text), known, self._roundup_text)
             if c.bridge:
                 names += tuple(self.index.bridge.unknown_names(text))
                 names += self._missing_english_names(text, known)
@@ -465,6 +467,18 @@ class Answerer:
                     and c.abstain_only_started
                     and only_started(analysis.ending, item.text, read.span.start, read.span.end)
                 )
+                or (
+                    judged
+                    and analysis.type in NUMBERS
+                    and c.abstain_other_period
+                    and other_period(analysis.period, item.text, read.span.start, read.span.end)
+                )
+                or (
+                    judged
+                    and analysis.type in NUMBERS
+                    and c.abstain_no_change
+                    and no_change(analysis.change, item.text, read.span.start, read.span.end)
+                )
                 or None
             )
             if c.abstain_stated_otherwise
@@ -492,13 +506,19 @@ class Answerer:
             and numberless(span_text, read.margin),
         )
 
+    def _names(self, text: str) -> list[str]:
+        """The places and organisations `text` names: jieba's tags, and the roundup's district
+        names wherever they stand (jieba tags 垦利区 at the head of 垦利区有多少名党员… as no place)."""
+        districts = [d for d in self._districts if CJK.search(d) and d in text]
+        return list(dict.fromkeys([*self.retriever.tokenizer.names(text), *districts]))
+
     def _missing_english_names(self, text: str, item_text: str) -> tuple[str, ...]:
         """The English names of the question (Peking University) whose every Chinese term
         is a place or organisation (jieba's tags, as for a Chinese question) that neither the
         item nor the roundup's intro mentions."""
         missing = []
         for phrase, terms in self.index.bridge.named(text):
-            named = all(self.retriever.tokenizer.names(t) for t in terms)
+            named = all(self._names(t) for t in terms)
             if named and len(missing_names(terms, item_text, self._roundup_text)) == len(terms):
                 missing.append(phrase)
         return tuple(missing)

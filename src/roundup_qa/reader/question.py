@@ -150,6 +150,12 @@ class Analysis:
     # the kind of place a "which town / 哪个镇" question names, as the name ends (镇): a span
     # holding such a place is narrowed to it (span.named_place)
     place_kind: str = ""
+    # the period a rate is asked per, as the question says it (每月, "each month"), judged against a yearly figure
+    # (年产1.2GW) by abstain.other_period
+    period: str = ""
+    # the question asks by how much something changed (同比增长了多少, "by what percentage"),
+    # judged against a figure with no change in its words by abstain.no_change
+    change: str = ""
 
 
 _ASKS_DISTRICT = {
@@ -178,6 +184,10 @@ def analyze(question: str, lang: str) -> Analysis:
         "actual": actual.group(1) if actual else "",
         "ending": ending.group(1) if ending else "",
     }
+    period = _PERIOD[lang == "en"].search(text)
+    change = _CHANGE[lang == "en"].search(text)
+    said["period"] = period.group() if period else ""
+    said["change"] = change.group() if change else ""
     kind = _PLACE_KIND[lang == "en"].search(text)
     for pattern, answer_type, why in rules:
         if re.search(pattern, text):
@@ -201,6 +211,16 @@ _ENDING = (
         r"\b(complet(?:e|ed|es|ion)|finish(?:ed|es)?|end(?:ed|s)?|clos(?:e|ed|es|ing)|conclud(?:e|ed|es)|"
         r"over|done|operational)\b(?! of)"
     ),
+)
+# a rate asked per day, week or month, and the period as the item would write it
+_PERIOD = (
+    re.compile(r"每(天|日|月|周)|(日|月)(?:产|均)"),
+    re.compile(r"\b(?:per|each|every|a) (day|month|week)\b|\b(daily|monthly|weekly)\b"),
+)
+# by how much something changed
+_CHANGE = (
+    re.compile(r"(?:同比|环比)?(?:增长|增加|提高|提升|下降|减少|降低)了?(?:多少|几)|增幅|涨幅|降幅|增速"),
+    re.compile(r"\bby (?:how much|what percent(?:age)?|how many)\b|\byear[- ]on[- ]year\b|\bgrowth rate\b"),
 )
 # the kind of place asked for, and how such a place's name ends
 _PLACE_KIND = (
