@@ -35,6 +35,9 @@ VARIANTS = {
     "year / ordinal off": ["abstain_stated_otherwise=false"],
     "amount of off": ["reader_amount_refusal=false"],
     "actual of a planned figure off": ["abstain_only_planned=false"],
+    "end of a started thing off": ["abstain_only_started=false"],
+    "rate per day / month of a yearly figure off": ["abstain_other_period=false"],
+    "change of a figure that names none off": ["abstain_no_change=false"],
 }
 VARIANTS["every lexical rule off"] = [
     o
@@ -53,6 +56,7 @@ VARIANTS |= {
     "span: not the question's words off": ["reader_echo_window=0"],
     "span: a number beside the question's words off": ["reader_beside_window=0"],
     "span: the number nearest the question's words off": ["reader_beside_number=false"],
+    "span: the town a which-town question asks for off": ["reader_place_kind=false"],
     "span: snap to candidates off": ["reader_snap=false"],
 }
 

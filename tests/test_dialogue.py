@@ -311,6 +311,11 @@ def test_a_follow_up_the_roundup_cannot_answer_is_refused(real_qa):
     assert answer.read_as == "垦利区受训党员有多少名?"
     assert answer.answer is None and answer.kind == "refusal"
     assert any("item #1 in 东营区" in note for note in answer.notes)  # what the rest of the roundup says
+    kenli = real_qa.ask(
+        "What about Kenli District?",
+        history=[{"question": "How many party members were trained in Dongying District?", "item": 1}],
+    )
+    assert kenli.answer is None and any("item #1 in 东营区" in note for note in kenli.notes)
     assert (
         real_qa.ask("它有多少名员工?", history=[{"question": "华盛橡胶的品牌价值是多少?", "item": 31}]).answer
         is None

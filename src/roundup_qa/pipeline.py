@@ -299,7 +299,8 @@ class RoundupQA:
             )
             if answer.answer is None and district and answer.signals is not None:
                 # only one district was searched: say whether the rest of the roundup answers
-                rest = self._ask(asked, [], top_k, None, Stopwatch(None), pinned)
+                elsewhere = _unnamed(asked, district, self.index.manifest.places)
+                rest = self._ask(elsewhere, [], top_k, None, Stopwatch(None), pinned)
                 answer.notes.append(_outside(district, rest, self.index.manifest.places.districts_en))
         if follow is None:
             return answer
@@ -706,6 +707,21 @@ def _mention(text: str, district: str, places: Places) -> tuple[int, int] | None
             if not any(k >= 0 and m.start() >= k and text.startswith(b, m.start() - k) for b, k in inside):
                 return m.start(), m.end()
     return None
+
+
+def _unnamed(question: str, district: str, places: Places) -> str:
+    """The question without the district it names (垦利区受训党员有多少名? -> 受训党员有多少名?;
+    Kenli District, Kenli in English), to ask the rest of the roundup: a name left in would
+    refuse every item of another district."""
+    span = _mention(question, district, places)
+    if span is not None:
+        return question[: span[0]] + question[span[1] :]
+    english = places.districts_en.get(district)
+    if not english:
+        return question
+    short = english.split()[0]
+    pattern = rf"\s*\b(?:(?:in|of|for) )?(?:the )?(?:{re.escape(english)}|{re.escape(short)})(?:'s)?\b"
+    return re.sub(pattern, "", question, count=1, flags=re.I).strip() or question
 
 
 def _pinned(fused: list[FusedHit], items, number: int) -> list[FusedHit]:

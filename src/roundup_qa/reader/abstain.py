@@ -215,7 +215,8 @@ def other_period(period: str, item_text: str, start: int, end: int) -> str | Non
 
 # words that say a figure is a change (增长, 同比, 翻番)
 _CHANGED = re.compile(
-    r"增长|增加|提高|提升|下降|减少|降低|翻番|翻了|同比|环比|增幅|涨幅|降幅|增速|比上年|多出|升至|降至"
+    r"增长|增加|提高|提升|下降|减少|降低|翻番|翻了|翻倍|同比|环比|增幅|涨幅|降幅|增速|比上年|多出|升至|降至|增至|减至"
+    r"|上升|上涨|下跌|扩大|缩小|缩减|丧失|失去|损失|减半"
 )
 
 

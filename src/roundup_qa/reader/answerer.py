@@ -327,8 +327,10 @@ class Answerer:
             quoted = quoted_core(item_text, shaped.start, shaped.end, c.reader_quote_slack)
         if quoted:
             shaped = replace(shaped, start=quoted[0], end=quoted[1])
-        placed = c.reader_snap and named_place(
-            item_text, shaped.start, shaped.end, analysis.place_kind, self.candidates(doc)
+        placed = (
+            c.reader_snap
+            and c.reader_place_kind
+            and named_place(item_text, shaped.start, shaped.end, analysis.place_kind, self.candidates(doc))
         )
         if placed:
             shaped = replace(shaped, start=placed[0], end=placed[1], type="place")

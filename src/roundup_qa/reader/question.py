@@ -214,7 +214,7 @@ _ENDING = (
 )
 # a rate asked per day, week or month, and the period as the item would write it
 _PERIOD = (
-    re.compile(r"每(天|日|月|周)|(日|月)(?:产|均)"),
+    re.compile(r"每(天|日|月|周)|(?<![几每])(日|月)均"),
     re.compile(r"\b(?:per|each|every|a) (day|month|week)\b|\b(daily|monthly|weekly)\b"),
 )
 # by how much something changed
