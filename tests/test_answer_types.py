@@ -292,6 +292,32 @@ _INTRO = "2021年5月份,东营各县区发展有哪些亮点?"
             None,
         ),
         ("第二人民医院在哪里揭牌?", "zh", "分别为河口区第二人民医院揭牌", None),  # no counter: a name
+        # a year counted back in other words, unless only compared with
+        (
+            "What was the brand worth the previous year?",
+            "en",
+            "10.08亿元的品牌价值首次上榜2021中国品牌价值评价榜",
+            "2020",
+        ),
+        (
+            "How much was it a year earlier?",
+            "en",
+            "10.08亿元的品牌价值首次上榜2021中国品牌价值评价榜",
+            "2020",
+        ),
+        ("By how much did output grow compared with the previous year?", "en", "产值同比增长12%", None),
+        # a first the item counts otherwise is not spoken of, unless the item says 首…
+        (
+            "Which firms topped the first edition of the list?",
+            "en",
+            "发布了第二届山东名片品牌影响力TOP榜",
+            "第1届",
+        ),
+        ("What was the first award?", "en", "第二十二届中国专利奖,首个中国专利金奖", None),
+        # a phase or batch numbered after its word
+        ("What is planned for Phase II of the park?", "en", "其中一期投资9000万元", "第2期"),
+        ("How much will phase 3 cost?", "en", "其中一期投资9000万元", "第3期"),
+        ("How much does phase 1 cost?", "en", "其中一期投资9000万元", None),
     ],
 )
 def test_a_year_or_ordinal_the_item_does_not_speak_of_is_refused(question, lang, item, refused):

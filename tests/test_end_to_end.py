@@ -353,6 +353,23 @@ def test_a_year_or_ordinal_next_to_the_one_the_item_gives_is_refused_in_both_lan
     assert real_qa.ask("中朗现代渔业产业示范项目一期投资多少?").answer == "9000万元"
 
 
+def test_an_english_question_for_money_asked_by_its_noun_is_refused_where_the_item_never_says_it(real_qa):
+    """ "What was the ticket price", "the annual earnings", "the interest rate": money and
+    shares asked without "how much" are judged as those asked with it (eval/questions-reworded-en.jsonl)."""
+    for question in (
+        "What was the ticket price for the Hekou Square culture and arts festival?",  # was 50场
+        "What were the annual earnings of Huasheng Rubber?",  # was 841的品牌强度和10.08亿元
+        "What is the interest rate on Lijin's rural revitalisation loans?",
+    ):
+        r = real_qa.ask(question)
+        assert r.answer is None and r.kind == "refusal", (question, r.answer)
+    assert real_qa.ask("What was Huasheng Rubber's brand value?").answer == "10.08亿元"
+    # a date asked for, a span with none and a reader preferring no answer: 在上海 at -1.0
+    r = real_qa.ask("When did the Kenli hairy crab research institute first open its doors?")
+    assert r.answer is None
+    assert real_qa.ask("When did the locust flower festival in Hekou open?").answer == "5月1日"
+
+
 def test_an_amount_of_what_the_item_never_says_is_refused_in_both_languages(real_qa):
     """The item gives the waste oil project's total investment and no profit or tax: the reader
     read 4.3亿元 (at -7 and -1) for what the project earns."""

@@ -244,6 +244,9 @@ class Config:
     #   and a reader that itself prefers no answer (margin < 0): "What is the population of
     #   Dongying District?" -> 龙居镇龙栖湿地公园 at -6.9 (found asking as a new user)
     reader_numeral_refusal: bool = True
+    # - the same for a date asked for ("When did … first open its doors?" -> 在上海 at -1.0).
+    #   2026-12-07, from eval/questions-reworded-en.jsonl (written before the code answered it)
+    reader_dateless_refusal: bool = True
     # - amount of: a number asked for whose question names what the amount is of (多少利税,
     #   how much profit, salary, subsidy: units.AMOUNTS_OF) where the item never says it (an
     #   item giving only 计划总投资4.3亿元). Written 2026-12-07 from eval/questions-close-2.jsonl

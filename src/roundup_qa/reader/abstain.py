@@ -87,6 +87,7 @@ def month_conflict(question_months: tuple[int, ...], item_text: str, roundup_tex
 
 _YEAR_RANGE = re.compile(r"((?:19|20)\d\d)年?\s*[-—–~至到]\s*((?:19|20)\d\d)")
 _YEAR_WORDS = {1: "去年", 2: "前年"}
+_FIRST = re.compile(r"首(?:届|批|期|次|轮|个)")
 
 
 def stated_otherwise(marks: Markers | None, item_text: str, roundup_text: str) -> str | None:
@@ -117,6 +118,8 @@ def stated_otherwise(marks: Markers | None, item_text: str, roundup_text: str) -
     counted = zh_ordinals(item_text)
     for n, counter in marks.ordinals:
         same = sorted({m for m, c in counted if c == counter})
+        if n == 1 and _FIRST.search(item_text):  # 首个, 首批: a first the item speaks of
+            continue
         if same and n not in {m for m, _ in counted}:
             return f"第{n}{counter}; the best item speaks of {', '.join(f'第{m}{counter}' for m in same)}"
     return None

@@ -503,7 +503,7 @@ class Answerer:
             else None,
             echo=judged and c.reader_echo_refusal and echoes(span_text, text, query.groups),
             numberless=judged
-            and analysis.type in NUMBERS
+            and (analysis.type in NUMBERS or (analysis.type == "date" and c.reader_dateless_refusal))
             and c.reader_numeral_refusal
             and numberless(span_text, read.margin),
         )

@@ -66,7 +66,7 @@ _EN_RULES: list[tuple[str, str, str]] = [
         "asks when",
     ),
     (
-        r"\bwhat (?:share|percentage|proportion|percent|fraction)\b|\bpercent",
+        r"\bwhat (?:share|percentage|proportion|percent|fraction)\b|\bpercent|\brate\b",
         "percentage",
         "asks for a share",
     ),
@@ -90,7 +90,8 @@ _EN_RULES: list[tuple[str, str, str]] = [
     ),
     (
         r"\bhow much\b[^?]*\b(?:invest|cost|money|fund|budget|spend|spent|worth|price|revenue|sales|earn)"
-        r"|\b(?:investment|value|worth|revenue|sales|funding|budget|deal value|transaction|cost|capital)\b[^?]*"
+        r"|\b(?:investment|value|worth|revenue|sales|funding|budget|deal value|transaction|cost|capital|price"
+        r"|earnings|income|profits?|gdp)\b[^?]*"
         r"|\bhow much\b",
         "money",
         "asks how much (money)",
@@ -297,7 +298,14 @@ def mentioned_months(text: str) -> tuple[int, ...]:
 
 # a year: 2020年, "in 2020" (1950-2049, so 2950万美元 and 2135 are none)
 YEAR = re.compile(r"(?<![\d.])((?:19[5-9]|20[0-4])\d)(?![\d.万亿%])")
-_YEARS_BACK = {"去年": 1, "前年": 2, "last year": 1, "the year before last": 2}
+_YEARS_BACK = {
+    "去年": 1, "前年": 2, r"\blast year\b": 1, r"\bthe year before last\b": 2,
+    r"\b(?:the )?(?:previous|prior) year\b|\bthe year before\b(?! last)|\ba year (?:earlier|ago)\b": 1,
+}  # fmt: skip
+# a year counted back only to compare with ("compared with the previous year"): a change asked
+_COMPARED = re.compile(
+    r"\b(?:compared (?:with|to)|than|over|from|versus|vs\.?) (?:the |a )?(?:previous|prior|last) year"
+)
 # an ordinal with its counter: 第十届, 第二十二届, 第四批, 二期 (a phase needs no 第); 第二人民医院
 # has no counter and is judged by nothing
 ZH_ORDINAL = re.compile(
@@ -350,10 +358,23 @@ def zh_ordinals(text: str) -> list[tuple[int, str]]:
     return out
 
 
+# a phase or batch numbered after its word: "Phase II", "phase 2", "batch three"
+_EN_NUMBERED = re.compile(
+    r"\b(phase|stage|batch|round) (\d{1,2}|i{1,3}|iv|v|vi{1,3}|one|two|three|four|five|six)\b(?!-)", re.I
+)
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8}
+_EN_CARDINALS = {w: i for i, w in enumerate("one two three four five six".split(), 1)}
+
+
 def _en_ordinals(text: str) -> list[tuple[int, str]]:
-    """Ordinals from the second on ("first" says 首 as often as 第一) that a counter word follows."""
+    """Ordinals that a counter word follows (the first festival, the 22nd session), or that
+    follow one (Phase II, batch 3). "first" is judged as 第一 or 首 (stated_otherwise)."""
     words = re.findall(r"[a-z]+(?:-[a-z]+)?|\d+(?:st|nd|rd|th)\b|[^\sa-z\d]", text.lower())
     out = []
+    for m in _EN_NUMBERED.finditer(text):
+        word, number = m.group(1).lower(), m.group(2).lower()
+        n = int(number) if number.isdigit() else _ROMAN.get(number) or _EN_CARDINALS[number]
+        out.append((n, _EN_COUNTERS[word]))
     for i, w in enumerate(words):
         tens, _, unit = w.rpartition("-")
         if re.fullmatch(r"\d+(?:st|nd|rd|th)", w):
@@ -366,8 +387,7 @@ def _en_ordinals(text: str) -> list[tuple[int, str]]:
             if not after[0].isalpha():
                 break
             if after in _EN_COUNTERS:
-                if n > 1:
-                    out.append((n, _EN_COUNTERS[after]))
+                out.append((n, _EN_COUNTERS[after]))
                 break
     return out
 
@@ -378,6 +398,8 @@ def mentioned_markers(text: str, lang: str) -> Markers:
     ordinals = _en_ordinals(text) if lang == "en" else [o for o in zh_ordinals(text) if o[1]]
     return Markers(
         tuple(dict.fromkeys(int(y) for y in YEAR.findall(text))),
-        tuple(back for phrase, back in _YEARS_BACK.items() if phrase in lower),
+        ()
+        if _COMPARED.search(lower)
+        else tuple(dict.fromkeys(back for phrase, back in _YEARS_BACK.items() if re.search(phrase, lower))),
         tuple(dict.fromkeys(ordinals)),
     )

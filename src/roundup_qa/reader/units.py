@@ -87,6 +87,7 @@ AMOUNTS_OF: dict[str, tuple[str, ...]] = {
     "成交额": ("成交额", "交易额"), "产值": ("产值",), "补贴": ("补贴", "补助"), "补助": ("补助", "补贴"),
     "工资": ("工资", "薪酬", "薪资"), "薪酬": ("薪酬", "工资", "薪资"), "奖金": ("奖金",), "租金": ("租金",),
     "票价": ("票价", "门票"), "估值": ("估值",), "市值": ("市值",), "利息": ("利息",),
+    "生产总值": ("生产总值", "gdp"), "GDP": ("gdp", "生产总值"),  # values as items read: lower case
 }  # fmt: skip
 # the same asked in English: "How much profit and tax …" -> 利润 or 利税
 AMOUNTS_OF_EN: dict[str, tuple[str, ...]] = {
@@ -99,7 +100,9 @@ AMOUNTS_OF_EN: dict[str, tuple[str, ...]] = {
     "prize money": AMOUNTS_OF["奖金"], "rent": AMOUNTS_OF["租金"], "ticket price": AMOUNTS_OF["票价"],
     "valuation": AMOUNTS_OF["估值"], "market value": AMOUNTS_OF["市值"], "sales": AMOUNTS_OF["销售额"] + ("收入",),
     "deal value": AMOUNTS_OF["交易额"], "transaction value": AMOUNTS_OF["交易额"],
-    "trade volume": AMOUNTS_OF["交易额"],
+    "trade volume": AMOUNTS_OF["交易额"], "earnings": AMOUNTS_OF["收入"] + AMOUNTS_OF["利润"],
+    "ticket": AMOUNTS_OF["票价"], "tickets": AMOUNTS_OF["票价"], "admission": AMOUNTS_OF["票价"],
+    "interest": AMOUNTS_OF["利息"], "gdp": AMOUNTS_OF["GDP"],
 }  # fmt: skip
 
 # what an English "how many …" counts, as the units that count it: households -> {户}
