@@ -32,6 +32,7 @@ VARIANTS = {
     "counted noun off": ["reader_counted_refusal=false"],
     "echo off": ["reader_echo_refusal=false"],
     "numberless off": ["reader_numeral_refusal=false"],
+    "numberless for dates off": ["reader_dateless_refusal=false"],
     "year / ordinal off": ["abstain_stated_otherwise=false"],
     "amount of off": ["reader_amount_refusal=false"],
     "actual of a planned figure off": ["abstain_only_planned=false"],
