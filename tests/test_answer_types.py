@@ -318,6 +318,21 @@ _INTRO = "2021年5月份,东营各县区发展有哪些亮点?"
         ("What is planned for Phase II of the park?", "en", "其中一期投资9000万元", "第2期"),
         ("How much will phase 3 cost?", "en", "其中一期投资9000万元", "第3期"),
         ("How much does phase 1 cost?", "en", "其中一期投资9000万元", None),
+        # a part of the year the item never speaks of
+        ("一季度新建了多少高标准农田?", "zh", "2019年—2021年全县共投资15575万元", "a quarter (季度)"),
+        (
+            "How much farmland was added in the first quarter?",
+            "en",
+            "立项新建高标准农田11.05万亩",
+            "a quarter (季度)",
+        ),
+        (
+            "How many members were trained in the first half of the year?",
+            "en",
+            "受训党员1.7万名",
+            "half a year (半年)",
+        ),
+        ("一季度完成投资多少?", "zh", "一季度完成投资3亿元", None),
     ],
 )
 def test_a_year_or_ordinal_the_item_does_not_speak_of_is_refused(question, lang, item, refused):

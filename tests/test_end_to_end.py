@@ -360,6 +360,9 @@ def test_an_english_question_for_money_asked_by_its_noun_is_refused_where_the_it
         "What was the ticket price for the Hekou Square culture and arts festival?",  # was 50场
         "What were the annual earnings of Huasheng Rubber?",  # was 841的品牌强度和10.08亿元
         "What is the interest rate on Lijin's rural revitalisation loans?",
+        "What was the cooperative college's tuition fee?",  # was 东营科技职业学院揭牌
+        "What was the attendance at the Longju dragon boat race opening ceremony?",  # people counted
+        "How many hectares of high-standard farmland did Guangrao add in the first quarter?",  # no quarter
     ):
         r = real_qa.ask(question)
         assert r.answer is None and r.kind == "refusal", (question, r.answer)

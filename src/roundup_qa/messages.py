@@ -31,6 +31,8 @@ _REASONS_ZH = [
     (r"no item of the roundup shares a word with the question", "综述中没有条目与问题有共同的词"),
     (r"the question names a month the roundup does not cover", "问题提到的月份不在综述范围内"),
     (r"the question names (.+), which the best item does not mention", r"最相关的条目没有提到\1"),
+    (r"the question asks about (?:a quarter|half a year) \((\S+)\); the best item speaks of none",
+     r"问题问的是\1,最相关的条目没有提到\1"),
     (r"the question asks about (.+); the best item speaks of (.+)", r"问题问的是\1,最相关的条目说的是\2"),
     (r"the best item holds no answer of the kind the question asks for", "最相关的条目中没有所问类型的答案"),
     (r"the question counts (.+), which the best item does not mention", r"最相关的条目没有提到问题所数的\1"),

@@ -103,6 +103,11 @@ def stated_otherwise(marks: Markers | None, item_text: str, roundup_text: str) -
     第二十二届 prize is spoken of (the city's second gold award)."""
     if not marks:
         return None
+    for part in marks.parts:  # 一季度 of an item that speaks of no quarter
+        if part not in item_text:
+            return (
+                f"{'a quarter' if part == '季度' else 'half a year'} ({part}); the best item speaks of none"
+            )
     own = {int(y) for y in YEAR.findall(roundup_text)}
     years = {int(y) for y in YEAR.findall(item_text)} | own
     for a, b in _YEAR_RANGE.findall(item_text):

@@ -91,12 +91,12 @@ _EN_RULES: list[tuple[str, str, str]] = [
     (
         r"\bhow much\b[^?]*\b(?:invest|cost|money|fund|budget|spend|spent|worth|price|revenue|sales|earn)"
         r"|\b(?:investment|value|worth|revenue|sales|funding|budget|deal value|transaction|cost|capital|price"
-        r"|earnings|income|profits?|gdp)\b[^?]*"
+        r"|earnings|income|profits?|gdp|fees?|tuition)\b[^?]*"
         r"|\bhow much\b",
         "money",
         "asks how much (money)",
     ),
-    (r"\bhow many\b|\bpopulation\b|\bnumber of\b", "count", "asks how many"),
+    (r"\bhow many\b|\bpopulation\b|\bnumber of\b|\battendance\b|\bturnout\b", "count", "asks how many"),
     (
         r"\bwhich\b[^?]{0,30}?\b(?:companies|firms|enterprises|institutions|organi[sz]ations|universities|partners|units"
         r"|departments|agencies|bureaus|hospitals|stations|schools|colleges|institutes|associations)\b"
@@ -268,7 +268,7 @@ def counted(text: str, lang: str) -> tuple[frozenset[str], str]:
     (多少家外资企业参加? -> 外资企业参加); empty where it names none."""
     if lang == "en":
         m = _EN_COUNTED.search(text)
-        if not m and re.search(r"\bpopulation\b", text):  # a population is counted in people
+        if not m and re.search(r"\b(?:population|attendance|turnout)\b", text):  # counted in people
             return COUNTED_EN["people"], ""
         return (COUNTED_EN[m.group(1)], "") if m else (frozenset(), "")
     m = _ZH_COUNTED.search(text)
@@ -343,9 +343,12 @@ class Markers:
     years: tuple[int, ...] = ()
     years_back: tuple[int, ...] = ()
     ordinals: tuple[tuple[int, str], ...] = ()
+    # parts of a year asked about, as the item would say them: 季度 (一季度, the first
+    # quarter, Q1), 半年 (上半年, the first half of the year)
+    parts: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.years or self.years_back or self.ordinals)
+        return bool(self.years or self.years_back or self.ordinals or self.parts)
 
 
 def zh_ordinals(text: str) -> list[tuple[int, str]]:
@@ -392,14 +395,28 @@ def _en_ordinals(text: str) -> list[tuple[int, str]]:
     return out
 
 
+_YEAR_PARTS = (
+    (
+        re.compile(
+            r"第?[一二三四1-4]季度|\b(?:(?:first|second|third|fourth|1st|2nd|3rd|4th) quarter|q[1-4])\b"
+        ),
+        "季度",
+    ),
+    (re.compile(r"[上下]半年|\b(?:first|second) half of (?:the |this |last )?year\b"), "半年"),
+)
+
+
 def mentioned_markers(text: str, lang: str) -> Markers:
-    """The years and counted ordinals a question names (2020年, 去年, 第九届, the second phase)."""
+    """The years, counted ordinals and parts of a year a question names (2020年, 去年,
+    第九届, the second phase, 一季度)."""
     lower = text.lower()
     ordinals = _en_ordinals(text) if lang == "en" else [o for o in zh_ordinals(text) if o[1]]
+    parts = tuple(said for pattern, said in _YEAR_PARTS if pattern.search(lower))
     return Markers(
         tuple(dict.fromkeys(int(y) for y in YEAR.findall(text))),
         ()
         if _COMPARED.search(lower)
         else tuple(dict.fromkeys(back for phrase, back in _YEARS_BACK.items() if re.search(phrase, lower))),
         tuple(dict.fromkeys(ordinals)),
+        parts,
     )

@@ -102,7 +102,7 @@ AMOUNTS_OF_EN: dict[str, tuple[str, ...]] = {
     "deal value": AMOUNTS_OF["交易额"], "transaction value": AMOUNTS_OF["交易额"],
     "trade volume": AMOUNTS_OF["交易额"], "earnings": AMOUNTS_OF["收入"] + AMOUNTS_OF["利润"],
     "ticket": AMOUNTS_OF["票价"], "tickets": AMOUNTS_OF["票价"], "admission": AMOUNTS_OF["票价"],
-    "interest": AMOUNTS_OF["利息"], "gdp": AMOUNTS_OF["GDP"],
+    "interest": AMOUNTS_OF["利息"], "gdp": AMOUNTS_OF["GDP"], "tuition": ("学费",), "fee": ("费",), "fees": ("费",),
 }  # fmt: skip
 
 # what an English "how many …" counts, as the units that count it: households -> {户}
