@@ -73,10 +73,16 @@ ITEMS_EN = ("policies", "measures", "services", "tasks", "provisions", "rules", 
 PEOPLE_EN = (
     "employees", "workers", "staff", "members", "residents", "students", "teachers", "volunteers",
     "visitors", "tourists", "participants", "farmers", "doctors", "officials", "villagers", "talents",
-    "people", "persons", "spectators", "attendees", "trainees", "experts",
+    "people", "persons", "spectators", "attendees", "trainees", "experts", "engineers", "technicians",
+    "researchers", "scientists", "journalists", "reporters", "performers", "actors", "artists", "athletes",
+    "players", "competitors", "contestants", "shareholders", "investors", "patients", "nurses", "interns",
+    "graduates", "guests", "leaders", "cadres", "children", "drivers", "buyers", "customers", "delegates",
 )  # fmt: skip
 # English nouns for organisations, which Chinese counts by 家: how many companies -> 40家, not 140余人
-ORGANISATIONS_EN = ("companies", "enterprises", "firms", "institutions")
+ORGANISATIONS_EN = (
+    "companies", "enterprises", "firms", "institutions", "suppliers", "manufacturers", "businesses",
+    "factories", "banks", "cooperatives",
+)  # fmt: skip
 
 # what an amount of money is of, where a question names it: the Chinese words that say it
 # (any one will do). Only words an item uses for nothing else; 投资, 资金, 支出, 价值 are
