@@ -247,6 +247,10 @@ class Config:
     # - the same for a date asked for ("When did … first open its doors?" -> 在上海 at -1.0).
     #   2026-12-07, from eval/questions-reworded-en.jsonl (written before the code answered it)
     reader_dateless_refusal: bool = True
+    # - and a number or date asked for whose span is a date or number of another kind (a
+    #   count asked, 6月底 read), the reader preferring no answer. 2026-12-07, found asking
+    #   "How many phases does the … project have?"
+    reader_mistyped_refusal: bool = True
     # - amount of: a number asked for whose question names what the amount is of (多少利税,
     #   how much profit, salary, subsidy: units.AMOUNTS_OF) where the item never says it (an
     #   item giving only 计划总投资4.3亿元). Written 2026-12-07 from eval/questions-close-2.jsonl

@@ -505,7 +505,16 @@ class Answerer:
             numberless=judged
             and (analysis.type in NUMBERS or (analysis.type == "date" and c.reader_dateless_refusal))
             and c.reader_numeral_refusal
-            and numberless(span_text, read.margin),
+            and (
+                numberless(span_text, read.margin)
+                or (
+                    c.reader_mistyped_refusal
+                    and read.margin is not None
+                    and read.margin < 0
+                    and read.span.type in SNAP_TYPES
+                    and not ACCEPTS[analysis.type].get(read.span.type)
+                )
+            ),
         )
 
     def _names(self, text: str) -> list[str]:

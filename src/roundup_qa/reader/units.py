@@ -94,6 +94,7 @@ AMOUNTS_OF: dict[str, tuple[str, ...]] = {
     "工资": ("工资", "薪酬", "薪资"), "薪酬": ("薪酬", "工资", "薪资"), "奖金": ("奖金",), "租金": ("租金",),
     "票价": ("票价", "门票"), "估值": ("估值",), "市值": ("市值",), "利息": ("利息",),
     "生产总值": ("生产总值", "gdp"), "GDP": ("gdp", "生产总值"),  # values as items read: lower case
+    "价格": ("价格", "售价", "单价", "价钱", "票价"), "售价": ("售价", "价格", "单价"), "单价": ("单价", "价格", "售价"),
 }  # fmt: skip
 # the same asked in English: "How much profit and tax …" -> 利润 or 利税
 AMOUNTS_OF_EN: dict[str, tuple[str, ...]] = {
@@ -109,6 +110,7 @@ AMOUNTS_OF_EN: dict[str, tuple[str, ...]] = {
     "trade volume": AMOUNTS_OF["交易额"], "earnings": AMOUNTS_OF["收入"] + AMOUNTS_OF["利润"],
     "ticket": AMOUNTS_OF["票价"], "tickets": AMOUNTS_OF["票价"], "admission": AMOUNTS_OF["票价"],
     "interest": AMOUNTS_OF["利息"], "gdp": AMOUNTS_OF["GDP"], "tuition": ("学费",), "fee": ("费",), "fees": ("费",),
+    "price": AMOUNTS_OF["价格"], "prices": AMOUNTS_OF["价格"],
 }  # fmt: skip
 
 # what an English "how many …" counts, as the units that count it: households -> {户}
