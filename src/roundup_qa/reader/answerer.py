@@ -31,6 +31,7 @@ from .abstain import (
     echoes,
     everyday_share,
     missing_names,
+    mistyped,
     month_conflict,
     no_change,
     numberless,
@@ -507,13 +508,7 @@ class Answerer:
             and c.reader_numeral_refusal
             and (
                 numberless(span_text, read.margin)
-                or (
-                    c.reader_mistyped_refusal
-                    and read.margin is not None
-                    and read.margin < 0
-                    and read.span.type in SNAP_TYPES
-                    and not ACCEPTS[analysis.type].get(read.span.type)
-                )
+                or (c.reader_mistyped_refusal and mistyped(analysis.type, read.span.type, read.margin))
             ),
         )
 
