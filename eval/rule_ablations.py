@@ -34,6 +34,7 @@ VARIANTS = {
     "numberless off": ["reader_numeral_refusal=false"],
     "numberless for dates off": ["reader_dateless_refusal=false"],
     "a span of another kind off": ["reader_mistyped_refusal=false"],
+    "a who-span naming no one off": ["reader_unnamed_refusal=false"],
     "year / ordinal off": ["abstain_stated_otherwise=false"],
     "amount of off": ["reader_amount_refusal=false"],
     "actual of a planned figure off": ["abstain_only_planned=false"],

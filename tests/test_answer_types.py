@@ -16,6 +16,7 @@ from roundup_qa.reader.abstain import (
     numberless,
     stated_otherwise,
     uncounted,
+    unnamed,
 )
 from roundup_qa.reader.candidates import extract
 from roundup_qa.reader.question import analyze, mentioned_markers, mentioned_months
@@ -333,6 +334,17 @@ _INTRO = "2021年5月份,东营各县区发展有哪些亮点?"
             "half a year (半年)",
         ),
         ("一季度完成投资多少?", "zh", "一季度完成投资3亿元", None),
+        # 首批 is the first batch: a second batch of it is not spoken of, its first batch is
+        (
+            "How many stations opened in the second batch?",
+            "en",
+            "全市首批道路运输便民服务站在东营区正式启用",
+            "第2批",
+        ),
+        ("全市第二批便民服务站有几家?", "zh", "全市首批道路运输便民服务站在东营区正式启用", "第2批"),
+        ("全市首批便民服务站有几家?", "zh", "全市首批道路运输便民服务站在东营区正式启用", None),
+        # 首次 is "for the first time", no count of editions
+        ("第二次上榜是哪一年?", "zh", "10.08亿元的品牌价值首次上榜2021中国品牌价值评价榜单", None),
     ],
 )
 def test_a_year_or_ordinal_the_item_does_not_speak_of_is_refused(question, lang, item, refused):
@@ -652,6 +664,11 @@ def test_a_counted_noun_the_item_never_names_and_a_span_repeating_the_question_a
         not numberless("约3.3万人次", -6.9) and not numberless("三家", -1.0) and not numberless("数百", -1.0)
     )
     assert "holds none" in decide(_signals(numberless=True), 0.5)
+    # who asked: a span that names no one (an event, a slogan), the reader preferring no answer
+    assert unnamed("organisation", "span", -7.3)
+    assert not unnamed("organisation", "span", 1.0) and not unnamed("organisation", "organisation", -7.3)
+    assert not unnamed("place", "span", -7.3) and not unnamed("organisation", "person", -3.0)
+    assert "names no one" in decide(_signals(unnamed=True), 0.5)
     # a reader sure of its span overrules both, as it does the other item rules
     assert decide(_signals(uncounted="外资企业", reader_margin=9.0), 0.5, -12, 6.0) is None
 

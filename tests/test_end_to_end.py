@@ -281,6 +281,15 @@ def test_what_the_reader_reads_into_a_question_is_checked_against_what_it_asks(r
     assert crabs.answer == "上海海洋大学、山东省淡水渔业研究院", crabs.reason  # not Kenli's own government
     company = real_qa.ask("Which company's patent won a China Patent Award of Excellence?")
     assert company.answer == "山东国瓷功能材料股份有限公司", company.answer
+    # who asked, an event or a slogan read: the roundup names no winner nor who opened it
+    for question in (
+        "Who won the dragon boat race in Longju?",
+        "Who opened the Wetland Locust Flower Festival?",
+    ):
+        nobody = real_qa.ask(question)
+        assert nobody.answer is None and nobody.signals.unnamed, (question, nobody.answer)
+    partner = real_qa.ask("Which university partnered with the farmers' cooperative college?")
+    assert partner.answer == "东营科技职业学院", partner.reason
     # the same questions answered where the item says it
     assert real_qa.ask("华盛橡胶的品牌价值是多少?").answer == "10.08亿元"
     assert real_qa.ask("东营港经济开发区管委会引入了多少家成员单位?").answer is not None

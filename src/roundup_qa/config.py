@@ -251,6 +251,10 @@ class Config:
     #   count asked, 6月底 read), the reader preferring no answer. 2026-12-07, found asking
     #   "How many phases does the … project have?"
     reader_mistyped_refusal: bool = True
+    # - a "who / which organisation" question whose span is no name of anything (an event,
+    #   a slogan: "Who won the dragon boat race?" -> 龙文化旅游节 at -7.3), the reader
+    #   preferring no answer. 2026-12-07, from English "who" questions the roundup does not answer
+    reader_unnamed_refusal: bool = True
     # - amount of: a number asked for whose question names what the amount is of (多少利税,
     #   how much profit, salary, subsidy: units.AMOUNTS_OF) where the item never says it (an
     #   item giving only 计划总投资4.3亿元). Written 2026-12-07 from eval/questions-close-2.jsonl

@@ -40,6 +40,8 @@ _REASONS_ZH = [
     (r"the reader's span only repeats the question", "阅读模型找到的只是问题本身的词"),
     (r"the question asks for a number; the reader's span holds none and it prefers no answer",
      "问题问的是数字,阅读模型找到的片段中没有数字,且它倾向于没有答案"),
+    (r"the question asks who; the reader's span names no one and it prefers no answer",
+     "问题问的是谁(哪个单位),阅读模型找到的片段不是名称,且它倾向于没有答案"),
     (r"the best item covers too little of the question \(missing: (.*)\)", r"最相关的条目与问题重合太少(缺少:\1)"),
     (r"the reader finds no answer in the best item.*", "阅读模型在最相关的条目中找不到答案"),
     (r"the question is (\d+) characters; the limit is (\d+)", r"问题有\1个字,上限是\2个字"),

@@ -129,6 +129,7 @@ class Signals:
     uncounted: str | None = None  # the noun a "how many" question counts, absent from the item
     echo: bool = False  # the answer span (a date or number asked for) only repeats the question
     numberless: bool = False  # a number asked for, a span with no numeral, a reader preferring no answer
+    unnamed: bool = False  # who asked, a span naming no one, a reader preferring no answer
     # a year or counted ordinal the question names that the item does not speak of, with what it does
     stated_otherwise: str | None = None
     amount_of: str | None = None  # what a "how much" question asks an amount of (利税), absent from the item
@@ -147,6 +148,7 @@ class Signals:
             "uncounted": self.uncounted,
             "echo": self.echo,
             "numberless": self.numberless,
+            "unnamed": self.unnamed,
             "stated_otherwise": self.stated_otherwise,
             "amount_of": self.amount_of,
             "other_district": self.other_district,

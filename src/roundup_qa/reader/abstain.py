@@ -281,6 +281,13 @@ def mistyped(asked: str, span_type: str, margin: float | None) -> bool:
     return margin is not None and margin < 0 and span_type in SNAP_TYPES and not ACCEPTS[asked].get(span_type)
 
 
+def unnamed(asked: str, span_type: str, margin: float | None) -> bool:
+    """Whether a span asked to say who (a person or organisation) names nothing the candidates
+    know (no organisation, person, place or list: an event, a slogan) while the reader itself
+    prefers no answer, as `numberless`: "Who won the dragon boat race?" -> 龙文化旅游节."""
+    return margin is not None and margin < 0 and asked == "organisation" and span_type == "span"
+
+
 def thresholds(config, lang: str) -> tuple[float, float, float]:
     """(minimum coverage, minimum reader margin, margin that overrules the rules) for a
     question in `lang`: the one place a threshold is chosen."""
@@ -338,6 +345,8 @@ def decide(
         return f"the question asks for an amount of {s.amount_of}, which the best item does not mention"
     if s.numberless:  # after the item's own lack of a number, which says more
         return "the question asks for a number; the reader's span holds none and it prefers no answer"
+    if s.unnamed:
+        return "the question asks who; the reader's span names no one and it prefers no answer"
     if s.coverage is not None and s.coverage < min_coverage:
         missing = "、".join(s.uncovered[:5])
         return f"the best item covers too little of the question (missing: {missing})"

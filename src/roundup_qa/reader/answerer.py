@@ -41,6 +41,7 @@ from .abstain import (
     stated_otherwise,
     thresholds,
     uncounted,
+    unnamed,
 )
 from .candidates import Candidate, extract
 from .choice import Span, choose_span, clause_scores
@@ -510,6 +511,9 @@ class Answerer:
                 numberless(span_text, read.margin)
                 or (c.reader_mistyped_refusal and mistyped(analysis.type, read.span.type, read.margin))
             ),
+            unnamed=self.model is not None
+            and c.reader_unnamed_refusal
+            and unnamed(analysis.type, read.span.type, read.margin),
         )
 
     def _names(self, text: str) -> list[str]:
