@@ -306,11 +306,10 @@ _YEARS_BACK = {
 _COMPARED = re.compile(
     r"\b(?:compared (?:with|to)|than|over|from|versus|vs\.?) (?:the |a )?(?:previous|prior|last) year"
 )
-# an ordinal with its counter: 第十届, 第二十二届, 第四批, 二期 (a phase needs no 第), 首批 (the
-# first; not 首次, "for the first time"); 第二人民医院 has no counter and is judged by nothing
+# an ordinal with its counter: 第十届, 第二十二届, 第四批, 二期 (a phase needs no 第); 第二人民医院
+# has no counter and is judged by nothing
 ZH_ORDINAL = re.compile(
     r"第([零一二三四五六七八九十两\d]{1,3})(届|期|批|次|轮)?|(?<![第零一二三四五六七八九十两\d])([一二三四五六七八九十\d]{1,2})(期)"
-    r"|首(届|期|批|轮)"
 )
 _EN_ORDINALS = {
     w: i
@@ -356,9 +355,6 @@ def zh_ordinals(text: str) -> list[tuple[int, str]]:
     """(number, counter) of each ordinal in Chinese text; counter "" where none follows."""
     out = []
     for m in ZH_ORDINAL.finditer(text):
-        if m.group(5):
-            out.append((1, m.group(5)))
-            continue
         number, counter = (m.group(1), m.group(2) or "") if m.group(1) else (m.group(3), m.group(4))
         if n := parse_number(number):
             out.append((n, counter))
