@@ -33,7 +33,6 @@ VARIANTS = {
     "echo off": ["reader_echo_refusal=false"],
     "numberless off": ["reader_numeral_refusal=false"],
     "numberless for dates off": ["reader_dateless_refusal=false"],
-    "a span of another kind off": ["reader_mistyped_refusal=false"],
     "a who-span naming no one off": ["reader_unnamed_refusal=false"],
     "year / ordinal off": ["abstain_stated_otherwise=false"],
     "amount of off": ["reader_amount_refusal=false"],

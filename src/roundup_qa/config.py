@@ -247,10 +247,6 @@ class Config:
     # - the same for a date asked for ("When did … first open its doors?" -> 在上海 at -1.0).
     #   2026-12-07, from eval/questions-reworded-en.jsonl (written before the code answered it)
     reader_dateless_refusal: bool = True
-    # - and a number or date asked for whose span is a date or number of another kind (a
-    #   count asked, 6月底 read), the reader preferring no answer. 2026-12-07, found asking
-    #   "How many phases does the … project have?"
-    reader_mistyped_refusal: bool = True
     # - a "who / which organisation" question whose span is no name of anything (an event,
     #   a slogan: "Who won the dragon boat race?" -> 龙文化旅游节 at -7.3), the reader
     #   preferring no answer. 2026-12-07, from English "who" questions the roundup does not answer

@@ -27,8 +27,7 @@ from ..chinese import CJK
 from ..records import Signals
 from ..retrieval.tokenizer import compact, normalize
 from .question import YEAR, Markers, zh_ordinals
-from .span import SNAP_TYPES, stretch
-from .types import ACCEPTS
+from .span import stretch
 
 _MONTH = re.compile(r"(\d{1,2})月")
 
@@ -273,12 +272,6 @@ def numberless(span_text: str, margin: float | None) -> bool:
     read as "how many" have no numeral in their answer, most of them 几 inside a word (几内亚,
     几乎) rather than a question."""
     return margin is not None and margin < 0 and not NUMERAL.search(span_text)
-
-
-def mistyped(asked: str, span_type: str, margin: float | None) -> bool:
-    """Whether a span asked to be a number or date is one of another kind (a count asked, 6月底
-    read) while the reader itself prefers no answer (margin below 0), as `numberless`."""
-    return margin is not None and margin < 0 and span_type in SNAP_TYPES and not ACCEPTS[asked].get(span_type)
 
 
 def unnamed(asked: str, span_type: str, margin: float | None) -> bool:

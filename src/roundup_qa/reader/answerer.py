@@ -31,7 +31,6 @@ from .abstain import (
     echoes,
     everyday_share,
     missing_names,
-    mistyped,
     month_conflict,
     no_change,
     numberless,
@@ -507,10 +506,7 @@ class Answerer:
             numberless=judged
             and (analysis.type in NUMBERS or (analysis.type == "date" and c.reader_dateless_refusal))
             and c.reader_numeral_refusal
-            and (
-                numberless(span_text, read.margin)
-                or (c.reader_mistyped_refusal and mistyped(analysis.type, read.span.type, read.margin))
-            ),
+            and numberless(span_text, read.margin),
             unnamed=self.model is not None
             and c.reader_unnamed_refusal
             and unnamed(analysis.type, read.span.type, read.margin),
