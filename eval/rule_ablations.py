@@ -106,6 +106,7 @@ def main() -> None:
             "close": own(o, ["--set", "eval/questions-close.jsonl"]),
             "reworded": own(o, ["--set", "eval/questions-reworded-en.jsonl"]),
             "reworded-2": own(o, ["--set", "eval/questions-reworded-en-2.jsonl"]),
+            "reworded-3": own(o, ["--set", "eval/questions-reworded-en-3.jsonl"]),
         }
         if args.mrc:
             row["mrc"] = own(o, ["--mrc", "../shared/mrc"])
@@ -129,16 +130,17 @@ def main() -> None:
         "Each cell: F1 / answerable refused / unanswerable refused. Blind: `../shared/blind/score` "
         "(120 questions nobody on the team has read; 50 answerable and 10 unanswerable per language). "
         "Own: eval/questions.jsonl. Close: eval/questions-close.jsonl (12 questions the item answers and 12 "
-        "next to them it does not, per language). Reworded: eval/questions-reworded-en.jsonl and -2 (English close calls "
-        "in words the roundup does not use). MRC: the 1,170-question held-out slice, every question answerable.",
+        "next to them it does not, per language). Reworded: eval/questions-reworded-en.jsonl, -2 and -3 (English "
+        "close calls in words the roundup does not use). MRC: the 1,170-question held-out slice, every question answerable.",
         "",
-        "| variant | blind zh | blind en | own zh | own en | close zh | close en | reworded en | reworded-2 en | MRC |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| variant | blind zh | blind en | own zh | own en | close zh | close en | reworded en | reworded-2 en | reworded-3 en | MRC |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, row in results.items():
         lines.append(f"| {name} | {cell(row['blind'], 'zh')} | {cell(row['blind'], 'en')} | {cell(row['own'], 'zh')} | "
                      f"{cell(row['own'], 'en')} | {cell(row.get('close'), 'zh')} | {cell(row.get('close'), 'en')} | "
                      f"{cell(row.get('reworded'), 'en')} | {cell(row.get('reworded-2'), 'en')} | "
+                     f"{cell(row.get('reworded-3'), 'en')} | "
                      f"{cell(row.get('mrc'), 'zh')} |")  # fmt: skip
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -250,6 +250,9 @@ class Config:
     # - a "who / which organisation" question whose span is no name of anything (an event,
     #   a slogan: "Who won the dragon boat race?" -> 龙文化旅游节 at -7.3), the reader
     #   preferring no answer. 2026-12-07, from English "who" questions the roundup does not answer
+    #   (eval/questions-reworded-en-3.jsonl): blind English unanswerable refused 60% -> 70%, no
+    #   answerable question of the blind set or any team set refused; for "what is the name"
+    #   questions too it refused a blind answerable (en F1 0.848 -> 0.828), so not those
     reader_unnamed_refusal: bool = True
     # - amount of: a number asked for whose question names what the amount is of (多少利税,
     #   how much profit, salary, subsidy: units.AMOUNTS_OF) where the item never says it (an
