@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from roundup_qa.corpus import CorpusError, read_glossary
+from roundup_qa.pipeline import RoundupQA
 from roundup_qa.retrieval.bridge import Bridge, build_bridge
 from roundup_qa.retrieval.tokenizer import Tokenizer
 
@@ -120,6 +121,22 @@ def test_mixed_and_english_questions_find_their_item(real_qa, question, item):
     found = [p for p in r.passages[:3] if p.item == item]
     assert found, [p.item for p in r.passages]
     assert found[0].ranks["bm25"] == 1
+
+
+@pytest.mark.slow
+def test_an_english_question_is_embedded_with_its_bridged_words_too(real_qa):
+    """The encoder knows no "Xianhe Red Aunties" and, with the English alone, ranks an item on
+    another campaign first; the mean with the bridge's code-switched question (仙河红大妈 …)
+    ranks the item that names them first, and its date answers."""
+    question = "When was the Xianhe Red Aunties vanguard campaign launched?"
+    r = real_qa.ask(question)
+    assert r.citation is not None and r.citation.item == 50 and r.answer == "5月26日上午", r.reason
+    assert r.passages[0].ranks["dense"] < 19
+    as_typed = RoundupQA(
+        real_qa.index, real_qa.config.with_overrides(dense_query_en="question"), real_qa.embedder
+    )
+    typed = as_typed.ask(question)
+    assert typed.passages[0].item != 50 and typed.answer is None
 
 
 @pytest.mark.slow

