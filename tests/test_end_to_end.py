@@ -473,12 +473,12 @@ def test_which_town_is_answered_with_the_town_not_the_clause_around_it(real_qa):
 
 def test_a_district_the_question_names_is_judged_whether_or_not_jieba_tags_it(real_qa):
     # jieba tags 垦利区 at the head of this question as no place; the item read is 东营区's
-    for question in (
-        "垦利区有多少名党员参加了党史培训?",
-        "How many Party members did Kenli District train in Party history?",
-    ):
-        r = real_qa.ask(question)
-        assert r.answer is None and "does not mention" in r.reason, (question, r.answer)
+    r = real_qa.ask("垦利区有多少名党员参加了党史培训?")
+    assert r.answer is None and "does not mention" in r.reason, r.answer
+    # in English the item read is 垦利区's own (its dense vector holds the bridge's 垦利区),
+    # which counts no trained members: refused too
+    r = real_qa.ask("How many Party members did Kenli District train in Party history?")
+    assert r.answer is None and r.passages[0].district == "垦利区", (r.answer, r.reason)
     assert real_qa.ask("东营区受训党员有多少名?").answer == "1.7万名"
 
 

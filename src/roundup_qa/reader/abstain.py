@@ -338,8 +338,6 @@ def decide(
         return f"the question asks for an amount of {s.amount_of}, which the best item does not mention"
     if s.numberless:  # after the item's own lack of a number, which says more
         return "the question asks for a number; the reader's span holds none and it prefers no answer"
-    if s.unnamed:
-        return "the question asks who; the reader's span names no one and it prefers no answer"
     if s.coverage is not None and s.coverage < min_coverage:
         missing = "、".join(s.uncovered[:5])
         return f"the best item covers too little of the question (missing: {missing})"
@@ -348,4 +346,6 @@ def decide(
             "the reader finds no answer in the best item "
             f"(its best span scores {s.reader_margin:+.2f} against no answer; answering needs {min_margin:+.2f})"
         )
+    if s.unnamed:  # last: every other reason says more
+        return "the question asks who; the reader's span names no one and it prefers no answer"
     return None
