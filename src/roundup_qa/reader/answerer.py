@@ -507,9 +507,8 @@ class Answerer:
             and (analysis.type in NUMBERS or (analysis.type == "date" and c.reader_dateless_refusal))
             and c.reader_numeral_refusal
             and numberless(span_text, read.margin),
-            unnamed=self.model is not None
-            and c.reader_unnamed_refusal
-            and unnamed(analysis.type, read.span.type, read.margin),
+            # the rules' readings have no margin, and `unnamed` judges none
+            unnamed=c.reader_unnamed_refusal and unnamed(analysis.type, read.span.type, read.margin),
         )
 
     def _names(self, text: str) -> list[str]:
