@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from roundup_qa.config import Config
-from roundup_qa.dialogue.follow import Turn, read_follow_up, subject_en, subject_zh
+from roundup_qa.dialogue.follow import Turn, read_follow_up, subject_en, subject_zh, topic_zh
 from roundup_qa.pipeline import InputError, RoundupQA
 from roundup_qa.store import save_index
 
@@ -313,6 +313,46 @@ def test_the_same_question_of_another_subject_is_asked_again(real_qa):
     assert answer.answer == "5月17日下午" and answer.citation.item == 11
 
 
+def test_another_districts_thing_asked_the_same_question_replaces_subject_and_thing(real_qa):
+    # "那河口区的槐花节呢?" after 东营区's dragon boat race was read "东营区的河口区的槐花节?" in
+    # item #8 and refused (found asking as a user, 2026-12-07)
+    answer = real_qa.ask("那河口区的槐花节呢?", history=[{"question": "东营区的龙舟赛是第几届?", "item": 8}])
+    assert answer.read_as == "河口区的槐花节是第几届?"
+    assert answer.answer == "第十届" and answer.citation.item == 9
+    # another district alone keeps the thing: 河口区 has no dragon boat race
+    again = real_qa.ask("那河口区呢?", history=[{"question": "东营区的龙舟赛是第几届?", "item": 8}])
+    assert again.read_as == "河口区的龙舟赛是第几届?" and again.answer is None
+    # another company keeps what was asked of the last one
+    wanda = real_qa.ask("那万达集团呢?", history=[{"question": "华盛橡胶的品牌价值是多少?", "item": 31}])
+    assert wanda.read_as == "万达集团的品牌价值是多少?"
+
+
+def test_it_after_a_which_question_stands_for_the_thing_it_asked_for(real_qa):
+    # "it" after "Which festival opened in Hekou …?" was read as Hekou
+    history = [{"question": "Which festival opened in Hekou on May 19?", "item": 15}]
+    answer = real_qa.ask("Where will its performances be held?", history=history)
+    assert answer.read_as == "Where will the festival's performances be held?"
+    assert answer.citation.item == 15
+    built = real_qa.ask(
+        "When is it expected to be completed?",
+        history=[
+            {"question": "Which project broke ground in Kenli's agricultural high-tech zone?", "item": 21}
+        ],
+    )
+    assert built.read_as == "When is the project expected to be completed?" and built.answer == "八月底"
+
+
+def test_and_another_district_replaces_the_district_the_last_question_named(real_qa):
+    history = [
+        {
+            "question": "How many enterprises from the development zone made the national tech SME list?",
+            "item": 42,
+        }
+    ]
+    answer = real_qa.ask("And Kenli District?", history=history)
+    assert answer.read_as == "How many enterprises from Kenli District made the national tech SME list?"
+
+
 def test_a_follow_up_the_roundup_cannot_answer_is_refused(real_qa):
     answer = real_qa.ask("那垦利区呢?", history=[{"question": "东营区受训党员有多少名?", "item": 1}])
     assert answer.read_as == "垦利区受训党员有多少名?"
@@ -378,6 +418,19 @@ def test_a_malformed_history_is_refused_by_name(real_qa, history, field_message)
 def test_subjects_of_the_last_question():
     assert subject_en("What is the brand value of Huasheng Rubber?") == "Huasheng Rubber"
     assert subject_en("How many party members were trained in Dongying District?") == "Dongying District"
+    assert subject_en("What is Huasheng Rubber's brand value?") == "Huasheng Rubber"  # up to the possessive
+    assert (
+        subject_en("How long is the road built by Lijin's urban road project?")
+        == "Lijin's urban road project"
+    )
+    assert subject_en("When did the Hekou square culture and art festival open?") == (
+        "the Hekou square culture and art festival"
+    )
+    assert subject_en("Which two universities signed with Wanda?") == "the two universities"
+    # the thing asked of a subject of its own, and question idioms, are no subject
+    assert subject_en("What place did Wanda Holding Group take?") == "Wanda Holding Group"
+    assert subject_en("What happened in Kenli District in May?") == "Kenli District"
+    assert subject_en("What time did the festival open?") is None
 
     class _Item:
         text = "5月20日,利津县城区道路建设工程开工建设。工程总投资5700余万元"
@@ -385,6 +438,14 @@ def test_subjects_of_the_last_question():
         district = "利津县"
 
     assert subject_zh("利津县城区道路建设工程总投资多少?", _Item) == "利津县城区道路建设工程"
+
+    class _Opera:
+        text = "大型革命题材吕剧《热血芳华》在东营市吕剧团剧场进行精彩首演"
+
+    # a function word the item holds after the subject (在) is left out of it
+    assert subject_zh("吕剧《热血芳华》在哪里首演?", _Opera) == "吕剧《热血芳华》"
+    assert topic_zh("东营区的龙舟赛是第几届?", "东营区") == "东营区的龙舟赛"
+    assert topic_zh("利津县城区道路建设工程总投资多少?", "利津县城区道路建设工程") == "利津县城区道路建设工程"
     assert (
         read_follow_up("该工程建设道路长多少米?", "zh", [], [_Item], {}) is None
     )  # no history, no follow-up

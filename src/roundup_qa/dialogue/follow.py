@@ -4,14 +4,18 @@ The server keeps nothing: a caller passes the earlier turns (`Turn`: the questio
 item that turn cited). A question that leans on the last turn is read in one of two ways:
 
 - **another subject, the same question** ("那垦利区呢?", "What about Kenli District?"): the
-  last question with its subject replaced by the new one, searched as any question;
+  last question with its subject replaced by the new one, searched as any question; another
+  district alone replaces the district the last question named (its thing kept: 垦利区城区道路…),
+  another district's thing (那河口区的槐花节呢?) the subject and its thing (东营区的龙舟赛);
 - **the same subject** (它/该/其/这个…, it/its/they…, or "那投资呢?", "what about its output
   value?"): the question with the pronoun replaced by the last turn's subject, read in the
   last turn's item only.
 
 The subject of the last question is the longest stretch of it that its cited item holds
-(Chinese), or its first capitalised noun phrase (English). Anything else stands on its own
-and is answered exactly as without history (`read_follow_up` returns None).
+(Chinese), or in English the thing a "which / what <noun>" question asked for ("Which festival
+opened in Hekou?": the festival, which its answer names), else its first capitalised noun
+phrase. Anything else stands on its own and is answered exactly as without history
+(`read_follow_up` returns None).
 """
 
 from __future__ import annotations
@@ -64,7 +68,10 @@ _THE = re.compile(r"^the\s+", re.I)
 _ASKS_ZH = re.compile(r"什么|哪|谁|多少|几|何时|吗|怎么|如何|为什么|是否")
 _STOP_EN = (
     r"is|was|were|are|be|been|held|signed|founded|unveiled|launched|opened|started|take|took|takes|have|has|had|do|does|"
-    r"did|on|in|at|to|for|with|by|and|of|from|get|got|win|won|rank|ranked|invest|invested|build|built|sell|sold|cost"
+    r"did|on|in|at|to|for|with|by|of|from|get|got|win|won|rank|ranked|invest|invested|build|built|sell|sold|cost|"
+    r"open|close|closed|start|begin|began|end|ended|sign|hold|launch|unveil|found|win|reach|reached|become|became|"
+    r"complete|completed|finish|finished|expect|expected|plan|planned|produce|produced|join|joined|attend|attended|"
+    r"receive|received|announce|announced|release|released|will|can|and\s+(?=[A-Z])"
 )
 _SUBJECT_EN = re.compile(
     r"(?<!^)(?<![.?!]\s)\b(?P<s>(?:the\s+)?[A-Z0-9][\w.'-]*(?:\s+(?!(?:" + _STOP_EN + r")\b)[\w.'-]+)*)"
@@ -99,8 +106,17 @@ def _chinese(question: str, last: Turn, item: Item | None, items: list[Item], di
         if _is_other(x, item, items, districts):
             if subject is None or subject not in last.question:
                 return None
-            read = last.question.replace(subject, x, 1)
-            return FollowUp(read, None, f"the last question asked of {x}", districts.get(x))
+            if x in districts:  # the same question of another district: its district replaced
+                said = [d for d in districts if districts[d] == item.district and d in last.question]
+                target = max(said, key=len) if item is not None and said else subject
+            elif "的" in x or _district_zh(x, districts):  # another subject and its thing (河口区的槐花节)
+                target = topic_zh(last.question, subject)  # for the last one's subject and thing
+            else:  # another company, project … (那万达集团呢?): the last one's subject
+                target = subject
+            read = last.question.replace(target, x, 1)
+            return FollowUp(
+                read, None, f"the last question asked of {x}", districts.get(_district_zh(x, districts))
+            )
         if item is not None and subject is not None:
             return FollowUp(f"{subject}的{x}?", item.number, f"{x} of {subject}, in item #{item.number}")
         if item is not None:  # a last question whose subject is not found (asked in English): its item
@@ -123,6 +139,9 @@ def _english(
     if m:
         x = m.group("x").strip()
         if _named_en(x, districts) and not _PRONOUN_EN.search(x):
+            said = _district_en(last.question, districts) if _THE.sub("", x).lower() in districts else None
+            if said is not None:  # the same question of another district: its district replaced
+                subject = said
             if subject is None:
                 return None
             read = last.question.replace(subject, x, 1)
@@ -172,17 +191,73 @@ def subject_zh(question: str, item: Item) -> str | None:
                 break
         if best is not None and i == 0:
             break  # the question's opening words are its subject
-    return best
+    # a function word its item happens to hold after it (吕剧《热血芳华》在东营市…) is no part of it
+    return best.rstrip("在于是和与的了") or None if best else best
+
+
+# where a question's predicate begins after its subject: a verb or a question word
+_PREDICATE_ZH = re.compile(
+    r"是|有|在|于|为|共|将|已|由|被|获|举办|举行|开幕|签约|成立|入选|" + _ASKS_ZH.pattern
+)
+
+
+def topic_zh(question: str, subject: str) -> str:
+    """The subject and the thing of it the question asks about ("东营区的龙舟赛是第几届?",
+    subject 东营区 -> 东营区的龙舟赛): what a follow-up naming another subject and thing
+    ("那河口区的槐花节呢?") replaces. The subject alone where no 的 follows it."""
+    at = question.find(subject) + len(subject)
+    if not question.startswith("的", at):
+        return subject
+    rest = question[at + 1 :]
+    end = _PREDICATE_ZH.search(rest)
+    thing = rest[: end.start()] if end else ""
+    return subject + "的" + thing if thing else subject
+
+
+def _district_zh(x: str, districts: dict[str, str]) -> str | None:
+    """The district a Chinese follow-up's subject names: itself (垦利区) or its head (河口区的槐花节)."""
+    if x in districts:
+        return x
+    return next((d for d in sorted(districts, key=len, reverse=True) if x.startswith(d)), None)
+
+
+# "Which festival …", "What company …": the question asks for a thing its answer names
+_WHICH_EN = re.compile(
+    r"^\s*(?:[Ww]hich|[Ww]hat)\s+(?P<n>(?:(?:two|three|four|five|other)\s+)?(?!(?:time|kind|type|sort|day|date|year|month|"
+    + _STOP_EN
+    + r")\b)(?![a-z-]*ed\b)[a-z-]+)\s+(?!(?:did|does|do|will|can|would|could|should)\b)"
+)  # not "What place did Wanda take …": there the thing asked is of a subject of its own
 
 
 def subject_en(question: str) -> str | None:
-    """The first capitalised noun phrase after the question's first word: "What is the brand
-    value of Huasheng Rubber?" -> Huasheng Rubber."""
+    """What the question is about: the thing a "which / what <noun>" question asks for ("Which
+    festival opened in Hekou?" -> the festival: its answer), else the first capitalised noun
+    phrase after the question's first word, up to a possessive ("What is the brand value of
+    Huasheng Rubber?", "What is Huasheng Rubber's brand value?" -> Huasheng Rubber)."""
+    which = _WHICH_EN.match(question)
+    if which:
+        return f"the {which.group('n')}"
     m = _SUBJECT_EN.search(question.strip().rstrip("?.! "))
     if m is None:
         return None
     s = m.group("s").strip()
-    return re.sub(r"'s$", "", s) or None
+    if re.search(r"\b(?:is|was|are|were)\s+$", question[: m.start()]):  # what is X's Y: X
+        s = re.split(r"['’]s\b", s)[0].strip()
+    return re.sub(r"['’]s$", "", s) or None
+
+
+def _district_en(question: str, districts: dict[str, str]) -> str | None:
+    """Where an English question names a district, as it says it: a name of the index's
+    ("Kenli District") or its first word or last two ("Kenli", "the development zone")."""
+    forms = set()
+    for name in (n for n in districts if not re.search(r"[^\x00-\x7f]", n)):
+        words = name.split()
+        forms |= {name, words[0]} if len(words) == 2 else {name, " ".join(words[-2:])}
+    for form in sorted(forms, key=len, reverse=True):
+        m = re.search(rf"\b(?:the\s+)?{re.escape(form)}\b", question, re.I)
+        if m:
+            return m.group()
+    return None
 
 
 def _possessive(subject: str, pronoun: str) -> str:
@@ -197,6 +272,9 @@ def _is_other(x: str, item: Item | None, items: list[Item], districts: dict[str,
     characters or more that some other item holds and the last one does not)."""
     if x in districts:
         return item is None or item.district != districts[x] or x not in item.text
+    led = _district_zh(x, districts)
+    if led is not None and (item is None or districts[led] != item.district):
+        return True  # 河口区的槐花节 after a question of 东营区's item
     if len(x) < 3:
         return False
     if item is not None and x in item.text:
