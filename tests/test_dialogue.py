@@ -342,6 +342,25 @@ def test_it_after_a_which_question_stands_for_the_thing_it_asked_for(real_qa):
     assert built.read_as == "When is the project expected to be completed?" and built.answer == "八月底"
 
 
+def test_a_chinese_question_with_no_subject_takes_the_last_ones(real_qa):
+    # "在哪里举行?" after a question on the dragon boat race stood on its own: 孤岛镇 (item #12)
+    history = [{"question": "龙舟赛什么时候开幕?", "item": 8}]
+    answer = real_qa.ask("在哪里举行?", history=history)
+    assert answer.read_as == "龙舟赛在哪里举行?" and answer.citation.item == 8
+    assert answer.answer == "东营区龙居镇龙栖湿地公园"
+    # a question with words of its own the last item lacks stands on its own
+    patent = real_qa.ask("谁获得了中国专利金奖?", history=history)
+    assert patent.read_as is None and patent.citation.item == 7
+
+
+def test_they_right_after_an_english_questions_verb_is_the_last_turns_subject(real_qa):
+    history = [
+        {"question": "How many projects were selected in the second batch of software projects?", "item": 45}
+    ]
+    answer = real_qa.ask("Which companies are they from?", history=history)
+    assert answer.read_as is not None and answer.citation.item == 45
+
+
 def test_and_another_district_replaces_the_district_the_last_question_named(real_qa):
     history = [
         {
@@ -395,6 +414,8 @@ def test_a_question_standing_on_its_own_ignores_the_history(real_qa):
     for question in (
         "利津县老旧小区改造项目获批中央预算内投资多少?",
         "Which two bases had their plaques unveiled at the locust flower festival?",
+        # its own subject named before "its", in words of no capital (read as Huasheng Rubber's first year)
+        "How many students enrolled in the provincial farmers' cooperative college in its first year?",
     ):
         alone, after = real_qa.ask(question).to_dict(), real_qa.ask(question, history=unrelated).to_dict()
         assert after == alone and after["read_as"] is None

@@ -65,7 +65,15 @@ _PRONOUN_EN = re.compile(
 _LEAD_ZH = 6  # a pronoun further in follows a subject of the question's own ("华盛橡胶投资多少建设其…")
 _PLURAL_EN = re.compile(r"\b(?!(?:is|was|has|does|its|this|us)\b)\w{3,}s\b", re.I)
 _THE = re.compile(r"^the\s+", re.I)
-_ASKS_ZH = re.compile(r"什么|哪|谁|多少|几|何时|吗|怎么|如何|为什么|是否")
+# "Which companies are they from?": a pronoun right after the question's verb is what it asks of
+_ASKED_OF = re.compile(r"\b(?:are|were|is|was|did|do|does|will|would|can|could|have|has|had)\s+$", re.I)
+_ASKS_ZH = re.compile(r"什么时候|什么|哪里|哪|谁|多少|几|何时|吗|怎么|如何|为什么|是否")
+# a question opening with its predicate or its question word names no subject of its own
+_OPENER_ZH = re.compile(
+    r"(?:在|于|是|有|由|共|一共|总共|将|已|又|还|都|主要|具体|计划|预计|投资|总投资|占地|"
+    r"什么时候|何时|哪天|哪一天|几月|几号|什么|哪|谁|多少|几|怎么|如何|为什么|为何)"
+)
+_LEAD_OUT_ZH = re.compile(r"^(?:那么?|请问|那请问)")
 _STOP_EN = (
     r"is|was|were|are|be|been|held|signed|founded|unveiled|launched|opened|started|take|took|takes|have|has|had|do|does|"
     r"did|on|in|at|to|for|with|by|of|from|get|got|win|won|rank|ranked|invest|invested|build|built|sell|sold|cost|"
@@ -88,17 +96,19 @@ def read_follow_up(
 ) -> FollowUp | None:
     """The follow-up reading of `question` after `history` (oldest first), or None when it
     stands on its own. `items` are the index's items (their numbers are what turns cite);
-    `holds(words, item)` says whether English `words` name something `item` holds."""
+    `holds(words, item)` says whether every word of `words` is something `item` holds."""
     if not history:
         return None
     last = history[-1]
     item = next((it for it in items if it.number == last.item), None) if last.item is not None else None
     if lang == "en":
         return _english(question, last, item, items, district_names, holds)
-    return _chinese(question, last, item, items, district_names)
+    return _chinese(question, last, item, items, district_names, holds)
 
 
-def _chinese(question: str, last: Turn, item: Item | None, items: list[Item], districts: dict[str, str]):
+def _chinese(
+    question: str, last: Turn, item: Item | None, items: list[Item], districts: dict[str, str], holds
+):
     subject = subject_zh(last.question, item) if item is not None else None
     m = _ELLIPSIS_ZH.match(question.strip())
     if m and not _ASKS_ZH.search(m.group("x")):
@@ -123,6 +133,12 @@ def _chinese(question: str, last: Turn, item: Item | None, items: list[Item], di
             return FollowUp(f"{x}?", item.number, f"{x}, in item #{item.number} of the last answer")
         return None
     p = _PRONOUN_ZH.search(question)
+    if p is None and item is not None and subject is not None:
+        asked = _LEAD_OUT_ZH.sub("", question.strip())
+        # no subject at all (在哪里举行? after a question on the dragon boat race): the last one's,
+        # where every word the question has is its item's
+        if _OPENER_ZH.match(asked) and subject not in asked and holds(_ASKS_ZH.sub(" ", asked), item):
+            return FollowUp(subject + asked, item.number, f"no subject: {subject}, in item #{item.number}")
     if p is None or item is None or p.start() > _LEAD_ZH:
         return None  # no pronoun, or one that follows a subject of the question's own
     if subject is None:
@@ -165,9 +181,10 @@ def _english(
         p is not None
         and p.group(0).lower() in ("their", "they", "them")
         and _PLURAL_EN.search(question[: p.start()])
+        and not _ASKED_OF.search(question[: p.start()])
     ):
         return None  # "which two bases had their plaques unveiled": the question's own plural
-    own = subject_en(question)
+    own = subject_en(question) or (_definite_en(question[: p.start()]) if p is not None else None)
     if p is None or item is None or (own is not None and own not in last.question and not holds(own, item)):
         return None  # no pronoun, or a subject of its own the last item does not hold
     if subject is None:
@@ -244,6 +261,20 @@ def subject_en(question: str) -> str | None:
     if re.search(r"\b(?:is|was|are|were)\s+$", question[: m.start()]):  # what is X's Y: X
         s = re.split(r"['’]s\b", s)[0].strip()
     return re.sub(r"['’]s$", "", s) or None
+
+
+_BREAK_EN = re.compile(r"\s+(?:in|of|on|at|for|to|by|with|from|is|was|are|were|and|has|had|have)\b.*$", re.I)
+
+
+def _definite_en(text: str) -> str | None:
+    """The last "the …" phrase of two or more words in `text`, up to a preposition or verb:
+    a subject of the question's own that a later "its" stands for ("How many students
+    enrolled in the provincial farmers' cooperative college in its first year?")."""
+    at = text.lower().rfind("the ")
+    if at < 0 or (at > 0 and text[at - 1].isalnum()):
+        return None
+    phrase = _BREAK_EN.sub("", text[at + 4 :].strip())
+    return f"the {phrase}" if len(phrase.split()) >= 2 else None
 
 
 def _district_en(question: str, districts: dict[str, str]) -> str | None:
