@@ -353,6 +353,28 @@ def test_a_chinese_question_with_no_subject_takes_the_last_ones(real_qa):
     assert patent.read_as is None and patent.citation.item == 7
 
 
+def test_a_question_naming_nothing_the_last_item_lacks_is_read_in_it(real_qa):
+    # "When was the agreement signed?" after Kenli's Shanghai agreement stood on its own and
+    # cited 利津县's agreement (item #35); 品牌强度是多少? after 华盛橡胶 reads 华盛橡胶's
+    history = [{"question": "What did Kenli District sign in Shanghai?", "item": 18}]
+    signed = real_qa.ask("When was the agreement signed?", history=history)
+    assert signed.read_as == "When was the agreement signed (Kenli District)?"
+    assert signed.citation.item == 18 and signed.answer == "5月13日"
+    strength = real_qa.ask("品牌强度是多少?", history=[{"question": "华盛橡胶的品牌价值是多少?", "item": 31}])
+    assert strength.read_as == "华盛橡胶品牌强度是多少?" and strength.answer == "841"
+    # the thing a which-question asks for is no subject of the question's own
+    edition = real_qa.ask(
+        "Which edition was it?",
+        history=[{"question": "When did the wetland locust flower festival open?", "item": 9}],
+    )
+    assert edition.read_as is not None and edition.citation.item == 9
+    # nor a subject to replace: after a refused which-question, "what about X" stands on its own
+    about = real_qa.ask(
+        "What about the Hekou square festival?", history=[{"question": "Which edition was it?"}]
+    )
+    assert about.read_as is None
+
+
 def test_they_right_after_an_english_questions_verb_is_the_last_turns_subject(real_qa):
     history = [
         {"question": "How many projects were selected in the second batch of software projects?", "item": 45}

@@ -65,14 +65,14 @@ _PRONOUN_EN = re.compile(
 _LEAD_ZH = 6  # a pronoun further in follows a subject of the question's own ("华盛橡胶投资多少建设其…")
 _PLURAL_EN = re.compile(r"\b(?!(?:is|was|has|does|its|this|us)\b)\w{3,}s\b", re.I)
 _THE = re.compile(r"^the\s+", re.I)
-# "Which companies are they from?": a pronoun right after the question's verb is what it asks of
-_ASKED_OF = re.compile(r"\b(?:are|were|is|was|did|do|does|will|would|can|could|have|has|had)\s+$", re.I)
-_ASKS_ZH = re.compile(r"什么时候|什么|哪里|哪|谁|多少|几|何时|吗|怎么|如何|为什么|是否")
-# a question opening with its predicate or its question word names no subject of its own
-_OPENER_ZH = re.compile(
-    r"(?:在|于|是|有|由|共|一共|总共|将|已|又|还|都|主要|具体|计划|预计|投资|总投资|占地|"
-    r"什么时候|何时|哪天|哪一天|几月|几号|什么|哪|谁|多少|几|怎么|如何|为什么|为何)"
+# the question words and the words of any question, left out when judging what a question names
+_ASKS_EN = re.compile(
+    r"\b(?:who|whom|whose|what|which|when|where|why|how|many|much|long|is|are|was|were|did|do|does|the|a|an)\b",
+    re.I,
 )
+# "Which companies are they from?": a pronoun right after the question's verb is what it asks of
+_ASKED_OF = re.compile(r"\b(?:are|were|is|was|did|do|does|will|would|can|could)\s+$", re.I)
+_ASKS_ZH = re.compile(r"什么时候|什么|哪里|哪|谁|多少|几|何时|吗|怎么|如何|为什么|是否")
 _LEAD_OUT_ZH = re.compile(r"^(?:那么?|请问|那请问)")
 _STOP_EN = (
     r"is|was|were|are|be|been|held|signed|founded|unveiled|launched|opened|started|take|took|takes|have|has|had|do|does|"
@@ -137,7 +137,7 @@ def _chinese(
         asked = _LEAD_OUT_ZH.sub("", question.strip())
         # no subject at all (在哪里举行? after a question on the dragon boat race): the last one's,
         # where every word the question has is its item's
-        if _OPENER_ZH.match(asked) and subject not in asked and holds(_ASKS_ZH.sub(" ", asked), item):
+        if subject not in asked and holds(_ASKS_ZH.sub(" ", asked), item):
             return FollowUp(subject + asked, item.number, f"no subject: {subject}, in item #{item.number}")
     if p is None or item is None or p.start() > _LEAD_ZH:
         return None  # no pronoun, or one that follows a subject of the question's own
@@ -158,8 +158,8 @@ def _english(
             said = _district_en(last.question, districts) if _THE.sub("", x).lower() in districts else None
             if said is not None:  # the same question of another district: its district replaced
                 subject = said
-            if subject is None:
-                return None
+            if subject is None or subject not in last.question:
+                return None  # the thing a which-question asked is no subject to replace
             read = last.question.replace(subject, x, 1)
             return FollowUp(
                 read, None, f"the last question asked of {x}", districts.get(_THE.sub("", x).lower())
@@ -184,7 +184,17 @@ def _english(
         and not _ASKED_OF.search(question[: p.start()])
     ):
         return None  # "which two bases had their plaques unveiled": the question's own plural
-    own = subject_en(question) or (_definite_en(question[: p.start()]) if p is not None else None)
+    # a subject of the question's own (not the thing a which-question asks for: "Which edition was it?")
+    own = subject_en(question, asked=False) or (
+        _definite_en(question[: p.start()]) if p is not None else None
+    )
+    if p is None and item is not None and own is None and holds(_ASKS_EN.sub(" ", question), item):
+        # no pronoun and no subject at all ("Who are the partners?"), every word the last item's
+        return FollowUp(
+            f"{question.strip().rstrip('?.! ')} ({subject})?" if subject else question,
+            item.number,
+            f"no subject: {subject or 'the last answer'}, in item #{item.number}",
+        )
     if p is None or item is None or (own is not None and own not in last.question and not holds(own, item)):
         return None  # no pronoun, or a subject of its own the last item does not hold
     if subject is None:
@@ -246,12 +256,12 @@ _WHICH_EN = re.compile(
 )  # not "What place did Wanda take …": there the thing asked is of a subject of its own
 
 
-def subject_en(question: str) -> str | None:
+def subject_en(question: str, asked: bool = True) -> str | None:
     """What the question is about: the thing a "which / what <noun>" question asks for ("Which
     festival opened in Hekou?" -> the festival: its answer), else the first capitalised noun
     phrase after the question's first word, up to a possessive ("What is the brand value of
     Huasheng Rubber?", "What is Huasheng Rubber's brand value?" -> Huasheng Rubber)."""
-    which = _WHICH_EN.match(question)
+    which = _WHICH_EN.match(question) if asked else None
     if which:
         return f"the {which.group('n')}"
     m = _SUBJECT_EN.search(question.strip().rstrip("?.! "))
