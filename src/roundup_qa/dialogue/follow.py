@@ -1,7 +1,7 @@
 """Reading a follow-up against the conversation's last turn.
 
 The server keeps nothing: a caller passes the earlier turns (`Turn`: the question and the
-item that turn cited). A question that leans on the last turn is read in one of two ways:
+item that turn cited). A question that leans on the last turn is read in one of three ways:
 
 - **another subject, the same question** ("那垦利区呢?", "What about Kenli District?"): the
   last question with its subject replaced by the new one, searched as any question; another
@@ -9,7 +9,10 @@ item that turn cited). A question that leans on the last turn is read in one of 
   another district's thing (那河口区的槐花节呢?) the subject and its thing (东营区的龙舟赛);
 - **the same subject** (它/该/其/这个…, it/its/they…, or "那投资呢?", "what about its output
   value?"): the question with the pronoun replaced by the last turn's subject, read in the
-  last turn's item only.
+  last turn's item only;
+- **no subject** (在哪里举行?, "When was the agreement signed?"): a question with neither a
+  pronoun nor a subject of its own, every word of which the last item holds, read there with
+  the last turn's subject.
 
 The subject of the last question is the longest stretch of it that its cited item holds
 (Chinese), or in English the thing a "which / what <noun>" question asked for ("Which festival
@@ -77,7 +80,7 @@ _LEAD_OUT_ZH = re.compile(r"^(?:那么?|请问|那请问)")
 _STOP_EN = (
     r"is|was|were|are|be|been|held|signed|founded|unveiled|launched|opened|started|take|took|takes|have|has|had|do|does|"
     r"did|on|in|at|to|for|with|by|of|from|get|got|win|won|rank|ranked|invest|invested|build|built|sell|sold|cost|"
-    r"open|close|closed|start|begin|began|end|ended|sign|hold|launch|unveil|found|win|reach|reached|become|became|"
+    r"open|close|closed|start|begin|began|end|ended|sign|hold|launch|unveil|found|reach|reached|become|became|"
     r"complete|completed|finish|finished|expect|expected|plan|planned|produce|produced|join|joined|attend|attended|"
     r"receive|received|announce|announced|release|released|will|can|and\s+(?=[A-Z])"
 )
@@ -117,8 +120,9 @@ def _chinese(
             if subject is None or subject not in last.question:
                 return None
             if x in districts:  # the same question of another district: its district replaced
-                said = [d for d in districts if districts[d] == item.district and d in last.question]
-                target = max(said, key=len) if item is not None and said else subject
+                said = [d for d in districts if item is not None and districts[d] == item.district]
+                said = [d for d in said if d in last.question]
+                target = max(said, key=len) if said else subject
             elif "的" in x or _district_zh(x, districts):  # another subject and its thing (河口区的槐花节)
                 target = topic_zh(last.question, subject)  # for the last one's subject and thing
             else:  # another company, project … (那万达集团呢?): the last one's subject
