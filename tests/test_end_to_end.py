@@ -511,3 +511,17 @@ def test_who_signed_with_the_district_is_the_companies_not_their_count(real_qa):
     r = real_qa.ask("渤中海上风电产业基地项目和谁签约?")
     assert r.answer == "新疆金风科技股份有限公司、中车永济电机有限公司", r.reason
     assert "三方 left out: it counts the list" in r.reason
+
+
+def test_a_question_in_traditional_chinese_is_read_in_simplified(real_qa):
+    # the roundup is in Simplified Chinese: 華盛橡膠 matched no word of it and was refused
+    typed = real_qa.ask("華盛橡膠的品牌價值是多少?")
+    assert typed.question == "華盛橡膠的品牌價值是多少?" and typed.read_as == "华盛橡胶的品牌价值是多少?"
+    assert typed.answer == "10.08亿元" and typed.citation.item == 31
+    follow = real_qa.ask(
+        "它的產品銷售到多少個國家和地區?", history=[{"question": "華盛橡膠的品牌價值是多少?", "item": 31}]
+    )
+    assert follow.read_as == "华盛橡胶的产品销售到多少个国家和地区?" and follow.citation.item == 31
+    assert real_qa.ask("品牌價值是多少?", district="廣饒縣").citation.item == 31
+    # a question already in Simplified Chinese is read as typed
+    assert real_qa.ask("华盛橡胶的品牌价值是多少?").read_as is None

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .build import build_index, remove_scratch, scratch_prefix
-from .chinese import CJK, CJK_CHARS, LATIN
+from .chinese import CJK, CJK_CHARS, LATIN, to_simplified
 from .config import Config
 from .corpus.parse import Corpus, load_corpus
 from .dialogue.follow import FollowUp, Turn, read_follow_up
@@ -285,7 +285,9 @@ class RoundupQA:
         watch: Stopwatch,
     ) -> Answer:
         """The question read against the conversation (dialogue/follow.py) and for its kind
-        (dialogue/kind.py), then answered: items to browse, a list, or one span."""
+        (dialogue/kind.py), then answered: items to browse, a list, or one span. A question
+        in Traditional Chinese is read in Simplified, as the roundup is written (`read_as`)."""
+        typed, text = text, to_simplified(text)
         lang = detect_language(text)
         follow = self._follow_up(text, lang, turns)
         asked = follow.question if follow else text
@@ -305,8 +307,11 @@ class RoundupQA:
                 rest = self._ask(elsewhere, [], top_k, None, Stopwatch(None), pinned)
                 answer.notes.append(_outside(district, rest, self.index.manifest.places.districts_en))
         if follow is None:
-            return answer
-        return replace(answer, question=text, read_as=follow.question, why="; ".join(
+            if text == typed:
+                return answer
+            return replace(answer, question=typed, read_as=text, why="; ".join(
+                part for part in ("read in Simplified Chinese", answer.why) if part))  # fmt: skip
+        return replace(answer, question=typed, read_as=follow.question, why="; ".join(
             part for part in (f"read as a follow-up ({follow.why})", answer.why) if part))  # fmt: skip
 
     def _follow_up(self, text: str, lang: str, turns: list[Turn]) -> FollowUp | None:
@@ -407,7 +412,7 @@ class RoundupQA:
             if item is not None and (isinstance(item, bool) or not isinstance(item, int)):
                 raise InputError("history", f"{where}.item must be an item number or null, not {item!r}")
             question, _ = clean_question(turn["question"])
-            turns.append(Turn(question[: self.config.max_question_chars], item))
+            turns.append(Turn(to_simplified(question[: self.config.max_question_chars]), item))
         return turns
 
     def check(
@@ -434,7 +439,7 @@ class RoundupQA:
         if district is not None and not isinstance(district, str):
             raise InputError("district", f"district must be a name, not {district!r}")
         if district and district.strip():
-            name = district.strip()
+            name = to_simplified(district.strip())
             found = self._district_names.get(name) or self._district_names.get(name.lower())
             if found is None:
                 english = self.index.manifest.places.districts_en
