@@ -36,6 +36,9 @@ VARIANTS = {
     "a who-span naming no one off": ["reader_unnamed_refusal=false"],
     "year / ordinal off": ["abstain_stated_otherwise=false"],
     "amount of off": ["reader_amount_refusal=false"],
+    "end of a started thing off": ["abstain_only_started=false"],
+    "rate per day / month of a yearly figure off": ["abstain_other_period=false"],
+    "change of a figure that names none off": ["abstain_no_change=false"],
 }
 VARIANTS["every lexical rule off"] = [
     o

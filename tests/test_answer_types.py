@@ -751,6 +751,36 @@ def test_a_list_answer_ends_before_the_count_that_sums_it_up():
     assert past_count_tail(amount, 0, len(amount)) == len(amount)  # no count at the end
 
 
+def test_an_end_asked_of_an_item_that_gives_only_the_start():
+    from roundup_qa.reader.abstain import only_started
+    from roundup_qa.reader.question import analyze
+
+    text = (
+        "5月20日,利津县城区道路建设工程开工建设。工程总投资5700余万元。"
+        "一期投资9000万元,预计八月底建成投产。5月15日至23日,龙舟赛开幕式在龙居镇举行。"
+    )
+
+    def at(s):
+        return text.index(s), text.index(s) + len(s)
+
+    assert analyze("利津县城区道路工程计划什么时候完工?", "zh").ending == "完工"
+    assert analyze("When will the Lijin urban road project be completed?", "en").ending == "completed"
+    # the start itself asked about, or the end of a year: no end asked
+    assert analyze("什么时候完成签约?", "zh").ending == ""
+    assert analyze("By the end of which year was poverty ended?", "en").ending == "ended"
+    assert analyze("By the end of which year?", "en").ending == ""
+    assert analyze("道路工程什么时候开工?", "zh").ending == ""
+    assert (
+        only_started("完工", text, *at("5月20日"))
+        == "完工的时间; the best item speaks of its start only: 5月20日,利津县城区道路建设工程开工"
+    )
+    assert only_started("completed", text, *at("5月20日")).startswith('its end ("completed")')
+    # a sentence naming the end, or a span of days, gives it
+    assert only_started("投产", text, *at("八月底")) is None
+    assert only_started("结束", text, *at("5月15日至23日")) is None
+    assert only_started("", text, *at("5月20日")) is None
+
+
 def test_how_long_asks_for_a_span_of_time():
     from roundup_qa.reader.candidates import extract
     from roundup_qa.reader.question import analyze
@@ -789,3 +819,28 @@ def test_a_which_town_question_is_answered_with_the_town():
     # the town alone already, or no place of that kind in the span: nothing to narrow
     assert named_place(text, text.index("孤岛镇"), text.index("举行"), "镇", found) is None
     assert named_place(text, start, end, "村", found) is None
+
+
+def test_a_rate_per_period_and_a_change_asked_of_a_figure_that_is_neither():
+    from roundup_qa.reader.abstain import no_change, other_period
+    from roundup_qa.reader.question import analyze
+
+    assert analyze("每月能生产多少光伏组件?", "zh").period == "每月"
+    assert analyze("How many modules will it turn out each month?", "en").period == "each month"
+    assert analyze("年产多少光伏组件?", "zh").period == ""
+    assert analyze("民生支出同比增长了多少?", "zh").change == "同比增长了多少"
+    assert analyze("By what percentage did spending grow?", "en").change == "by what percentage"
+    assert analyze("民生支出增加到多少?", "zh").change == ""  # the level reached, not the change
+    text = "年产1.2GW高效光伏组件生产项目签约。民生支出达16.51亿元,同比增长12%。日产300吨。"
+
+    def at(s):
+        return text.index(s), text.index(s) + len(s)
+
+    assert other_period("每月", text, *at("1.2GW")).startswith(
+        "每月的数字; the best item speaks of 年产1.2GW"
+    )
+    assert other_period("each month", text, *at("1.2GW")).startswith('a figure "each month"')
+    assert other_period("每天", text, *at("300吨")) is None  # the item's own daily figure
+    assert other_period("", text, *at("1.2GW")) is None
+    assert no_change("同比增长了多少", text, *at("16.51亿元")).endswith("民生支出达16.51亿元")
+    assert no_change("同比增长了多少", text, *at("12%")) is None

@@ -411,6 +411,24 @@ def test_an_amount_of_what_the_item_never_says_is_refused_in_both_languages(real
     assert silver.answer == "石油工程技术研究院", silver.answer  # was 东营区
 
 
+def test_an_end_asked_where_the_item_gives_only_the_start_is_refused(real_qa):
+    # the item dates the road works' start (开工) and says nothing of their end
+    for question in (
+        "利津县城区道路工程计划什么时候完工?",
+        "When will the Lijin urban road project be completed?",
+    ):
+        r = real_qa.ask(question)
+        assert r.answer is None and "start only: 5月20日" in r.reason, (question, r.answer)
+    reason = real_qa.ask("利津县城区道路工程计划什么时候完工?").reason
+    assert in_language(reason, "zh").startswith("问题问的是完工的时间,最相关的条目说的是"), reason
+    # the start is answered, and an end the item gives is too
+    assert real_qa.ask("When did construction of the Lijin urban roads start?").answer == "5月20日"
+    production = real_qa.ask(
+        "When is the first phase of the Zhonglang fishery park expected to go into production?"
+    )
+    assert production.answer == "八月底", production.answer
+
+
 def test_how_long_is_answered_with_the_span_of_time(real_qa):
     # 为期一个月: the month, not the clause around it; 历时两年: an item with no quantity is no refusal
     for question, answer in (
@@ -442,6 +460,23 @@ def test_a_district_the_question_names_is_judged_whether_or_not_jieba_tags_it(re
     r = real_qa.ask("How many Party members did Kenli District train in Party history?")
     assert r.answer is None and r.passages[0].district == "垦利区", (r.answer, r.reason)
     assert real_qa.ask("东营区受训党员有多少名?").answer == "1.7万名"
+
+
+def test_a_rate_per_month_or_a_change_is_refused_where_the_item_gives_a_yearly_figure_or_none(real_qa):
+    # 年产1.2GW is a year's output; 16.51亿元 and 76.63% say nothing of growth
+    for question in (
+        "泰普新能源项目每月能生产多少光伏组件?",
+        "How many photovoltaic modules will the Taipu project turn out each month?",
+        "广饶县民生支出同比增长了多少?",
+        "By what percentage did Guangrao's spending on people's livelihoods grow year on year?",
+    ):
+        r = real_qa.ask(question)
+        assert r.answer is None and "speaks of" in r.reason, (question, r.answer)
+    assert real_qa.ask("泰普新能源项目年产多少光伏组件?").answer == "1.2GW"
+    share = real_qa.ask(
+        "What share of Guangrao's general public budget spending went to people's livelihoods?"
+    )
+    assert share.answer == "76.63%", share.answer
 
 
 def test_a_number_is_read_beside_the_words_the_question_asks_about(real_qa):

@@ -27,6 +27,7 @@ from ..chinese import CJK
 from ..records import Signals
 from ..retrieval.tokenizer import compact, normalize
 from .question import YEAR, Markers, zh_ordinals
+from .span import stretch
 
 _MONTH = re.compile(r"(\d{1,2})月")
 
@@ -148,6 +149,80 @@ def uncounted(counted: list[tuple[str, str]], item_text: str) -> str | None:
     if not flag.startswith("n") or flag == "nr" or len(word) < 2:
         return None
     return None if word in normalize(item_text) else word
+
+
+# what a sentence says of a start (开工, 开幕) and of an end (建成, 闭幕)
+_STARTED = re.compile(r"开工|动工|开建|开幕|启动|开始|签约|揭牌|举行|召开|成立")
+_ENDED = re.compile(r"完工|竣工|建成|完成|结束|闭幕|投产|落成|收官|圆满|[日月号]\s*(?:至|到|—|-|~)")
+_SENTENCE_EDGE = re.compile(r"[。！？!?\n]")
+
+
+def only_started(ending: str, item_text: str, start: int, end: int) -> str | None:
+    """What the question asks about and what the item says instead, when the question asks
+    when something ended or was finished (`ending`: 完工, "completed") and the answer is a
+    date whose sentence speaks only of a start (5月20日,…工程开工建设): the item does not say.
+    A sentence naming an end (预计八月底建成投产) or a span of days (5月15日至23日) is let be."""
+    if not ending:
+        return None
+    left, right = stretch(item_text, start, end, _SENTENCE_EDGE)
+    sentence = item_text[left:right]
+    began = _STARTED.search(sentence)
+    if not began or _ENDED.search(sentence):
+        return None
+    a, b = min(start, left + began.start()), max(end, left + began.end())
+    asked = f"{ending}的时间" if CJK.search(ending) else f'its end ("{ending}")'
+    return f"{asked}; the best item speaks of its start only: {item_text[a:b]}"
+
+
+# a yearly figure (年产1.2GW, 年创利税, 每年) and the words of a figure per day, week or month
+_YEARLY = re.compile(r"年产|年可|年创|年均|年处理|年销售|每年|/年")
+_PER = {
+    "日": re.compile(r"每天|每日|日产|日均|/日|/天"),
+    "周": re.compile(r"每周|周均"),
+    "月": re.compile(r"每月|月产|月均|/月"),
+}
+_PERIOD_OF = (
+    (re.compile(r"[天日]|day"), "日"),
+    (re.compile(r"周|week"), "周"),
+    (re.compile(r"月|month"), "月"),
+)
+
+
+def other_period(period: str, item_text: str, start: int, end: int) -> str | None:
+    """What the question asks and what the item says instead, when the question asks for a
+    rate per day, week or month (`period`, the question's words: 每月, "each month") and the
+    answer is a yearly figure (年产1.2GW for "each month"): the item does not say."""
+    key = next((k for pattern, k in _PERIOD_OF if pattern.search(period)), None)
+    if not key:
+        return None
+    left, right = stretch(item_text, start, end)
+    words = item_text[left:right]
+    yearly = _YEARLY.search(words)
+    if not yearly or _PER[key].search(words):
+        return None
+    asked = f"{period}的数字" if CJK.search(period) else f'a figure "{period}"'
+    return f"{asked}; the best item speaks of {words.strip()}"
+
+
+# words that say a figure is a change (增长, 同比, 翻番)
+_CHANGED = re.compile(
+    r"增长|增加|提高|提升|下降|减少|降低|翻番|翻了|翻倍|同比|环比|增幅|涨幅|降幅|增速|比上年|多出|升至|降至|增至|减至"
+    r"|上升|上涨|下跌|扩大|缩小|缩减|丧失|失去|损失|减半"
+)
+
+
+def no_change(change: str, item_text: str, start: int, end: int) -> str | None:
+    """What the question asks and what the item says instead, when the question asks by how
+    much something changed (`change`: 同比增长了多少, "by what percentage") and the answer's
+    words speak of no change (民生支出达16.51亿元,占…76.63%): the item does not say."""
+    if not change:
+        return None
+    left, right = stretch(item_text, start, end)
+    words = item_text[left:right]
+    if _CHANGED.search(words):
+        return None
+    asked = change if CJK.search(change) else f'a change ("{change}")'
+    return f"{asked}; the best item speaks of {words.strip()}"
 
 
 def amount_missing(words: tuple[str, ...], item_text: str) -> str | None:

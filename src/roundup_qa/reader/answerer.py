@@ -32,7 +32,10 @@ from .abstain import (
     everyday_share,
     missing_names,
     month_conflict,
+    no_change,
     numberless,
+    only_started,
+    other_period,
     stated_otherwise,
     thresholds,
     uncounted,
@@ -452,7 +455,28 @@ class Answerer:
             if analysis.type not in ACCEPTS or not c.abstain_type
             else self._holds_type(read.hit.doc, analysis, read.span),
             month_conflict=month_conflict(analysis.months, item.text, self._roundup_text),
-            stated_otherwise=stated_otherwise(analysis.markers, item.text, self._roundup_text)
+            stated_otherwise=(
+                stated_otherwise(analysis.markers, item.text, self._roundup_text)
+                or (
+                    judged
+                    and analysis.type == "date"
+                    and c.abstain_only_started
+                    and only_started(analysis.ending, item.text, read.span.start, read.span.end)
+                )
+                or (
+                    judged
+                    and analysis.type in NUMBERS
+                    and c.abstain_other_period
+                    and other_period(analysis.period, item.text, read.span.start, read.span.end)
+                )
+                or (
+                    judged
+                    and analysis.type in NUMBERS
+                    and c.abstain_no_change
+                    and no_change(analysis.change, item.text, read.span.start, read.span.end)
+                )
+                or None
+            )
             if c.abstain_stated_otherwise
             else None,
             missing_names=names,

@@ -142,9 +142,18 @@ class Analysis:
     # for a number asked for: the words that say what an amount is of, where the question
     # names it (多少利税, how much profit: 利润 or 利税); judged against the item
     amount_of: tuple[str, ...] = ()
+    # the question's word asking when something ended or was finished (完工, "completed"),
+    # judged against a date the item gives only for its start (abstain.only_started)
+    ending: str = ""
     # the kind of place a "which town / 哪个镇" question names, as the name ends (镇): a span
     # holding such a place is narrowed to it (span.named_place)
     place_kind: str = ""
+    # the period a rate is asked per, as the question says it (每月, "each month"), judged against a yearly figure
+    # (年产1.2GW) by abstain.other_period
+    period: str = ""
+    # the question asks by how much something changed (同比增长了多少, "by what percentage"),
+    # judged against a figure with no change in its words by abstain.no_change
+    change: str = ""
 
 
 _ASKS_DISTRICT = {
@@ -165,7 +174,16 @@ def analyze(question: str, lang: str) -> Analysis:
     months = mentioned_months(question)
     marks = mentioned_markers(question, lang)
     amount = amount_of(text, lang)
-    said = {"markers": marks, "amount_of": amount}
+    ending = None if _BEGUN[lang == "en"].search(text) else _ENDING[lang == "en"].search(text)
+    said = {
+        "markers": marks,
+        "amount_of": amount,
+        "ending": ending.group(1) if ending else "",
+    }
+    period = _PERIOD[lang == "en"].search(text)
+    change = _CHANGE[lang == "en"].search(text)
+    said["period"] = period.group() if period else ""
+    said["change"] = change.group() if change else ""
     kind = _PLACE_KIND[lang == "en"].search(text)
     for pattern, answer_type, why in rules:
         if re.search(pattern, text):
@@ -180,6 +198,24 @@ def analyze(question: str, lang: str) -> Analysis:
     return Analysis("other", "no interrogative with a known answer type", months, markers=marks)
 
 
+# an end asked for (什么时候完工, "when will it be completed")
+_ENDING = (
+    re.compile(r"(完工|竣工|建成|完成|结束|闭幕|投产|落成|收官)"),
+    re.compile(
+        r"\b(complet(?:e|ed|es|ion)|finish(?:ed|es)?|end(?:ed|s)?|clos(?:e|ed|es|ing)|conclud(?:e|ed|es)|"
+        r"over|done|operational)\b(?! of)"
+    ),
+)
+# a rate asked per day, week or month, and the period as the item would write it
+_PERIOD = (
+    re.compile(r"每(天|日|月|周)|(?<![几每])(日|月)均"),
+    re.compile(r"\b(?:per|each|every|a) (day|month|week)\b|\b(daily|monthly|weekly)\b"),
+)
+# by how much something changed
+_CHANGE = (
+    re.compile(r"(?:同比|环比)?(?:增长|增加|提高|提升|下降|减少|降低)了?(?:多少|几)|增幅|涨幅|降幅|增速"),
+    re.compile(r"\bby (?:how much|what percent(?:age)?|how many)\b|\byear[- ]on[- ]year\b|\bgrowth rate\b"),
+)
 # the kind of place asked for, and how such a place's name ends
 _PLACE_KIND = (
     re.compile(r"哪(?:个|一个)?(乡镇|镇|村|街道)"),
@@ -189,6 +225,11 @@ _PLACE_ENDS = {
     "乡镇": "镇", "镇": "镇", "村": "村", "街道": "街道",
     "town": "镇", "township": "镇", "village": "村", "subdistrict": "街道", "sub-district": "街道",
 }  # fmt: skip
+# a start the question itself asks about (什么时候完成签约: the signing, not an end)
+_BEGUN = (
+    re.compile(r"开工|动工|开建|开幕|启动|开始|签约|揭牌|举行|召开|成立"),
+    re.compile(r"\b(?:sign|unveil|open|start|launch|beg[ia]n|kick)"),
+)
 _ZH_AMOUNT = re.compile(alternation(AMOUNTS_OF))
 _EN_AMOUNT = re.compile(rf"\b(?:{alternation(AMOUNTS_OF_EN)})\b")
 
