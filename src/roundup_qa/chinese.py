@@ -46,9 +46,10 @@ def to_simplified(text: str) -> str:
     global _T2S
     if not CJK.search(text):
         return text
-    with _T2S_LOCK:
-        if _T2S is None:
-            import opencc
+    if _T2S is None:  # the lock only until it is loaded
+        with _T2S_LOCK:
+            if _T2S is None:
+                import opencc
 
-            _T2S = opencc.OpenCC("t2s")
+                _T2S = opencc.OpenCC("t2s")
     return _T2S.convert(text)

@@ -455,7 +455,7 @@ class RoundupQA:
         if lang != "en" or mode == "question" or not self.config.bridge:
             return self.embedder.encode_queries([text])[0]
         switched = self.index.bridge.code_switch(text)
-        if mode == "switched":
+        if mode == "switched" or switched == text:  # nothing switched: one encoding, not two alike
             return self.embedder.encode_queries([switched])[0]
         both = self.embedder.encode_queries([text, switched]).sum(axis=0)
         return both / np.linalg.norm(both)

@@ -76,7 +76,7 @@ _ASKS_EN = re.compile(
 # "Which companies are they from?": a pronoun right after the question's verb is what it asks of
 _ASKED_OF = re.compile(r"\b(?:are|were|is|was|did|do|does|will|would|can|could)\s+$", re.I)
 _ASKS_ZH = re.compile(r"什么时候|什么|哪里|哪|谁|多少|几|何时|吗|怎么|如何|为什么|是否")
-_LEAD_OUT_ZH = re.compile(r"^(?:那么?|请问|那请问)")
+_LEAD_OUT_ZH = re.compile(r"^(?:请问|那么?)")  # what leads a question, no part of it
 _STOP_EN = (
     r"is|was|were|are|be|been|held|signed|founded|unveiled|launched|opened|started|take|took|takes|have|has|had|do|does|"
     r"did|on|in|at|to|for|with|by|of|from|get|got|win|won|rank|ranked|invest|invested|build|built|sell|sold|cost|"
@@ -210,7 +210,7 @@ def _english(
 def subject_zh(question: str, item: Item) -> str | None:
     """The longest stretch of `question` (2 characters or more) that `item` holds, starting
     where the question's words do (请问/那 left out): "华盛橡胶的品牌价值是多少?" -> 华盛橡胶."""
-    q = re.sub(r"^(请问|那么?|那)", "", question.strip())
+    q = _LEAD_OUT_ZH.sub("", question.strip())
     text = item.text
     best = None
     for i in range(len(q)):
