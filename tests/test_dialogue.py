@@ -13,6 +13,7 @@ from roundup_qa.config import Config
 from roundup_qa.dialogue.follow import Turn, read_follow_up, subject_en, subject_zh, topic_zh
 from roundup_qa.pipeline import InputError, RoundupQA
 from roundup_qa.store import save_index
+from roundup_qa.web import _turns
 
 from .conftest import CORPUS, ROOT
 
@@ -275,6 +276,51 @@ def test_the_headline_question_browses_every_item_by_district(real_qa):
 def test_a_bare_name_or_a_district_is_browsed(real_qa, question, items):
     answer = real_qa.ask(question)
     assert answer.kind == "items" and [p.citation.item for p in answer.parts] == list(items)
+
+
+@pytest.mark.parametrize(
+    "question, items",
+    [
+        # each was answered with one span of one item, or refused, before
+        ("What's new in Lijin County?", range(32, 40)),  # "what's" once needed a space before 's
+        ("Show me the news from Kenli", range(16, 24)),  # a district's short English name
+        ("What has Hekou been up to?", range(9, 16)),
+        ("Tell me about the dragon boat race", (8,)),  # a topic one item holds, asked to browse
+        ("Is there any news about hospitals?", (12,)),
+        ("有没有关于大闸蟹的新闻?", (18,)),
+        ("风电项目的新闻", (10,)),  # held word by word (渤中海上风电产业基地项目)
+        ("我想了解一下广饶县", range(24, 32)),
+        ("东营港最近怎么样?", range(47, 53)),
+    ],
+)
+def test_browsing_asked_as_people_ask_it_lists_the_items(real_qa, question, items):
+    answer = real_qa.ask(question)
+    assert answer.kind == "items" and [p.citation.item for p in answer.parts] == list(items), answer.reason
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "东营区脱贫攻坚新闻发布会是哪天举行的?",  # 新闻 in the name of the thing asked about
+        "Show me the brand value of Huasheng Rubber",  # a fact of the topic asked for: money
+        "What were the highlights of Zhanhua District in Binzhou in May?",  # a place the roundup lacks
+    ],
+)
+def test_a_question_worded_like_browsing_is_still_answered_or_refused(real_qa, question):
+    answer = real_qa.ask(question)
+    assert answer.kind in ("span", "refusal"), answer.reason
+
+
+def test_a_browsing_reply_of_one_item_is_the_chats_next_turns_item():
+    record = {
+        "question": "Tell me about the dragon boat race",
+        "citation": None,
+        "kind": "items",
+        "parts": [{"answer": None, "citation": {"item": 8, "title": "2021第三届东营(龙居)黄河口龙舟赛开幕"}}],
+    }
+    assert _turns({"2": record}) == [{"question": "Tell me about the dragon boat race", "item": 8}]
+    several = dict(record, parts=record["parts"] * 2)  # several items: no one item to read in
+    assert _turns({"2": several}) == [{"question": "Tell me about the dragon boat race", "item": None}]
 
 
 def test_a_pronoun_follow_up_is_read_with_the_last_turns_item(real_qa):

@@ -328,20 +328,29 @@ class RoundupQA:
         return replace(follow, question=follow.question[: self.config.max_question_chars])
 
     def kind(self, text: str, lang: str | None = None) -> Kind:
-        """What kind of answer `text` asks for (dialogue/kind.py)."""
-        return read_kind(text, lang or detect_language(text), self._district_names, self._names_something)
+        """What kind of answer `text` asks for (dialogue/kind.py); a topic to browse whose words
+        ask for a fact of a known type is a question ("Show me the brand value of …": money)."""
+        lang = lang or detect_language(text)
+        kind = read_kind(text, lang, self._district_names, self._names_something)
+        if kind.kind == "items" and kind.topic and analyze(text, lang).type not in ("other", "yesno"):
+            return SPAN
+        return kind
 
-    def _names_something(self, words: str) -> bool:
+    def _names_something(self, words: str, cued: bool = False) -> bool:
         """Whether `words` name something the roundup mentions: Chinese words an item holds
         as written; English ones the bridge translates whole, held by an item when the bridge
-        reads them as one name, else by two or more (a topic, not keywords of one fact)."""
+        reads them as one name, else by two or more (a topic, not keywords of one fact). When
+        the question asks to browse them (`cued`: "tell me about the dragon boat race", 风电项目
+        的新闻), one item holding each of their words is enough."""
         items = self.index.items
         if CJK.search(words) and not LATIN.search(words):
-            return len(words) >= 2 and any(words in it.text for it in items)
+            if len(words) >= 2 and any(words in it.text for it in items):
+                return True
+            return cued and bool(self._holding(self.retriever.lexical_query(words)))
         groups, unknown = self.index.bridge.translate(words)
         if not groups or unknown:
             return False
-        return len(self._holding(self.retriever.lexical_query(words))) >= (1 if len(groups) == 1 else 2)
+        return len(self._holding(self.retriever.lexical_query(words))) >= (1 if cued or len(groups) == 1 else 2)
 
     def _holding(self, query) -> list[int]:
         """The items holding some alternative of every Chinese word group of `query`."""

@@ -197,7 +197,9 @@ def build_demo(
 
 def _turns(records: dict | None) -> list[dict]:
     """The chat's earlier turns, oldest first, from the records it keeps per reply (a reply
-    and its evidence share one); a follow-up's turn is the question as it was read."""
+    and its evidence share one); a follow-up's turn is the question as it was read, its item
+    the one cited, or the one item a browsing reply listed ("Tell me about the dragon boat race"
+    lists #8: "When did it open?" is asked of #8)."""
     turns, last = [], None
     for key in sorted((records or {}), key=int):
         record = records[key]
@@ -205,6 +207,9 @@ def _turns(records: dict | None) -> list[dict]:
             continue
         last = record
         citation = record.get("citation") or {}
+        parts = record.get("parts") or []
+        if not citation and len(parts) == 1 and isinstance(parts[0], dict):
+            citation = parts[0].get("citation") or {}
         turns.append({"question": record.get("read_as") or record["question"], "item": citation.get("item")})
     return turns
 

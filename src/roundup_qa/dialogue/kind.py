@@ -31,13 +31,24 @@ _ASKS_EN = re.compile(
 )
 # browsing words: what a reader of a roundup asks for when not after one fact
 _BROWSE_ZH = re.compile(
-    r"(有(哪些|什么|啥)|都有(哪些|什么))(亮点|新闻|动态|消息|大事|事情?|新鲜事|看点|活动)"
-    r"|(的)?(亮点|新闻|动态|要闻|大事记?)(有哪些|是什么|都有什么)?"
-    r"|发生了(什么|哪些)(事情?)?|有什么(新闻|事情?|动态)|介绍一下|讲讲|说说|概况|概览"
+    r"(有(哪些|什么|啥)|都有(哪些|什么))(亮点|新闻|动态|消息|报道|要闻|大事|事情?|新鲜事|看点|活动|动静)"
+    r"|(的)?(亮点|新闻|动态|要闻|消息|报道|大事记?)(有哪些|是什么|都有什么|有吗|吗)?"
+    r"|发生了(什么|哪些)(事情?)?|(干|做)了(些)?(什么|哪些|啥)(事情?|工作)?|有什么(新闻|事情?|动态)"
+    r"|(简单)?介绍(一下|下)?|(想|要)?了解(一下)?|讲讲|说说|看看|概况|概览"
+    r"|(最近|近来|近期)?(怎么样|咋样)(了)?[?？]?$"
 )
 _BROWSE_EN = re.compile(
-    r"^\s*(what\s+(happened|was\s+new|is\s+new|'s\s+new|news)|tell\s+me\s+about|news\s+(from|about|of|in)"
-    r"|(give\s+me\s+)?(an?\s+)?overview\s+of|(what\s+(were|are)\s+)?(the\s+)?highlights|browse|show\s+me)\b",
+    r"^\s*(what(\s+(happened|was\s+new|is\s+new|is\s+happening|is\s+going\s+on|news)"
+    r"|\s*['’]s\s+(new|happening|going\s+on|the\s+(latest|news)))|what\s+do\s+you\s+(have|know)\s+(on|about)"
+    r"|tell\s+me\s+(more\s+)?about|((is|are)\s+there\s+)?(any\s+)?(news|stories|items|articles|reports|anything"
+    r"|headlines|updates?)(\s+new)?\s+(from|about|of|in|on|mentioning|regarding|concerning)"
+    r"|(which|what)\s+(items?|stories|articles|reports|news)\s+(mentions?|are\s+about|talks?\s+about|covers?|about|on)"
+    r"|(please\s+)?(show|summari[sz]e|brief|update)(\s+me)?(\s+(on|about|with))?"
+    r"|(please\s+)?(fill|catch)\s+me\s+(in|up)(\s+(on|about|with))?"
+    r"|i(['’]d|\s+would)\s+like\s+to\s+(read|know|hear|learn|see)(\s+more)?\s+about"
+    r"|i\s+want\s+to\s+(read|know|hear|learn|see)(\s+more)?\s+about|(the\s+)?latest(\s+news)?\s+(from|about|on|in)"
+    r"|(give\s+me\s+)?(an?\s+)?overview\s+of|(what\s+(were|are)\s+)?(the\s+)?highlights|browse)\b"
+    r"|\bbeen\s+(up\s+to|doing)\b",
     re.I,
 )
 # the roundup itself: "东营各县区", "全市", "the districts and counties", "Dongying"
@@ -47,11 +58,14 @@ _WHOLE_EN = re.compile(
 )
 # time and filler words a browsing question may carry
 _FILLER_ZH = re.compile(
-    r"(2021年)?(五月份?|5月份?|本月|这个月|今年|近期|最近)|请问|一下|的|了|在|和|与|都|有|啊|呢|吧"
+    r"(2021年)?(五月份?|5月份?|本月|这个月|今年|近期|最近)|请问|一下|给我|跟我|我想|我要|有没有|关于|有关|相关"
+    r"|提到|涉及|那边|这边|那里|方面|我|的|了|在|和|与|跟|同|都|有|啊|呢|吧"
 )
 _FILLER_EN = re.compile(
     r"\b(in|of|from|about|for|the|a|an|and|may|2021|this|month|last|recent(ly)?|me|please|happened|were|was|"
-    r"are|is|what|news|highlights?|tell|overview|give|show|browse|new|'s)\b",
+    r"are|is|what|news|highlights?|tell|overview|give|show|browse|new|'s|any|anything|there|on|items?|stories|"
+    r"articles|reports|mentions?|happening|going|more|regarding|concerning|headlines|updates?|do|you|have|know|"
+    r"latest|has)\b",
     re.I,
 )
 _PUNCT = re.compile(r"[\s?？。!！,，.、:：;；\"'“”‘’()（）]+")
@@ -121,7 +135,7 @@ SPAN = Kind("span")
 
 def read_kind(text: str, lang: str, district_names: dict[str, str], is_name) -> Kind:
     """The kind of `text`. `district_names` maps every name a district goes by (Chinese, and
-    English in lower case) to its Chinese name; `is_name(words)` says whether `words` name
+    English in lower case) to its Chinese name; `is_name(words, cued)` says whether `words` name
     something the roundup mentions (a bare name is browsed, other bare words are a question)."""
     browse = _browse(text, lang, district_names, is_name)
     if browse is not None:
@@ -148,15 +162,23 @@ def _browse(text: str, lang: str, district_names: dict[str, str], is_name) -> Ki
     district, rest = _district(rest, district_names, en)
     whole = bool((_WHOLE_EN if en else _WHOLE_ZH).search(rest))
     rest = (_WHOLE_EN if en else _WHOLE_ZH).sub(" ", rest)
-    topic = _PUNCT.sub(" ", (_FILLER_EN if en else _FILLER_ZH).sub(" ", rest)).strip()
-    if not en:
-        topic = topic.replace(" ", "")
+    if en:  # filler words off its ends only: "Shaanxi University of Science and Technology" stays whole
+        words = _PUNCT.sub(" ", rest).split()
+        while words and _FILLER_EN.fullmatch(words[0]):
+            words.pop(0)
+        while words and _FILLER_EN.fullmatch(words[-1]):
+            words.pop()
+        topic = " ".join(words)
+    else:
+        topic = _PUNCT.sub("", _FILLER_ZH.sub(" ", rest))
+    if cue and (_ASKS_EN if en else _ASKS_ZH).search(topic):
+        return None  # a question beside the browsing words: 脱贫攻坚新闻发布会是哪天举行的?
     if cue and not topic and district is None:  # "东营各县区五月有哪些亮点?", "What happened in May?"
         why = "the roundup's" if whole else "all"
         return Kind("items", f"asks for {why} highlights: every item, by district", everything=True)
     if cue and district is not None and not topic:
         return Kind("items", f"asks what happened in {district}: its items", district=district)
-    if cue and topic and is_name(topic):
+    if cue and topic and is_name(topic, cued=True):
         return Kind("items", f"asks about {topic}: the items that mention it", district=district, topic=topic)
     if not cue:
         # a bare name: a district, or a name the roundup mentions, and nothing else
@@ -170,6 +192,15 @@ def _browse(text: str, lang: str, district_names: dict[str, str], is_name) -> Ki
 
 def _district(text: str, district_names: dict[str, str], en: bool) -> tuple[str | None, str]:
     """The district a question names (its Chinese name) and the text without it."""
+    if en:  # and a district's English name without "District" or "County" that no other name holds
+        longer = [n for n in district_names if not CJK.search(n)]
+        shorts = {
+            short: district_names[n]
+            for n in longer
+            if (short := re.sub(r"\s+(district|county)$", "", n)) != n
+            and not any(re.search(r"\b" + re.escape(short) + r"\b", o) for o in longer if o != n)
+        }
+        district_names = district_names | shorts
     for name in sorted(district_names, key=len, reverse=True):
         if en:
             m = re.search(r"\b" + re.escape(name) + r"\b", text, re.I)
