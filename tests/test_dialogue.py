@@ -291,6 +291,10 @@ def test_a_bare_name_or_a_district_is_browsed(real_qa, question, items):
         ("风电项目的新闻", (10,)),  # held word by word (渤中海上风电产业基地项目)
         ("我想了解一下广饶县", range(24, 32)),
         ("东营港最近怎么样?", range(47, 53)),
+        ("有关华盛橡胶的新闻有哪些?", (31,)),  # 哪些 asks for news here, no list across items
+        ("说一说槐花节", (9,)),
+        ("Can you tell me about Guangrao County?", range(24, 32)),
+        ("What's been happening in Lijin?", range(32, 40)),
     ],
 )
 def test_browsing_asked_as_people_ask_it_lists_the_items(real_qa, question, items):

@@ -24,6 +24,7 @@ from .reader.answerer import IN_FLIGHT, Answerer
 from .reader.gloss import gloss
 from .reader.model import shared_reader
 from .reader.question import analyze, asks_district
+from .reader.span import SNAP_TYPES
 from .reader.render import render
 from .records import Answer, Citation, FusedHit, Hit, Item, Part, Passage
 from .retrieval.backend import FilesBackend, SearchBackend
@@ -329,10 +330,10 @@ class RoundupQA:
 
     def kind(self, text: str, lang: str | None = None) -> Kind:
         """What kind of answer `text` asks for (dialogue/kind.py); a topic to browse whose words
-        ask for a fact of a known type is a question ("Show me the brand value of …": money)."""
+        ask for a date or a number is a question ("Show me the brand value of …": money)."""
         lang = lang or detect_language(text)
         kind = read_kind(text, lang, self._district_names, self._names_something)
-        if kind.kind == "items" and kind.topic and analyze(text, lang).type not in ("other", "yesno"):
+        if kind.kind == "items" and kind.topic and analyze(text, lang).type in SNAP_TYPES:
             return SPAN
         return kind
 

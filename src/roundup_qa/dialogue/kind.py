@@ -34,14 +34,16 @@ _BROWSE_ZH = re.compile(
     r"(有(哪些|什么|啥)|都有(哪些|什么))(亮点|新闻|动态|消息|报道|要闻|大事|事情?|新鲜事|看点|活动|动静)"
     r"|(的)?(亮点|新闻|动态|要闻|消息|报道|大事记?)(有哪些|是什么|都有什么|有吗|吗)?"
     r"|发生了(什么|哪些)(事情?)?|(干|做)了(些)?(什么|哪些|啥)(事情?|工作)?|有什么(新闻|事情?|动态)"
-    r"|(简单)?介绍(一下|下)?|(想|要)?了解(一下)?|讲讲|说说|看看|概况|概览"
+    r"|(简单)?介绍(一下|下)?|(想|要)?了解(一下)?|讲讲|说说|看看|(讲|说|聊|谈)一(讲|说|聊|谈)|聊聊|谈谈|概况|概览"
+    r"|(都)?在忙(些)?(什么|啥)|列出|列举|(有)?哪些(关于|有关)"
     r"|(最近|近来|近期)?(怎么样|咋样)(了)?[?？]?$"
 )
 _BROWSE_EN = re.compile(
-    r"^\s*(what(\s+(happened|was\s+new|is\s+new|is\s+happening|is\s+going\s+on|news)"
-    r"|\s*['’]s\s+(new|happening|going\s+on|the\s+(latest|news)))|what\s+do\s+you\s+(have|know)\s+(on|about)"
+    r"^\s*((can|could|would)\s+you\s+(please\s+)?|please\s+)?(what(\s+(happened|was\s+new|is\s+new|is\s+happening|is\s+going\s+on|news)"
+    r"|\s*['’]s\s+(new|happening|going\s+on|the\s+(latest|news))|(\s*['’]s|\s+has)\s+been\s+(happening|going\s+on))"
+    r"|what\s+do\s+you\s+(have|know)\s+(on|about)"
     r"|tell\s+me\s+(more\s+)?about|((is|are)\s+there\s+)?(any\s+)?(news|stories|items|articles|reports|anything"
-    r"|headlines|updates?)(\s+new)?\s+(from|about|of|in|on|mentioning|regarding|concerning)"
+    r"|headlines|updates?)(\s+new)?\s+(from|about|of|in|on|at|for|mentioning|regarding|concerning)"
     r"|(which|what)\s+(items?|stories|articles|reports|news)\s+(mentions?|are\s+about|talks?\s+about|covers?|about|on)"
     r"|(please\s+)?(show|summari[sz]e|brief|update)(\s+me)?(\s+(on|about|with))?"
     r"|(please\s+)?(fill|catch)\s+me\s+(in|up)(\s+(on|about|with))?"
@@ -58,14 +60,14 @@ _WHOLE_EN = re.compile(
 )
 # time and filler words a browsing question may carry
 _FILLER_ZH = re.compile(
-    r"(2021年)?(五月份?|5月份?|本月|这个月|今年|近期|最近)|请问|一下|给我|跟我|我想|我要|有没有|关于|有关|相关"
-    r"|提到|涉及|那边|这边|那里|方面|我|的|了|在|和|与|跟|同|都|有|啊|呢|吧"
+    r"(2021年)?(五月份?|5月份?|本月|这个月|今年|近期|最近)|请问|一下|给我|跟我|帮我|(我)?(想|要)看|我想|我要|有没有"
+    r"|关于|有关|相关|提到|涉及|那边|这边|那里|方面|(的)?(情况|近况)|所有|全部|我|的|了|在|和|与|跟|同|都|有|啊|呢|吧|请"
 )
 _FILLER_EN = re.compile(
-    r"\b(in|of|from|about|for|the|a|an|and|may|2021|this|month|last|recent(ly)?|me|please|happened|were|was|"
+    r"\b(in|of|from|about|for|at|the|a|an|and|may|2021|this|month|last|recent(ly)?|me|please|happened|were|was|"
     r"are|is|what|news|highlights?|tell|overview|give|show|browse|new|'s|any|anything|there|on|items?|stories|"
     r"articles|reports|mentions?|happening|going|more|regarding|concerning|headlines|updates?|do|you|have|know|"
-    r"latest|has)\b",
+    r"latest|has|everything|all)\b",
     re.I,
 )
 _PUNCT = re.compile(r"[\s?？。!！,，.、:：;；\"'“”‘’()（）]+")
