@@ -7,6 +7,7 @@ import pytest
 from roundup_qa.corpus import CorpusError, read_glossary
 from roundup_qa.pipeline import RoundupQA
 from roundup_qa.retrieval.bridge import Bridge, build_bridge
+from roundup_qa.retrieval.bridge import american as american_spelling
 from roundup_qa.retrieval.tokenizer import Tokenizer
 
 from .conftest import CORPUS
@@ -50,6 +51,18 @@ def bridge_vocab(bridge):
 
 def test_base_forms_of_english_words(bridge):
     assert "投资" in _terms(bridge, "invested")[0] | _terms(bridge, "investments")[0]
+
+
+def test_british_spellings_find_the_american_glosses(real_qa):
+    # CC-CEDICT glosses in American English: "organised" was a word the bridge did not know
+    bridge = real_qa.index.bridge
+    for british, american in (("organised", "organized"), ("centre", "center"), ("programme", "program"),
+                              ("revitalisation", "revitalization"), ("neighbourhood", "neighborhood")):
+        assert _terms(bridge, british) == _terms(bridge, american) and _terms(bridge, british)[0]
+    # words spelt alike on both sides stay as written
+    assert [american_spelling(w) for w in ("enterprise", "hour", "detour", "enrolled", "convenience")] == [
+        "enterprise", "hour", "detour", "enrolled", "convenience"
+    ]
 
 
 def test_a_verb_and_its_object_find_a_gloss_that_says_more():

@@ -425,6 +425,27 @@ def test_a_question_naming_nothing_the_last_item_lacks_is_read_in_it(real_qa):
     assert about.read_as is None
 
 
+def test_what_about_other_things_after_a_how_many_question_counts_those(real_qa):
+    # was read "What is the key software projects?" in item #44, which says nothing of them: refused
+    history = [
+        {
+            "question": "How many projects from the development zone were selected for the provincial "
+            "technology innovation plan?",
+            "item": 44,
+        }
+    ]
+    software = real_qa.ask("What about the key software projects?", history=history)
+    assert software.read_as.startswith("How many key software projects from the development zone")
+    assert software.citation.item == 45 and software.answer == "5个"
+
+
+def test_how_much_it_costs_is_read_in_the_last_item_that_holds_the_rest(real_qa):
+    # "cost" says what is asked, as "how much" does: the first phase is the last item's
+    history = [{"question": "Which company is investing in the Zhonglang modern fishery project?", "item": 21}]
+    phase = real_qa.ask("How much will the first phase cost?", history=history)
+    assert phase.read_as is not None and phase.citation.item == 21 and phase.answer == "9000万元"
+
+
 def test_they_right_after_an_english_questions_verb_is_the_last_turns_subject(real_qa):
     history = [
         {"question": "How many projects were selected in the second batch of software projects?", "item": 45}

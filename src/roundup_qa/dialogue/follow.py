@@ -70,9 +70,12 @@ _PLURAL_EN = re.compile(r"\b(?!(?:is|was|has|does|its|this|us)\b)\w{3,}s\b", re.
 _THE = re.compile(r"^the\s+", re.I)
 # the question words and the words of any question, left out when judging what a question names
 _ASKS_EN = re.compile(
-    r"\b(?:who|whom|whose|what|which|when|where|why|how|many|much|long|is|are|was|were|did|do|does|the|a|an)\b",
+    r"\b(?:who|whom|whose|what|which|when|where|why|how|many|much|long|is|are|was|were|did|do|does|will|the|a|an"
+    r"|cost|costs|spend|spent|pay|paid)\b",  # and the verbs of "how much … cost": what kind of answer is asked
     re.I,
 )
+# what a "how many" or "which" question asks of: the things it counts ("How many projects …")
+_COUNTED_EN = re.compile(r"^\s*(?:how\s+many|which|what)\s+(?P<thing>(?:[a-z-]+\s+){0,2}?[a-z-]{3,}s)\b", re.I)
 # "Which companies are they from?": a pronoun right after the question's verb is what it asks of
 _ASKED_OF = re.compile(r"\b(?:are|were|is|was|did|do|does|will|would|can|could)\s+$", re.I)
 _ASKS_ZH = re.compile(r"什么时候|什么|哪里|哪|谁|多少|几|何时|吗|怎么|如何|为什么|是否")
@@ -176,6 +179,13 @@ def _english(
             else:  # "what about the investment?"
                 read = f"What is the {_THE.sub('', x)} of {subject}?"
             return FollowUp(read, item.number, f"{x}: of {subject}, in item #{item.number}")
+        counted = _COUNTED_EN.match(last.question)
+        if counted and not _PRONOUN_EN.search(x) and not holds(x, item):
+            # "What about the key software projects?" after "How many projects … were selected …?":
+            # the same question of those things, wherever they are
+            thing = counted.group("thing")
+            read = last.question.replace(thing, _THE.sub("", x), 1)
+            return FollowUp(read, None, f"the last question asked of {x}")
         if item is not None:  # a last question with no named subject ("Which companies …?"): its item
             read = f"What is {x}?" if _PRONOUN_EN.search(x) else f"What is the {_THE.sub('', x)}?"
             return FollowUp(read, item.number, f"{x}: in item #{item.number} of the last answer")

@@ -119,7 +119,7 @@ class Bridge:
 
         def known(word: str) -> bool:
             w = word.lower()
-            return bool({w, *_base_forms(w)} & covered)
+            return bool({w, american(w), *_base_forms(w), *_base_forms(american(w))} & covered)
 
         tokens = re.findall(r"[A-Za-z]+|[^A-Za-z]+", text.strip())
         runs: list[list[str]] = []
@@ -176,16 +176,48 @@ def _close(runs: list[list[str]], current: list[str]) -> list[str]:
 
 def _forms(words: list[str]) -> Iterable[str]:
     """The phrase as written, then with its last word in base forms, then (a verb and its
-    object: "started construction") its first word too."""
-    head, last = words[:-1], words[-1]
-    firsts = [words[0], *_base_forms(words[0])] if len(words) == 2 else [None]
+    object: "started construction") its first word too; each word also as American English
+    spells it (CC-CEDICT's glosses do: organised -> organized, centre -> center)."""
     seen = set()
-    for first in firsts:
-        for w in (last, *_base_forms(last)):
-            form = " ".join([*head, w] if first is None else [first, w])
-            if form not in seen:
-                seen.add(form)
-                yield form
+    for spelt in (words, [american(w) for w in words]):
+        head, last = spelt[:-1], spelt[-1]
+        firsts = [spelt[0], *_base_forms(spelt[0])] if len(spelt) == 2 else [None]
+        for first in firsts:
+            for w in (last, *_base_forms(last)):
+                form = " ".join([*head, w] if first is None else [first, w])
+                if form not in seen:
+                    seen.add(form)
+                    yield form
+
+
+# British spellings and their American ones, by ending (organise, organisation, labour, centre,
+# travelled, programme)
+_BRITISH = (
+    (re.compile(r"(?<=\w{3})is(e|es|ed|ing|er|ers|ation|ations)$"), r"iz\1"),
+    (re.compile(r"^(lab|col|hon|fav|harb|behavi|neighb|flav|hum|rum|vig|sav|endeav|arm|ferv|vap|rig|splend)our"
+                r"(s|ed|ing|ers?|ite|ites|able|hood|hoods)?$"), r"\1or\2"),
+    (re.compile(r"(?<=\w{2})tre(s)?$"), r"ter\1"),
+    (re.compile(r"^(travel|label|cancel|model|fuel|signal|level|channel|counsel|total|equal)l(ed|ing|ers?)$"), r"\1\2"),
+    (re.compile(r"^(program|gram)me(s)?$"), r"\1\2"),
+    (re.compile(r"^tonne(s)?$"), r"ton\1"),
+    (re.compile(r"^(defen|licen|offen|preten)ce(s)?$"), r"\1se\2"),
+)
+_AMERICAN_KEEPS = frozenset({"enterprise", "enterprises", "exercise", "exercises", "expertise", "premise",
+                             "premises", "promise", "promised", "surprise", "surprised", "franchise",
+                             "compromise", "merchandise", "advertise", "advertised", "advise", "advised",
+                             "supervise", "supervised", "revise", "revised", "comprise", "comprised",
+                             "otherwise", "practise", "practised"})  # fmt: skip
+
+
+def american(word: str) -> str:
+    """`word` as American English spells it, where a British ending says otherwise."""
+    w = word.lower()
+    if w in _AMERICAN_KEEPS:
+        return word
+    for ending, us in _BRITISH:
+        if ending.search(w):
+            return ending.sub(us, w)
+    return word
 
 
 def _base_forms(w: str) -> list[str]:
