@@ -533,6 +533,8 @@ def test_subjects_of_the_last_question():
     assert subject_en("What is the brand value of Huasheng Rubber?") == "Huasheng Rubber"
     assert subject_en("How many party members were trained in Dongying District?") == "Dongying District"
     assert subject_en("What is Huasheng Rubber's brand value?") == "Huasheng Rubber"  # up to the possessive
+    # the verb that ends it: "premiere" was read as part of the opera's name
+    assert subject_en("Where did the Lü opera Passionate Youth premiere?") == "the Lü opera Passionate Youth"
     assert (
         subject_en("How long is the road built by Lijin's urban road project?")
         == "Lijin's urban road project"

@@ -85,7 +85,8 @@ _STOP_EN = (
     r"did|on|in|at|to|for|with|by|of|from|get|got|win|won|rank|ranked|invest|invested|build|built|sell|sold|cost|"
     r"open|close|closed|start|begin|began|end|ended|sign|hold|launch|unveil|found|reach|reached|become|became|"
     r"complete|completed|finish|finished|expect|expected|plan|planned|produce|produced|join|joined|attend|attended|"
-    r"receive|received|announce|announced|release|released|will|can|and\s+(?=[A-Z])"
+    r"receive|received|announce|announced|release|released|premiere|premiered|debut|debuted|"
+    r"happen|happened|will|can|and\s+(?=[A-Z])"
 )
 _SUBJECT_EN = re.compile(
     r"(?<!^)(?<![.?!]\s)\b(?P<s>(?:the\s+)?[A-Z0-9][\w.'-]*(?:\s+(?!(?:" + _STOP_EN + r")\b)[\w.'-]+)*)"
