@@ -56,12 +56,21 @@ def test_base_forms_of_english_words(bridge):
 def test_british_spellings_find_the_american_glosses(real_qa):
     # CC-CEDICT glosses in American English: "organised" was a word the bridge did not know
     bridge = real_qa.index.bridge
-    for british, american in (("organised", "organized"), ("centre", "center"), ("programme", "program"),
-                              ("revitalisation", "revitalization"), ("neighbourhood", "neighborhood")):
+    for british, american in (
+        ("organised", "organized"),
+        ("centre", "center"),
+        ("programme", "program"),
+        ("revitalisation", "revitalization"),
+        ("neighbourhood", "neighborhood"),
+    ):
         assert _terms(bridge, british) == _terms(bridge, american) and _terms(bridge, british)[0]
     # words spelt alike on both sides stay as written
     assert [american_spelling(w) for w in ("enterprise", "hour", "detour", "enrolled", "convenience")] == [
-        "enterprise", "hour", "detour", "enrolled", "convenience"
+        "enterprise",
+        "hour",
+        "detour",
+        "enrolled",
+        "convenience",
     ]
 
 

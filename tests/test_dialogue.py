@@ -441,7 +441,9 @@ def test_what_about_other_things_after_a_how_many_question_counts_those(real_qa)
 
 def test_how_much_it_costs_is_read_in_the_last_item_that_holds_the_rest(real_qa):
     # "cost" says what is asked, as "how much" does: the first phase is the last item's
-    history = [{"question": "Which company is investing in the Zhonglang modern fishery project?", "item": 21}]
+    history = [
+        {"question": "Which company is investing in the Zhonglang modern fishery project?", "item": 21}
+    ]
     phase = real_qa.ask("How much will the first phase cost?", history=history)
     assert phase.read_as is not None and phase.citation.item == 21 and phase.answer == "9000万元"
 

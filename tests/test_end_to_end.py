@@ -10,7 +10,7 @@ import pytest
 from roundup_qa import InputError, RoundupQA
 from roundup_qa.cli import main
 from roundup_qa.evaluation import evaluate
-from roundup_qa.messages import in_language
+from roundup_qa.messages import in_language, reply_markdown
 from roundup_qa.store import save_index
 
 from .conftest import CORPUS, ROOT
@@ -61,6 +61,26 @@ def test_record_is_json_serialisable_and_complete(real_qa):
 def test_empty_questions_get_a_polite_refusal(real_qa, bad):
     r = real_qa.ask(bad)
     assert r.answer is None and r.citation is None and r.reason
+
+
+@pytest.mark.parametrize(
+    "said, reply",
+    [
+        ("What can you do?", "I answer questions about this roundup"),  # once got 民生速递”行动
+        ("你能做什么?", "我回答关于这份综述的问题"),  # once got 大力弘扬宣言精神 at +8.6
+        ("Hello!", "I answer questions about this roundup"),
+        ("你好", "我回答关于这份综述的问题"),
+        ("ok", "You're welcome"),  # once browsed the two items the bridge read "ok" in
+        ("谢谢!", "不客气"),
+    ],
+)
+def test_small_talk_gets_no_span_and_a_word_on_what_to_ask(real_qa, said, reply):
+    answer = real_qa.ask(said)
+    assert answer.answer is None and answer.kind == "refusal" and not answer.parts
+    assert reply_markdown(answer).startswith(reply)
+    # said before a question, it is the question that is answered
+    asked = real_qa.ask("Hello, what is Huasheng Rubber's brand value?")
+    assert asked.answer == "10.08亿元"
 
 
 def test_a_question_over_the_limit_is_refused_naming_the_field(real_qa):

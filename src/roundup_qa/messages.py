@@ -15,18 +15,30 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from .dialogue.kind import TALK
 from .records import Answer, Passage
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<])")
 LABELS = {
     "zh": {"none": "综述中没有找到答案。", "closest": "最接近的条目:", "searched": "检索词", "why": "依据",
-           "read_as": "理解为", "list": "{n}个条目给出了答案:", "items": "{n}个条目:"},
+           "read_as": "理解为", "list": "{n}个条目给出了答案:", "items": "{n}个条目:",
+           "talk": "我回答关于这份综述的问题:答案原文摘自新闻,并注明出自哪一条。可以问一件事,问哪些条目说到某事,"
+                   "也可以输入一个县区或话题来浏览相关条目。输入框下方有示例。",
+           "thanks": "不客气。还可以继续问综述里的内容。"},
     "en": {"none": "The roundup does not say.", "closest": "Closest items:", "searched": "searched for", "why": "why",
-           "read_as": "read as", "list": "{n} items answer:", "items": "{n} items:"},
+           "read_as": "read as", "list": "{n} items answer:", "items": "{n} items:",
+           "talk": "I answer questions about this roundup, quoting the news word for word and citing the item "
+                   "it comes from. Ask about one fact, ask which items say something, or name a district or a "
+                   "topic to browse its items. The examples below the box show how.",
+           "thanks": "You're welcome: ask anything else about the roundup."},
 }  # fmt: skip
+
 # the refusal reasons and notes of the pipeline (English in the record), for a Chinese reader
 _REASONS_ZH = [
     (r"the question is one character: too short to read", "问题只有一个字,无法理解"),
+    (r"not a question about the roundup: a greeting", "不是关于综述的问题:问候"),
+    (r"not a question about the roundup: thanks or goodbye", "不是关于综述的问题:致谢或告别"),
+    (r"not a question about the roundup: a question about this assistant", "不是关于综述的问题:问的是本助手"),
     (r"no word of the question occurs in the roundup", "问题中的词在综述里都没有出现"),
     (r"no item of the roundup shares a word with the question", "综述中没有条目与问题有共同的词"),
     (r"the question names a month the roundup does not cover", "问题提到的月份不在综述范围内"),
@@ -162,6 +174,8 @@ def _parts_markdown(answer: Answer, display: Display, lang: str) -> str:
 
 def _one_markdown(answer: Answer, display: Display, lang: str) -> str:
     labels = LABELS[lang]
+    if answer.answer is None and (answer.reason or "").startswith(TALK):
+        return labels["thanks" if answer.reason.endswith("thanks or goodbye") else "talk"]
     if answer.answer is None:
         msg = labels["none"]
         if answer.reason and answer.reason != "empty question":

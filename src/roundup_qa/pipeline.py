@@ -18,14 +18,14 @@ from .chinese import CJK, CJK_CHARS, LATIN, to_simplified
 from .config import Config
 from .corpus.parse import Corpus, load_corpus
 from .dialogue.follow import FollowUp, Turn, read_follow_up
-from .dialogue.kind import SPAN, Kind, headed_run, read_kind
+from .dialogue.kind import SPAN, Kind, headed_run, read_kind, small_talk
 from .milvus import MilvusIndex
 from .reader.answerer import IN_FLIGHT, Answerer
 from .reader.gloss import gloss
 from .reader.model import shared_reader
 from .reader.question import analyze, asks_district
-from .reader.span import SNAP_TYPES
 from .reader.render import render
+from .reader.span import SNAP_TYPES
 from .records import Answer, Citation, FusedHit, Hit, Item, Part, Passage
 from .retrieval.backend import FilesBackend, SearchBackend
 from .retrieval.embedder import Embedder
@@ -290,6 +290,10 @@ class RoundupQA:
         in Traditional Chinese is read in Simplified, as the roundup is written (`read_as`)."""
         typed, text = text, to_simplified(text)
         lang = detect_language(text)
+        talk = small_talk(text)
+        if talk is not None:
+            return Answer(question=typed, answer=None, citation=None, lang=lang, notes=notes,
+                          reason=talk)  # fmt: skip
         follow = self._follow_up(text, lang, turns)
         asked = follow.question if follow else text
         pinned = follow.item if follow else None
@@ -351,7 +355,9 @@ class RoundupQA:
         groups, unknown = self.index.bridge.translate(words)
         if not groups or unknown:
             return False
-        return len(self._holding(self.retriever.lexical_query(words))) >= (1 if cued or len(groups) == 1 else 2)
+        return len(self._holding(self.retriever.lexical_query(words))) >= (
+            1 if cued or len(groups) == 1 else 2
+        )
 
     def _holding(self, query) -> list[int]:
         """The items holding some alternative of every Chinese word group of `query`."""

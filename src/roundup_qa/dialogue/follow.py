@@ -75,7 +75,9 @@ _ASKS_EN = re.compile(
     re.I,
 )
 # what a "how many" or "which" question asks of: the things it counts ("How many projects …")
-_COUNTED_EN = re.compile(r"^\s*(?:how\s+many|which|what)\s+(?P<thing>(?:[a-z-]+\s+){0,2}?[a-z-]{3,}s)\b", re.I)
+_COUNTED_EN = re.compile(
+    r"^\s*(?:how\s+many|which|what)\s+(?P<thing>(?:[a-z-]+\s+){0,2}?[a-z-]{3,}s)\b", re.I
+)
 # "Which companies are they from?": a pronoun right after the question's verb is what it asks of
 _ASKED_OF = re.compile(r"\b(?:are|were|is|was|did|do|does|will|would|can|could)\s+$", re.I)
 _ASKS_ZH = re.compile(r"什么时候|什么|哪里|哪|谁|多少|几|何时|吗|怎么|如何|为什么|是否")

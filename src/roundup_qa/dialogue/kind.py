@@ -134,6 +134,33 @@ class Kind:
 
 SPAN = Kind("span")
 
+# what is said to the chat, not asked of the roundup: the whole message, punctuation aside
+_SMALL_TALK = (
+    ("a greeting", re.compile(
+        r"(hi|hello|hey|hiya|greetings|good\s+(morning|afternoon|evening))(\s+there)?"
+        r"|(你好|您好|嗨|哈喽|早上好|下午好|晚上好|在吗|在不在)(啊|呀)?", re.I)),
+    ("thanks or goodbye", re.compile(
+        r"(thanks|thank\s+you|thx|cheers|ok|okay|got\s+it|great|cool|nice|bye|goodbye|see\s+you)"
+        r"(\s+(very|so)\s+much|\s+a\s+lot)?"
+        r"|(谢谢|多谢|感谢|好的|好|嗯|知道了|明白了|再见|拜拜)(你|您|啦|了)?", re.I)),
+    ("a question about this assistant", re.compile(
+        r"(help|what\s+can\s+you\s+do|what\s+do\s+you\s+do|who\s+are\s+you|what\s+are\s+you"
+        r"|are\s+you\s+an?\s+(bot|robot|human|person|ai)|how\s+do(es)?\s+(i\s+use\s+)?(this|it|you)\s+work"
+        r"|how\s+do\s+i\s+use\s+(this|it|you)|what\s+(can|should)\s+i\s+ask(\s+you)?|what\s+do\s+you\s+know)"
+        r"|(帮助|你是谁|你是什么|你(能|会|可以)(做|干)?(些)?什么|怎么用|如何使用|(我)?(能|可以)问(些)?什么)(呢|啊|呀)?",
+        re.I)),
+)  # fmt: skip
+_TALK_PUNCT = re.compile(r"[\s?？。!！,，.~～]+")
+TALK = "not a question about the roundup"  # how the refusal of small talk begins
+
+
+def small_talk(text: str) -> str | None:
+    """The refusal reason of a message that says something to the chat instead of asking the
+    roundup (a greeting, thanks, a question about the assistant itself), or None: "What can
+    you do?" once got a span."""
+    said = _TALK_PUNCT.sub(" ", text).strip()
+    return next((f"{TALK}: {what}" for what, said_so in _SMALL_TALK if said_so.fullmatch(said)), None)
+
 
 def read_kind(text: str, lang: str, district_names: dict[str, str], is_name) -> Kind:
     """The kind of `text`. `district_names` maps every name a district goes by (Chinese, and

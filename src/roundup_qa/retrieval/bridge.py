@@ -194,10 +194,20 @@ def _forms(words: list[str]) -> Iterable[str]:
 # travelled, programme)
 _BRITISH = (
     (re.compile(r"(?<=\w{3})is(e|es|ed|ing|er|ers|ation|ations)$"), r"iz\1"),
-    (re.compile(r"^(lab|col|hon|fav|harb|behavi|neighb|flav|hum|rum|vig|sav|endeav|arm|ferv|vap|rig|splend)our"
-                r"(s|ed|ing|ers?|ite|ites|able|hood|hoods)?$"), r"\1or\2"),
+    (
+        re.compile(
+            r"^(lab|col|hon|fav|harb|behavi|neighb|flav|hum|rum|vig|sav|endeav|arm|ferv|vap|rig|splend)our"
+            r"(s|ed|ing|ers?|ite|ites|able|hood|hoods)?$"
+        ),
+        r"\1or\2",
+    ),
     (re.compile(r"(?<=\w{2})tre(s)?$"), r"ter\1"),
-    (re.compile(r"^(travel|label|cancel|model|fuel|signal|level|channel|counsel|total|equal)l(ed|ing|ers?)$"), r"\1\2"),
+    (
+        re.compile(
+            r"^(travel|label|cancel|model|fuel|signal|level|channel|counsel|total|equal)l(ed|ing|ers?)$"
+        ),
+        r"\1\2",
+    ),
     (re.compile(r"^(program|gram)me(s)?$"), r"\1\2"),
     (re.compile(r"^tonne(s)?$"), r"ton\1"),
     (re.compile(r"^(defen|licen|offen|preten)ce(s)?$"), r"\1se\2"),
