@@ -425,6 +425,16 @@ def test_a_question_naming_nothing_the_last_item_lacks_is_read_in_it(real_qa):
     assert about.read_as is None
 
 
+def test_a_question_word_alone_is_asked_of_the_last_turn(real_qa):
+    history = [{"question": "河口广场文化艺术节在哪里开幕?", "item": 15}]
+    when = real_qa.ask("什么时候?", history=history)
+    assert when.read_as == "河口广场文化艺术节什么时候?" and when.answer in ("5月19日晚", "5月19日")
+    english = real_qa.ask(
+        "When?", history=[{"question": "Where did the Hekou square festival open?", "item": 15}]
+    )
+    assert english.citation is not None and english.citation.item == 15
+
+
 def test_what_about_other_things_after_a_how_many_question_counts_those(real_qa):
     # was read "What is the key software projects?" in item #44, which says nothing of them: refused
     history = [

@@ -83,6 +83,13 @@ def test_small_talk_gets_no_span_and_a_word_on_what_to_ask(real_qa, said, reply)
     assert asked.answer == "10.08亿元"
 
 
+@pytest.mark.parametrize("question", ["What time is it?", "When?", "How much?", "Where is it?"])
+def test_an_english_question_naming_nothing_is_refused(real_qa, question):
+    # "What time is it?" got 10月 at +8.3 (时间 in item #15), "When?" 5月20日
+    answer = real_qa.ask(question)
+    assert answer.answer is None and answer.reason == "the question names nothing to look up"
+
+
 def test_a_question_over_the_limit_is_refused_naming_the_field(real_qa):
     with pytest.raises(InputError, match="3000 characters; the limit is 500") as err:
         real_qa.ask("河口区" * 1000)

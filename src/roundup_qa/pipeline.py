@@ -30,6 +30,7 @@ from .records import Answer, Citation, FusedHit, Hit, Item, Part, Passage
 from .retrieval.backend import FilesBackend, SearchBackend
 from .retrieval.embedder import Embedder
 from .retrieval.hybrid import HybridRetriever, LexicalQuery, RetrievalSettings
+from .retrieval.tokenizer import STOPWORDS_EN
 from .store import (
     IndexNotReady,
     Places,
@@ -323,7 +324,9 @@ class RoundupQA:
         if not turns or len(_CONTENT.findall(text)) < 1:
             return None
 
-        def holds(words: str, item) -> bool:
+        def holds(words: str, item) -> bool:  # nothing at all ("When?" less its question word): held
+            if not _CONTENT.search(words):
+                return True
             groups = [g for g in self.retriever.lexical_query(words).groups if g]
             return bool(groups) and all(any(t in item.text for t in g) for g in groups)
 
@@ -496,6 +499,11 @@ class RoundupQA:
                 reason="the question is one character: too short to read",
             )  # fmt: skip
 
+        if lang == "en" and pinned is None and not _asks_of_something(text):  # "When?", "What time is it?"
+            return Answer(
+                question=text, answer=None, citation=None, lang=lang, notes=notes,
+                reason="the question names nothing to look up",
+            )  # fmt: skip
         watch.lap("clean")
         question, text = text, text[: c.read_question_chars]  # what the models read is capped
         query = self.retriever.lexical_query(text)
@@ -716,6 +724,19 @@ class _Engine:
     districts: list[str]  # in corpus order
     district_names: dict[str, str]
     by_citation: dict[tuple[str, int], Item]  # (source file, item number) -> the item
+
+
+# words that say what kind of answer is asked, naming nothing it is asked of
+_ASKED_ONLY_EN = frozenset("time date day year month old long far".split())
+
+
+def _asks_of_something(text: str) -> bool:
+    """Whether an English question names anything besides its question words: a word, a
+    number or Chinese characters."""
+    if CJK.search(text) or re.search(r"\d", text):
+        return True
+    words = (w.lower() for w in re.findall(r"[A-Za-z]+", text))
+    return any(w not in STOPWORDS_EN and w not in _ASKED_ONLY_EN for w in words)
 
 
 def _near(dense: list[Hit] | None, gap: float):
