@@ -587,3 +587,12 @@ def test_a_question_in_traditional_chinese_is_read_in_simplified(real_qa):
     assert real_qa.ask("品牌價值是多少?", district="廣饒縣").citation.item == 31
     # a question already in Simplified Chinese is read as typed
     assert real_qa.ask("华盛橡胶的品牌价值是多少?").read_as is None
+
+
+def test_english_words_in_a_chinese_question_are_read_in_chinese(real_qa):
+    # the reader got "华盛橡胶的brand value是多少?" as typed: 841的品牌强度和10.08亿元
+    mixed = real_qa.ask("华盛橡胶的brand value是多少?")
+    assert mixed.read_as == "华盛橡胶的品牌价值是多少?" and mixed.answer == "10.08亿元"
+    assert "its English words in Chinese" in mixed.why
+    # a name the bridge does not know stays as written, and nothing is read otherwise
+    assert real_qa.ask("年产1.2GW高效光伏组件生产项目投资多少?").read_as is None

@@ -288,9 +288,14 @@ class RoundupQA:
     ) -> Answer:
         """The question read against the conversation (dialogue/follow.py) and for its kind
         (dialogue/kind.py), then answered: items to browse, a list, or one span. A question
-        in Traditional Chinese is read in Simplified, as the roundup is written (`read_as`)."""
+        in Traditional Chinese is read in Simplified, as the roundup is written, and English
+        words in a Chinese question in Chinese where the bridge knows them (`read_as`)."""
         typed, text = text, to_simplified(text)
         lang = detect_language(text)
+        readings = ["read in Simplified Chinese"] if text != typed else []
+        if lang == "zh" and LATIN.search(text) and self.config.bridge:  # 华盛橡胶的brand value是多少?
+            mixed, text = text, self.index.bridge.switch_runs(text)
+            readings += ["its English words in Chinese"] if text != mixed else []
         talk = small_talk(text)
         if talk is not None:
             return Answer(question=typed, answer=None, citation=None, lang=lang, notes=notes,
@@ -316,7 +321,7 @@ class RoundupQA:
             if text == typed:
                 return answer
             return replace(answer, question=typed, read_as=text, why="; ".join(
-                part for part in ("read in Simplified Chinese", answer.why) if part))  # fmt: skip
+                part for part in (*readings, answer.why) if part))  # fmt: skip
         return replace(answer, question=typed, read_as=follow.question, why="; ".join(
             part for part in (f"read as a follow-up ({follow.why})", answer.why) if part))  # fmt: skip
 

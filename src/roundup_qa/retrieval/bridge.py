@@ -107,6 +107,20 @@ class Bridge:
             out = re.sub(_written(phrase), f" {term} ", out, count=1, flags=re.IGNORECASE)
         return re.sub(r"\s+", " ", out).replace(" ?", "?").strip()
 
+    def switch_runs(self, text: str, min_weight: float = 0.5) -> str:
+        """A Chinese question with English words in it, each run of them the bridge knows
+        whole put in Chinese (华盛橡胶的brand value是多少? -> 华盛橡胶的品牌价值是多少?); runs
+        with a word it does not know (BIM, 1.2GW) stay as written."""
+
+        def switched(run: re.Match[str]) -> str:
+            groups, unknown = self.translate(run.group())
+            terms = [max(alternatives, key=lambda a: a[1]) for _, alternatives in groups]
+            if unknown or not terms or any(weight < min_weight for _, weight in terms):
+                return run.group()
+            return "".join(term for term, _ in terms)
+
+        return _LATIN_RUN.sub(switched, text)
+
     def unknown_names(self, text: str) -> list[str]:
         """Capitalised words that neither the bridge nor the corpus knows (Binzhou, Japanese):
         the question is about something the roundup does not cover.
@@ -160,6 +174,9 @@ class Bridge:
             if hit:
                 return hit
         return None
+
+
+_LATIN_RUN = re.compile(r"[A-Za-z](?:[A-Za-z' -]*[A-Za-z])?")
 
 
 def _written(phrase: str) -> str:
