@@ -426,13 +426,16 @@ def test_a_question_naming_nothing_the_last_item_lacks_is_read_in_it(real_qa):
 
 
 def test_a_question_word_alone_is_asked_of_the_last_turn(real_qa):
+    # the last question asked again with it (was "河口广场文化艺术节什么时候?")
     history = [{"question": "河口广场文化艺术节在哪里开幕?", "item": 15}]
     when = real_qa.ask("什么时候?", history=history)
-    assert when.read_as == "河口广场文化艺术节什么时候?" and when.answer in ("5月19日晚", "5月19日")
-    english = real_qa.ask(
-        "When?", history=[{"question": "Where did the Hekou square festival open?", "item": 15}]
-    )
-    assert english.citation is not None and english.citation.item == 15
+    assert when.read_as == "河口广场文化艺术节什么时候开幕?" and when.answer in ("5月19日晚", "5月19日")
+    where = real_qa.ask("Where?", history=[{"question": "When did the dragon boat race open?", "item": 8}])
+    assert where.read_as == "Where did the dragon boat race open?" and where.citation.item == 8
+    assert where.answer == "东营区龙居镇龙栖湿地公园"
+    # a question word alone after a question without one that it can replace: read in the item
+    who = real_qa.ask("When?", history=[{"question": "Who organised the Hekou square festival?", "item": 15}])
+    assert who.read_as is not None and who.citation is not None and who.citation.item == 15
 
 
 def test_what_about_other_things_after_a_how_many_question_counts_those(real_qa):

@@ -110,9 +110,43 @@ def read_follow_up(
         return None
     last = history[-1]
     item = next((it for it in items if it.number == last.item), None) if last.item is not None else None
+    if item is not None:
+        again = _asked_again(question, last.question, lang)
+        if again is not None:
+            return FollowUp(
+                again, item.number, f"the last question asked {question.strip()}, in item #{item.number}"
+            )
     if lang == "en":
         return _english(question, last, item, items, district_names, holds)
     return _chinese(question, last, item, items, district_names, holds)
+
+
+# a question word alone ("When?", 在哪里?) asks the last question again with it
+_WH_EN = re.compile(r"^\s*(?:and\s+|so\s+)?(when|where)\s*[?.!]*\s*$", re.I)
+_LAST_WH_EN = re.compile(r"^\s*(when|where)(?=\s+(?:did|does|do|was|is|were|are|will|has|have)\b)", re.I)
+_WHEN_ZH = "什么时候|何时|哪天|哪一天"
+_ALONE_ZH = re.compile(
+    rf"^\s*(?:那|那么)?(?:({_WHEN_ZH})|(在哪里|在哪儿|在哪|哪里|什么地方))(?:呢)?\s*[?？。!！]*\s*$"
+)
+_LAST_WH_ZH = re.compile(rf"{_WHEN_ZH}|在哪里|在哪儿|在哪|哪里|什么地方")
+
+
+def _asked_again(question: str, last: str, lang: str) -> str | None:
+    """The last question with its question word (when or where) put in place of the one
+    asked alone ("When?" after "Where did the Hekou square festival open?": "When did the
+    Hekou square festival open?"; 什么时候? after 河口广场文化艺术节在哪里开幕?), or None."""
+    if lang == "en":
+        m, old = _WH_EN.match(question), _LAST_WH_EN.match(last)
+        if m is None or old is None or m.group(1).lower() == old.group(1).lower():
+            return None
+        return m.group(1).capitalize() + last[old.end() :]
+    m, old = _ALONE_ZH.match(question), _LAST_WH_ZH.search(last)
+    if m is None or old is None:
+        return None
+    when = m.group(1) is not None
+    if when == bool(re.fullmatch(_WHEN_ZH, old.group(0))):
+        return None
+    return last[: old.start()] + ("什么时候" if when else "在哪里") + last[old.end() :]
 
 
 def _chinese(
