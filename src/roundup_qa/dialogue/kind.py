@@ -38,19 +38,26 @@ _BROWSE_ZH = re.compile(
     r"|(都)?在忙(些)?(什么|啥)|列出|列举|(有)?哪些(关于|有关)"
     r"|(最近|近来|近期)?(怎么样|咋样)(了)?[?？]?$"
 )
+_BROWSE_EN_LEADS = (  # each at the start of the question, after "can you" or "please"
+    r"what(\s+(happened|was\s+new|is\s+new|is\s+happening|is\s+going\s+on|news)"
+    r"|\s*['’]s\s+(new|happening|going\s+on|the\s+(latest|news))|(\s*['’]s|\s+has)\s+been\s+(happening|going\s+on))",
+    r"what\s+do\s+you\s+(have|know)\s+(on|about)",
+    r"tell\s+me\s+(more\s+)?about",
+    r"((is|are)\s+there\s+)?(any\s+)?(news|stories|items|articles|reports|anything|headlines|updates?)(\s+new)?"
+    r"\s+(from|about|of|in|on|at|for|mentioning|regarding|concerning)",
+    r"(which|what)\s+(items?|stories|articles|reports|news)\s+(mentions?|are\s+about|talks?\s+about|covers?|about|on)",
+    r"(show|summari[sz]e|brief|update)(\s+me)?(\s+(on|about|with))?",
+    r"(fill|catch)\s+me\s+(in|up)(\s+(on|about|with))?",
+    r"i(['’]d|\s+would)\s+like\s+to\s+(read|know|hear|learn|see)(\s+more)?\s+about",
+    r"i\s+want\s+to\s+(read|know|hear|learn|see)(\s+more)?\s+about",
+    r"(the\s+)?latest(\s+news)?\s+(from|about|on|in)",
+    r"(give\s+me\s+)?(an?\s+)?overview\s+of",
+    r"(what\s+(were|are)\s+)?(the\s+)?highlights",
+    r"browse",
+)
 _BROWSE_EN = re.compile(
-    r"^\s*((can|could|would)\s+you\s+(please\s+)?|please\s+)?(what(\s+(happened|was\s+new|is\s+new|is\s+happening|is\s+going\s+on|news)"
-    r"|\s*['’]s\s+(new|happening|going\s+on|the\s+(latest|news))|(\s*['’]s|\s+has)\s+been\s+(happening|going\s+on))"
-    r"|what\s+do\s+you\s+(have|know)\s+(on|about)"
-    r"|tell\s+me\s+(more\s+)?about|((is|are)\s+there\s+)?(any\s+)?(news|stories|items|articles|reports|anything"
-    r"|headlines|updates?)(\s+new)?\s+(from|about|of|in|on|at|for|mentioning|regarding|concerning)"
-    r"|(which|what)\s+(items?|stories|articles|reports|news)\s+(mentions?|are\s+about|talks?\s+about|covers?|about|on)"
-    r"|(please\s+)?(show|summari[sz]e|brief|update)(\s+me)?(\s+(on|about|with))?"
-    r"|(please\s+)?(fill|catch)\s+me\s+(in|up)(\s+(on|about|with))?"
-    r"|i(['’]d|\s+would)\s+like\s+to\s+(read|know|hear|learn|see)(\s+more)?\s+about"
-    r"|i\s+want\s+to\s+(read|know|hear|learn|see)(\s+more)?\s+about|(the\s+)?latest(\s+news)?\s+(from|about|on|in)"
-    r"|(give\s+me\s+)?(an?\s+)?overview\s+of|(what\s+(were|are)\s+)?(the\s+)?highlights|browse)\b"
-    r"|\bbeen\s+(up\s+to|doing)\b",
+    r"^\s*((can|could|would)\s+you\s+(please\s+)?|please\s+)?(" + "|".join(_BROWSE_EN_LEADS) + r")\b"
+    r"|\bbeen\s+(up\s+to|doing)\b",  # what has Hekou been up to?
     re.I,
 )
 # the roundup itself: "东营各县区", "全市", "the districts and counties", "Dongying"
