@@ -52,7 +52,9 @@ def test_hostile_questions_get_a_record(real_qa, question):
     r.to_dict()  # serialisable
 
 
-@pytest.mark.parametrize("question", ["asdkjh qwpoeiru zxmcnv", "hello", "qwerty?", "是什么?"])
+@pytest.mark.parametrize(
+    "question", ["asdkjh qwpoeiru zxmcnv", "fnord", "qwerty?", "是什么?"]
+)  # "hello": small talk
 def test_nonsense_gets_the_roundup_does_not_say(real_qa, question):
     """Words the roundup never uses, in no language it reads, get no span (the dense side
     alone always ranks some item first)."""
