@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from .dialogue.kind import TALK
+from .dialogue.kind import TALK, THANKS
 from .records import Answer, Passage
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<])")
@@ -175,7 +175,7 @@ def _parts_markdown(answer: Answer, display: Display, lang: str) -> str:
 def _one_markdown(answer: Answer, display: Display, lang: str) -> str:
     labels = LABELS[lang]
     if answer.answer is None and (answer.reason or "").startswith(TALK):
-        return labels["thanks" if answer.reason.endswith("thanks or goodbye") else "talk"]
+        return labels["thanks" if answer.reason.endswith(THANKS) else "talk"]
     if answer.answer is None:
         msg = labels["none"]
         if answer.reason and answer.reason != "empty question":

@@ -141,12 +141,14 @@ class Kind:
 
 SPAN = Kind("span")
 
+TALK = "not a question about the roundup"  # how the refusal of small talk begins
+THANKS = "thanks or goodbye"  # the small talk that needs no word on what to ask
 # what is said to the chat, not asked of the roundup: the whole message, punctuation aside
 _SMALL_TALK = (
     ("a greeting", re.compile(
         r"(hi|hello|hey|hiya|greetings|good\s+(morning|afternoon|evening))(\s+there)?"
         r"|(你好|您好|嗨|哈喽|早上好|下午好|晚上好|在吗|在不在)(啊|呀)?", re.I)),
-    ("thanks or goodbye", re.compile(
+    (THANKS, re.compile(
         r"(thanks|thank\s+you|thx|cheers|ok|okay|got\s+it|great|cool|nice|bye|goodbye|see\s+you)"
         r"(\s+(very|so)\s+much|\s+a\s+lot)?"
         r"|(谢谢|多谢|感谢|好的|好|嗯|知道了|明白了|再见|拜拜)(你|您|啦|了)?", re.I)),
@@ -158,7 +160,6 @@ _SMALL_TALK = (
         re.I)),
 )  # fmt: skip
 _TALK_PUNCT = re.compile(r"[\s?？。!！,，.~～]+")
-TALK = "not a question about the roundup"  # how the refusal of small talk begins
 
 
 def small_talk(text: str) -> str | None:

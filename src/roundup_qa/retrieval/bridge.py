@@ -195,8 +195,9 @@ def _forms(words: list[str]) -> Iterable[str]:
     """The phrase as written, then with its last word in base forms, then (a verb and its
     object: "started construction") its first word too; each word also as American English
     spells it (CC-CEDICT's glosses do: organised -> organized, centre -> center)."""
+    us = [american(w) for w in words]
     seen = set()
-    for spelt in (words, [american(w) for w in words]):
+    for spelt in (words, us) if us != words else (words,):
         head, last = spelt[:-1], spelt[-1]
         firsts = [spelt[0], *_base_forms(spelt[0])] if len(spelt) == 2 else [None]
         for first in firsts:
