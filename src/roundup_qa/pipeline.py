@@ -17,6 +17,7 @@ from .build import build_index, remove_scratch, scratch_prefix
 from .chinese import CJK, CJK_CHARS, LATIN, to_simplified
 from .config import Config
 from .corpus.parse import Corpus, load_corpus
+from .dialogue import lists
 from .dialogue.follow import FollowUp, Turn, read_follow_up
 from .dialogue.kind import SPAN, Kind, headed_run, read_kind, small_talk
 from .milvus import MilvusIndex
@@ -576,33 +577,22 @@ class RoundupQA:
 
         answer = self._answered(read, text, lang, about(read.hit.doc), analysis, common)
         parts = list(answer.parts)
-        near = _near(rankings.get("dense"), c.list_dense_gap)
-        others = [
-            h
-            for h in fused[: c.list_depth]
-            if h.doc != read.hit.doc and near(h.doc) and covering(h.doc) is not None
-        ]
-        step = max(1, c.list_batch)
-        floor = c.list_min_margin if lang == "zh" else c.list_min_margin_en
-        for k in range(0, len(others), step):  # in rank order, a batch at a time
-            batch = self.answerer.read_each(
-                others[k : k + step], text, lang, query, searched, analysis, qvec, variants
-            )
-            if lang == "en" and listing.asked:  # the topic must not make the item a worse answer
-                bare = self.answerer.bare_margins(f"{listing.asked}?", [r.hit.doc for r in batch], lang)
-                batch = [
-                    r
-                    for r in batch
-                    if r.margin is None or r.margin - bare.get(r.hit.doc, r.margin) >= c.list_min_lift_en
-                ]
-            found = [
-                p
-                for r in batch
-                for p in self._answered(r, text, lang, about(r.hit.doc), analysis, common, floor).parts
-            ]
-            parts += found
-            if not found:  # a batch of which no item answers ends the list
-                break
+        further = [(rank, h) for rank, h in enumerate(fused[: c.list_depth], 1) if h.doc != read.hit.doc]
+        weights = c.list_weights[lists.group(lang, listing.asks_district)]
+
+        def judged(
+            r,
+        ) -> list[Part]:  # the best item refused: a further one must pass a single answer's rules too
+            if answer.parts:
+                return self._spanned(r, lang, analysis, common).parts
+            return self._answered(r, text, lang, about(r.hit.doc), analysis, common).parts
+
+        reading = (query, searched, analysis, qvec, variants)
+        for candidate, found in self._list_candidates(
+            further, text, lang, listing, reading, covering, judged, weights
+        ):
+            if lists.score(candidate, weights) > 0:
+                parts += found
         if listing.asks_district:
             parts = [self._district_part(p) for p in parts]
         elif listing.heads:
@@ -621,13 +611,42 @@ class RoundupQA:
             reason=(f"{len(parts)} items answer; " if several else "") + reason,
         )  # fmt: skip
 
+    def _list_candidates(
+        self, hits: list[tuple[int, FusedHit]], text: str, lang: str, listing: Kind, reading: tuple, covering,
+        judged, weights: tuple[float, ...] | None = None,
+    ) -> list[tuple[lists.Candidate, list[Part]]]:  # fmt: skip
+        """The further items of a list question (with their fused ranks) that `judged` lets
+        through (a reading's parts; none when refused), as scored candidates (dialogue/lists.py) with their parts. With `weights`, an item that
+        would not score above 0 at `lists.HOPEFUL_MARGIN` is not read."""
+        if not hits:
+            return []
+        query, searched, analysis, qvec, variants = reading
+        topic = listing.topic_of(text)
+        tvec = qvec if topic == text else self._query_vector(topic, lang)
+        near = {h.doc: h.score for h in self.retriever.dense_search(tvec)}
+        best, worst = max(near.values()), min(near.values())
+        unread = [
+            lists.Candidate(h.doc, rank, best - near.get(h.doc, worst), None, covering(h.doc) is not None)
+            for rank, h in hits
+        ]
+        if weights is not None:
+            unread = [u for u in unread if lists.score(replace(u, margin=lists.HOPEFUL_MARGIN), weights) > 0]
+        by_doc = {h.doc: h for _, h in hits}
+        reads = self.answerer.read_each(
+            [by_doc[u.doc] for u in unread], text, lang, query, searched, analysis, qvec, variants
+        )
+        scored = ((replace(u, margin=r.margin), judged(r)) for u, r in zip(unread, reads, strict=True))
+        return [(candidate, found) for candidate, found in scored if found]
+
     def _rarest_word(self, about: LexicalQuery) -> LexicalQuery | None:
         """A list topic's rarest word (by idf, with its alternatives) as a query of its own: an
         item holding it is about the topic although it words the rest otherwise (第一议题 in
-        县委常委会将…列为“第一议题”, asked 哪些县区落实了“第一议题”制度?)."""
-        if not about.groups:
+        县委常委会将…列为“第一议题”, asked 哪些县区落实了“第一议题”制度?). A word no item holds
+        is the rarest of all: then none (哪些县区举办了马拉松比赛? was covered by its 举办)."""
+        backend = self.retriever.backend
+        if not about.groups or any(not any(backend.knows(t) for t in g) for g in about.groups):
             return None
-        idf = self.retriever.backend.idf
+        idf = backend.idf
         group = max(about.groups, key=lambda g: max((idf(t) for t in g), default=0.0))
         return LexicalQuery(list(group), {t: about.weights.get(t, 1.0) for t in group}, [group])
 
@@ -636,11 +655,15 @@ class RoundupQA:
     ) -> Answer:
         """The answer from one reading: refused (the signals and rules of abstain.py), or
         its span with the citation."""
-        item = self.index.items[read.hit.doc]
         signals = self.answerer.signals(read, text, query, analysis)
         refusal = self.answerer.refusal(signals, lang, floor)
         if refusal:
             return Answer(answer=None, citation=None, reason=refusal, signals=signals, **common)
+        return self._spanned(read, lang, analysis, common, signals)
+
+    def _spanned(self, read, lang: str, analysis, common: dict, signals=None) -> Answer:
+        """The reader's span of one reading as an answer with its citation (no refusal read)."""
+        item = self.index.items[read.hit.doc]
         span = read.span
         citation = Citation(item.source, item.number, item.title, item.district, span.start, span.end)
         answer = item.text[span.start : span.end]
@@ -742,17 +765,6 @@ def _asks_of_something(text: str) -> bool:
         return True
     words = (w.lower() for w in re.findall(r"[A-Za-z]+", text))
     return any(w not in STOPWORDS_EN and w not in _ASKED_ONLY_EN for w in words)
-
-
-def _near(dense: list[Hit] | None, gap: float):
-    """Whether an item is within `gap` of the best dense score for the question: a list's
-    further item must be about nearly as close to the question as the closest item (an item
-    outside the dense candidates is not). Without a dense ranking, every item is."""
-    if not dense:
-        return lambda doc: True
-    floor = max(h.score for h in dense) - gap
-    scores = {h.doc: h.score for h in dense}
-    return lambda doc: scores.get(doc, -math.inf) >= floor
 
 
 def _mention(text: str, district: str, places: Places) -> tuple[int, int] | None:

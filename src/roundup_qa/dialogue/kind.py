@@ -5,8 +5,9 @@ items to browse.
   五月有哪些亮点?"), a district or topic with "news / highlights / what happened / tell me
   about", or a bare name ("垦利区", "万达集团", "Kenli District"). Read from the words alone.
 - `list`: "哪些 …" / "which companies …": a question that may be answered by several items.
-  Whether it is is decided by reading (pipeline: `Config.list_depth` items read, each held to
-  the refusal standard of a single answer); one answering item keeps the single answer. A
+  Whether it is is decided by reading (pipeline: the best item answered as a single answer,
+  the further ones of the first `Config.list_depth` taken by a fitted score, lists.py); one
+  answering item keeps the single answer. A
   topic offering alternatives (文化节或艺术节) is read once with each as well (`alternatives`).
   A list asking for companies or universities keeps, of a span naming partners of several
   kinds, the names of the kind asked for (`heads`, `headed_run`).

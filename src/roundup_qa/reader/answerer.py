@@ -63,7 +63,6 @@ from .span import (
 from .types import ACCEPTS, NUMBERS
 from .units import in_units
 
-_BARE_CACHE_MAX = 10_000  # (asking words, item) margins kept: about 40 bytes each
 _ORDINAL = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}
 
 
@@ -141,7 +140,6 @@ class Answerer:
         self.config = config
         self.model = model
         self._candidate_cache: dict[int, list[Candidate]] = {}
-        self._bare_cache: dict[tuple[str, int], float] = {}  # (bare question, item) -> margin
         self._clause_rows = index.clauses.by_doc()  # item -> its rows of the clause table
         self._unknown_idf = retriever.backend.max_idf()  # a word the corpus never uses weighs most
         self._roundup_text = " ".join(index.manifest.corpus.intro.values())
@@ -191,22 +189,6 @@ class Answerer:
             span = self._span(h.doc, best, 1, lang, analysis, searched, questions[0] + text)
             out.append(Read(h, span, round(float(best.margin), 4)))
         return out
-
-    def bare_margins(self, asked: str, docs: list[int], lang: str) -> dict[int, float]:
-        """The reader's margin over "no answer" for each item in `docs` asked only `asked`
-        ("Which companies?", "哪些县区?"): how readily it finds that kind of thing there
-        whatever the question is about. Cached: a corpus has few such questions."""
-        if self.model is None:
-            return {}
-        question = self._reader_question(asked, lang, [])
-        if len(self._bare_cache) > _BARE_CACHE_MAX:  # asking words come from what people type
-            self._bare_cache.clear()
-        todo = [d for d in dict.fromkeys(docs) if (question, d) not in self._bare_cache]
-        pool = _early_pool()
-        futures = [(d, pool.submit(self.model.read, question, self.index.items[d].text)) for d in todo]
-        for d, f in futures:
-            self._bare_cache[(question, d)] = float(f.result().margin)
-        return {d: self._bare_cache[(question, d)] for d in docs}
 
     def _read_rules(self, fused: list[FusedHit], text: str, terms: list[str], qvec, expected: str) -> Read:
         """The rule-based picker: the best item; when it holds no span of the expected type,
