@@ -580,14 +580,13 @@ class RoundupQA:
         further = [(rank, h) for rank, h in enumerate(fused[: c.list_depth], 1) if h.doc != read.hit.doc]
         weights = c.list_weights[lists.group(lang, listing.asks_district)]
 
-        def judged(
-            r,
-        ) -> list[Part]:  # the best item refused: a further one must pass a single answer's rules too
+        # a further item's parts: its span, or (the best item refused) what a single answer's rules pass
+        def judged(r) -> list[Part]:
             if answer.parts:
                 return self._spanned(r, lang, analysis, common).parts
             return self._answered(r, text, lang, about(r.hit.doc), analysis, common).parts
 
-        reading = (query, searched, analysis, qvec, variants)
+        reading = (query, searched, analysis, qvec, variants, district)
         for candidate, found in self._list_candidates(
             further, text, lang, listing, reading, covering, judged, weights
         ):
@@ -616,14 +615,15 @@ class RoundupQA:
         judged, weights: tuple[float, ...] | None = None,
     ) -> list[tuple[lists.Candidate, list[Part]]]:  # fmt: skip
         """The further items of a list question (with their fused ranks) that `judged` lets
-        through (a reading's parts; none when refused), as scored candidates (dialogue/lists.py) with their parts. With `weights`, an item that
-        would not score above 0 at `lists.HOPEFUL_MARGIN` is not read."""
+        through (a reading's parts; none when refused), as scored candidates (dialogue/lists.py)
+        with their parts. With `weights`, an item that would not score above 0 at
+        `lists.HOPEFUL_MARGIN` is not read."""
         if not hits:
             return []
-        query, searched, analysis, qvec, variants = reading
+        query, searched, analysis, qvec, variants, district = reading
         topic = listing.topic_of(text)
         tvec = qvec if topic == text else self._query_vector(topic, lang)
-        near = {h.doc: h.score for h in self.retriever.dense_search(tvec)}
+        near = {h.doc: h.score for h in self.retriever.dense_search(tvec, district)}
         best, worst = max(near.values()), min(near.values())
         unread = [
             lists.Candidate(h.doc, rank, best - near.get(h.doc, worst), None, covering(h.doc) is not None)
