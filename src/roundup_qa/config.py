@@ -315,7 +315,7 @@ class Config:
     # into the bias (2026-12-07, fifteenth session; replacing a dense gap of 0.06, a margin
     # floor of -2.5 / 0, an English lift over the bare "Which companies?" of -4 and reading
     # in pairs until a pair answered nothing). Held-out kinds-fresh-16 item P / R: zh 0.63 /
-    # 0.33 -> 0.81 / 0.58, en 0.58 / 0.44 -> 0.73 / 0.65 (README "Kinds of answer"). Depth 8:
+    # 0.33 -> 0.81 / 0.54, en 0.58 / 0.44 -> 0.79 / 0.65 (README "Kinds of answer"). Depth 8:
     # of the gold items of the district lists, 91% / 84% (zh / en) rank in the first 8; 10
     # gave the same lists on kinds, kinds-fresh-15 and -16 and read more.
     list_depth: int = 8
