@@ -62,6 +62,7 @@ def main() -> None:
     files = sorted(set(args.files or glob.glob("eval/kinds*.jsonl")) - set(args.hold_out))
     qa = RoundupQA.load(progress=False)
     rows = defaultdict(list)  # group -> (file, candidate, label)
+    number = {d: it.number for d, it in enumerate(qa.index.items)}
     for path in files:
         for line in open(path, encoding="utf-8"):
             q = json.loads(line)
@@ -73,7 +74,6 @@ def main() -> None:
                 print(f"  not read as a list: {q['question']}")
                 continue
             group = lists.group(lang, listing.asks_district)
-            number = {d: it.number for d, it in enumerate(qa.index.items)}
             for c in observe(qa, q["question"]):
                 n = number[c.doc]
                 if n in q.get("also", []):
