@@ -19,7 +19,7 @@ from roundup_qa.reader.abstain import (
     unnamed,
 )
 from roundup_qa.reader.candidates import extract
-from roundup_qa.reader.question import analyze, mentioned_markers, mentioned_months
+from roundup_qa.reader.question import analyze, in_full, mentioned_markers, mentioned_months
 from roundup_qa.reader.render import render
 from roundup_qa.reader.span import past_count_tail, quoted_core
 from roundup_qa.records import Signals
@@ -66,6 +66,36 @@ from .conftest import ROOT
 )
 def test_question_analysis(question, lang, expected):
     assert analyze(question, lang).type == expected
+
+
+@pytest.mark.parametrize(
+    "query, lang, expected",
+    [
+        ("华盛橡胶品牌价值", "zh", "money"),
+        ("华盛橡胶净利润?", "zh", "money"),
+        ("利津县城区道路建设工程开工时间", "zh", "date"),
+        ("河口广场文化艺术节演出场次", "zh", "count"),
+        ("黄河口龙舟赛届次", "zh", "rank"),
+        ("槐花节开幕地点", "zh", "place"),
+        ("Bozhong offshore wind power base signing date", "en", "date"),
+        ("Wanda Holding Group Shandong Card TOP list ranking", "en", "rank"),
+    ],
+)
+def test_a_keyword_query_asks_for_the_type_of_its_last_noun(query, lang, expected):
+    assert analyze(query, lang).type == expected
+
+
+def test_a_chinese_keyword_query_reaches_the_reader_as_a_question():
+    assert in_full("华盛橡胶品牌价值", "zh") == "华盛橡胶品牌价值是多少?"
+    assert in_full("利津县城区道路建设工程开工时间?", "zh") == "利津县城区道路建设工程开工时间是什么时候?"
+    assert in_full("万达精益研究院院长", "zh") == "万达精益研究院院长是什么?"
+    # a question with a question word, and English, as typed
+    assert in_full("华盛橡胶的品牌价值是多少?", "zh") == "华盛橡胶的品牌价值是多少?"
+    assert in_full("Huasheng Rubber brand value", "en") == "Huasheng Rubber brand value"
+    # what the amount is of, named last, is judged against the item as after 多少
+    assert (
+        analyze("华盛橡胶净利润", "zh").amount_of == analyze("华盛橡胶的净利润是多少?", "zh").amount_of != ()
+    )
 
 
 def test_months_named_in_questions():

@@ -44,6 +44,23 @@ def test_answers_cite_the_right_item_with_an_exact_span(real_qa, question, item,
     assert set(r.passages[0].ranks) == {"bm25", "dense"}
 
 
+@pytest.mark.parametrize(
+    "query, answer",
+    [
+        ("华盛橡胶品牌价值", "10.08亿元"),
+        ("万达天弘丙烷脱氢项目产能", "45万吨/年"),
+        ("河口广场文化艺术节演出场次", "50场"),
+    ],
+)
+def test_a_keyword_query_gets_the_answer_its_question_gets(real_qa, query, answer):
+    assert real_qa.ask(query).answer == answer
+
+
+def test_a_keyword_query_about_what_the_roundup_never_says_is_refused(real_qa):
+    r = real_qa.ask("华盛橡胶净利润")
+    assert r.answer is None and r.kind == "refusal", r.answer
+
+
 def test_chinese_answer_span_contains_the_fact(real_qa):
     assert "2135万元" in real_qa.ask("利津县老旧小区改造项目获批中央预算内投资多少?").answer
 

@@ -10,6 +10,9 @@ CJK_CHARS = (
 CJK = re.compile(f"[{CJK_CHARS}]")
 CJK_RUN = re.compile(f"[{CJK_CHARS}]+")
 LATIN = re.compile(r"[A-Za-z]")  # an English (or other Latin-script) letter
+# a Chinese question word: a text without one is no question about a fact (a name, a topic to
+# browse, or a keyword query such as 华盛橡胶品牌价值)
+ASKS_ZH = re.compile(r"什么|哪|谁|多少|几|何|吗|怎么|怎样|如何|为什么|是否|啥|么")
 
 DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2}
 

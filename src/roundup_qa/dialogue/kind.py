@@ -23,10 +23,9 @@ import re
 from dataclasses import dataclass
 from itertools import pairwise
 
+from ..chinese import ASKS_ZH as _ASKS_ZH
 from ..chinese import CJK
 
-# a Chinese question word: a sentence holding one asks about a fact, not to browse
-_ASKS_ZH = re.compile(r"什么|哪|谁|多少|几|何|吗|怎么|怎样|如何|为什么|是否|啥|么")
 _ASKS_EN = re.compile(
     r"\b(what|which|who|whom|whose|when|where|why|how|is|are|was|were|did|does|do|has|have|can)\b", re.I
 )

@@ -44,7 +44,7 @@ from .abstain import (
 from .candidates import Candidate, extract
 from .choice import Span, choose_span, clause_scores
 from .model import Reader, Reading
-from .question import Analysis
+from .question import Analysis, in_full
 from .span import (
     SNAP_TYPES,
     beside_alternative,
@@ -203,8 +203,10 @@ class Answerer:
 
     def _reader_question(self, text: str, lang: str, searched: list[str]) -> str:
         """The question as the reader gets it: an English one code-switched (or with the
-        bridge's Chinese terms appended), per `reader_question_en`."""
+        bridge's Chinese terms appended), per `reader_question_en`; a Chinese keyword query
+        completed as a question (`question.in_full`)."""
         c = self.config
+        text = in_full(text, lang)
         if lang == "en" and c.bridge and c.reader_question_en == "switched":
             return self.index.bridge.code_switch(text)
         if lang == "en" and c.reader_question_en == "appended":
