@@ -539,16 +539,35 @@ def test_a_follow_up_is_answered_only_where_the_reader_finds_its_answer(real_qa)
     assert answered.citation.item == 21 and answered.answer is not None
 
 
+def test_a_follow_up_of_a_follow_up_leans_on_what_the_last_turn_stood_for(real_qa):
+    # the last turn's words alone (品牌强度呢?, 在哪里开幕?) name no subject: it is read as it was answered
+    brand = [{"question": "华盛橡胶的品牌价值是多少?", "item": 31}, {"question": "品牌强度呢?", "item": 31}]
+    sold = real_qa.ask("它的产品销往多少个国家和地区?", history=brand)
+    assert (sold.read_as, sold.answer) == ("华盛橡胶的产品销往多少个国家和地区?", "160多个")
+    festival = [{"question": "槐花节是第几届?", "item": 9}, {"question": "在哪里开幕?", "item": 9}]
+    race = real_qa.ask("那龙舟赛呢?", history=festival)
+    assert race.read_as == "龙舟赛在哪里开幕?" and race.citation.item == 8
+    opened = [
+        {"question": "When did the Hekou Square arts festival open?", "item": 15},
+        {"question": "Where was it held?", "item": 15},
+    ]
+    shows = real_qa.ask("How many performances will it stage?", history=opened)
+    assert "Hekou Square arts festival" in shows.read_as and shows.answer == "50场"
+
+
 def test_a_question_standing_on_its_own_ignores_the_history(real_qa):
     unrelated = [{"question": "华盛橡胶的品牌价值是多少?", "item": 31}]
+    chained = [*unrelated, {"question": "品牌强度呢?", "item": 31}]
     for question in (
         "利津县老旧小区改造项目获批中央预算内投资多少?",
         "Which two bases had their plaques unveiled at the locust flower festival?",
         # its own subject named before "its", in words of no capital (read as Huasheng Rubber's first year)
         "How many students enrolled in the provincial farmers' cooperative college in its first year?",
     ):
-        alone, after = real_qa.ask(question).to_dict(), real_qa.ask(question, history=unrelated).to_dict()
-        assert after == alone and after["read_as"] is None
+        alone = real_qa.ask(question).to_dict()
+        for history in (unrelated, chained):
+            after = real_qa.ask(question, history=history).to_dict()
+            assert after == alone and after["read_as"] is None
 
 
 @pytest.mark.parametrize(

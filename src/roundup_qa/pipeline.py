@@ -327,19 +327,29 @@ class RoundupQA:
             part for part in (f"read as a follow-up ({follow.why})", answer.why) if part))  # fmt: skip
 
     def _follow_up(self, text: str, lang: str, turns: list[Turn]) -> FollowUp | None:
+        """`text` read against the conversation (dialogue/follow.py), its last turn as that
+        turn was read in its own time: a follow-up of a follow-up (那万达集团呢? after 品牌强度呢?
+        after 华盛橡胶的品牌价值是多少?) leans on what the last turn stood for (华盛橡胶的品牌强度?),
+        not on its words alone. Stateless: each earlier turn is read against the ones before it."""
         if not turns or len(_CONTENT.findall(text)) < 1:
             return None
-
-        def holds(words: str, item) -> bool:  # nothing at all ("When?" less its question word): held
-            if not _CONTENT.search(words):
-                return True
-            groups = [g for g in self.retriever.lexical_query(words).groups if g]
-            return bool(groups) and all(any(t in item.text for t in g) for g in groups)
-
-        follow = read_follow_up(text, lang, turns, self.index.items, self._district_names, holds)
+        if len(turns) > 1:
+            earlier = turns[:-1]
+            last = self._follow_up(turns[-1].question, detect_language(turns[-1].question), earlier)
+            if last is not None:
+                turns = [*earlier, Turn(last.question, turns[-1].item)]
+        follow = read_follow_up(text, lang, turns, self.index.items, self._district_names, self._holds)
         if follow is None:
             return None
         return replace(follow, question=follow.question[: self.config.max_question_chars])
+
+    def _holds(self, words: str, item) -> bool:
+        """Whether `item` holds every word of `words` (nothing at all, "When?" less its question
+        word, is held)."""
+        if not _CONTENT.search(words):
+            return True
+        groups = [g for g in self.retriever.lexical_query(words).groups if g]
+        return bool(groups) and all(any(t in item.text for t in g) for g in groups)
 
     def kind(self, text: str, lang: str | None = None) -> Kind:
         """What kind of answer `text` asks for (dialogue/kind.py); a topic to browse whose words
