@@ -11,6 +11,7 @@ import pytest
 
 from roundup_qa.config import Config
 from roundup_qa.dialogue.follow import Turn, read_follow_up, subject_en, subject_zh, topic_zh
+from roundup_qa.messages import in_language
 from roundup_qa.pipeline import InputError, RoundupQA
 from roundup_qa.store import save_index
 from roundup_qa.web import _turns
@@ -553,6 +554,25 @@ def test_a_follow_up_of_a_follow_up_leans_on_what_the_last_turn_stood_for(real_q
     ]
     shows = real_qa.ask("How many performances will it stage?", history=opened)
     assert "Hekou Square arts festival" in shows.read_as and shows.answer == "50场"
+
+
+def test_an_elliptical_question_with_no_turn_to_lean_on_browses_a_name_or_asks_for_the_whole_question(
+    real_qa,
+):
+    for question in ("那垦利区呢?", "What about Kenli District?"):
+        kenli = real_qa.ask(question)
+        assert kenli.kind == "items" and kenli.answer is None, question
+        assert {p.citation.district for p in kenli.parts} == {"垦利区"} and len(kenli.parts) >= 5
+    for question in ("投资呢?", "And the investment?"):
+        r = real_qa.ask(question)
+        assert r.kind == "refusal" and r.parts == [] and "leans on an earlier turn" in r.reason, question
+    assert (
+        in_language(real_qa.ask("投资呢?").reason, "zh")
+        == "问题承接上一轮对话(投资),但没有上一轮可承接:请把问题问完整"
+    )
+    # a question of its own words after "and", and a 怎么样 asking of its own subject, are not leaning
+    assert real_qa.ask("And how much was invested in phase one?").answer == "9000万元"
+    assert "leans on" not in (real_qa.ask("华盛橡胶发展得怎么样?").reason or "")
 
 
 def test_a_question_standing_on_its_own_ignores_the_history(real_qa):

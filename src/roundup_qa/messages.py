@@ -36,6 +36,8 @@ LABELS = {
 # the refusal reasons and notes of the pipeline (English in the record), for a Chinese reader
 _REASONS_ZH = [
     (r"the question is one character: too short to read", "问题只有一个字,无法理解"),
+    (r"the question leans on an earlier turn \((.+): of what\?\), and none says: ask it whole",
+     r"问题承接上一轮对话(\1),但没有上一轮可承接:请把问题问完整"),
     (r"not a question about the roundup: a greeting", "不是关于综述的问题:问候"),
     (r"not a question about the roundup: thanks or goodbye", "不是关于综述的问题:致谢或告别"),
     (r"not a question about the roundup: a question about this assistant", "不是关于综述的问题:问的是本助手"),

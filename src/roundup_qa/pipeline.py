@@ -18,7 +18,7 @@ from .chinese import CJK, CJK_CHARS, LATIN, to_simplified
 from .config import Config
 from .corpus.parse import Corpus, load_corpus
 from .dialogue import lists
-from .dialogue.follow import FollowUp, Turn, read_follow_up
+from .dialogue.follow import FollowUp, Turn, leaning_on, read_follow_up
 from .dialogue.kind import SPAN, Kind, headed_run, read_kind, small_talk
 from .milvus import MilvusIndex
 from .reader.answerer import IN_FLIGHT, Answerer
@@ -307,6 +307,15 @@ class RoundupQA:
         if follow is not None and follow.district and district is None:
             district = follow.district  # the same question of another district: asked there
         kind = SPAN if pinned is not None else self.kind(asked, lang)
+        leaning = leaning_on(text, lang) if follow is None and kind.kind == "span" else None
+        if leaning is not None:  # "那垦利区呢?", "What about Wanda Group?" with no turn to lean on
+            kind = self.kind(leaning, lang)
+            if kind.kind != "items":  # "And the investment?": of what, nothing says
+                return Answer(
+                    question=typed, answer=None, citation=None, lang=lang, notes=notes,
+                    reason=f"the question leans on an earlier turn ({leaning}: of what?), and none says: ask it whole",
+                )  # fmt: skip
+            asked = leaning  # a name alone: its items, as if it were asked bare
         if kind.kind == "items":
             answer = self._browse(asked, kind, lang, notes, district, top_k)
         else:
