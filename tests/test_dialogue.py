@@ -556,6 +556,26 @@ def test_a_follow_up_of_a_follow_up_leans_on_what_the_last_turn_stood_for(real_q
     assert "Hekou Square arts festival" in shows.read_as and shows.answer == "50场"
 
 
+def test_what_about_another_thing_asks_the_last_question_of_it(real_qa):
+    festival = [{"question": "When did the Hekou Square arts festival open?", "item": 15}]
+    race = real_qa.ask("What about the dragon boat race?", history=festival)
+    assert race.read_as == "When did the dragon boat race open?" and race.citation.item == 8
+    # a word many items hold asks for a fact of the same thing, which the roundup does not give
+    money = real_qa.ask("What about the investment?", history=festival)
+    assert (
+        money.read_as == "What is the investment of the Hekou Square arts festival?" and money.answer is None
+    )
+    # a "the …" phrase, named or not, replaced where the last question names no capitalised subject
+    held = [{"question": "Where was the locust blossom festival held?", "item": 9}]
+    assert (
+        real_qa.ask("What about the dragon boat race?", history=held).read_as
+        == "Where was the dragon boat race held?"
+    )
+    opened = [{"question": "When was the dragon boat race opened?", "item": 8}]
+    arts = real_qa.ask("What about the arts festival in Hekou Square?", history=opened)
+    assert arts.read_as == "When was the arts festival in Hekou Square opened?" and arts.citation.item == 15
+
+
 def test_an_elliptical_question_with_no_turn_to_lean_on_browses_a_name_or_asks_for_the_whole_question(
     real_qa,
 ):

@@ -218,12 +218,23 @@ def _english(
             said = _district_en(last.question, districts) if _THE.sub("", x).lower() in districts else None
             if said is not None:  # the same question of another district: its district replaced
                 subject = said
-            if subject is None or subject not in last.question:
-                return None  # the thing a which-question asked is no subject to replace
+            if subject is None or subject not in last.question:  # the thing a which-question asked
+                subject = _thing_en(last.question)  # is none to replace; a "the …" phrase of no name is
+            if subject is None:
+                return None
             read = last.question.replace(subject, x, 1)
             return FollowUp(
                 read, None, f"the last question asked of {x}", districts.get(_THE.sub("", x).lower())
             )
+        counted = _COUNTED_EN.match(last.question)  # "How many projects …": other things of that kind
+        if (
+            not _PRONOUN_EN.search(x)
+            and not (counted and _PLURAL_EN.search(x.split()[-1]))
+            and _another_thing(x, item, items, holds)
+        ):
+            own = subject_en(last.question, asked=False) or _thing_en(last.question)
+            if own is not None:  # "What about the dragon boat race?" after a question on the arts festival
+                return FollowUp(last.question.replace(own, x, 1), None, f"the last question asked of {x}")
         if item is not None and subject is not None:
             if _PRONOUN_EN.search(x):  # "what about its output value?"
                 read = (
@@ -232,7 +243,6 @@ def _english(
             else:  # "what about the investment?"
                 read = f"What is the {_THE.sub('', x)} of {subject}?"
             return FollowUp(read, item.number, f"{x}: of {subject}, in item #{item.number}")
-        counted = _COUNTED_EN.match(last.question)
         if counted and not _PRONOUN_EN.search(x) and not holds(x, item):
             # "What about the key software projects?" after "How many projects … were selected …?":
             # the same question of those things, wherever they are
@@ -388,6 +398,27 @@ def _is_other(x: str, item: Item | None, items: list[Item], districts: dict[str,
     if item is not None and x in item.text:
         return False
     return any(x in it.text for it in items)
+
+
+# a thing of one or two items (an event, a facility), not a word many items hold (the investment)
+_FEW_ITEMS = 2
+_THING_EN = re.compile(r"\bthe\s+[\w.'-]+(?:\s+(?!(?:" + _STOP_EN + r")\b)[\w.'-]+)*", re.I)
+
+
+def _thing_en(question: str) -> str | None:
+    """The first "the …" phrase of an English question, up to its verb or a preposition
+    ("Where was the locust blossom festival held?" -> the locust blossom festival)."""
+    m = _THING_EN.search(question.rstrip("?.! "))
+    return m.group() if m else None
+
+
+def _another_thing(x: str, item: Item | None, items: list[Item], holds) -> bool:
+    """Whether an English "what about X" (no name) asks of another thing than the last item's:
+    X is not in the last item but in one or two others ("What about the dragon boat race?"
+    after the arts festival), not a fact of the same thing ("What about the investment?")."""
+    if item is not None and holds(x, item):
+        return False
+    return 1 <= sum(bool(holds(x, it)) for it in items) <= _FEW_ITEMS
 
 
 def _named_en(x: str, districts: dict[str, str]) -> bool:
