@@ -218,8 +218,10 @@ def _english(
             said = _district_en(last.question, districts) if _THE.sub("", x).lower() in districts else None
             if said is not None:  # the same question of another district: its district replaced
                 subject = said
-            if subject is None or subject not in last.question:  # the thing a which-question asked
-                subject = _thing_en(last.question)  # is none to replace; a "the …" phrase of no name is
+            if subject is None or subject not in last.question:
+                # the thing a which-question asked is no subject to replace; the last question's
+                # "the …" phrase is ("When was the dragon boat race opened?": the dragon boat race)
+                subject = _thing_en(last.question)
             if subject is None:
                 return None
             read = last.question.replace(subject, x, 1)
