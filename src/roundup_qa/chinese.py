@@ -13,6 +13,10 @@ LATIN = re.compile(r"[A-Za-z]")  # an English (or other Latin-script) letter
 # a Chinese question word: a text without one is no question about a fact (a name, a topic to
 # browse, or a keyword query such as 华盛橡胶品牌价值)
 ASKS_ZH = re.compile(r"什么|哪|谁|多少|几|何|吗|怎么|怎样|如何|为什么|是否|啥|么")
+# the same of an English one: its question words and the verbs a question opens with
+ASKS_EN = re.compile(
+    r"\b(what|which|who|whom|whose|when|where|why|how|is|are|was|were|did|does|do|has|have|can)\b", re.I
+)
 
 DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2}
 

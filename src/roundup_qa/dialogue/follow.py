@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..chinese import ASKS_EN
 from ..records import Item
 
 
@@ -121,18 +122,13 @@ def read_follow_up(
     return _chinese(question, last, item, items, district_names, holds)
 
 
-_ASKS_IN_EN = re.compile(
-    r"\b(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|did|does|do)\b", re.I
-)
-
-
 def leaning_on(question: str, lang: str) -> str | None:
     """What an elliptical question asks about ("那垦利区呢?", "What about Wanda Group?", "And the
     investment?": 垦利区, Wanda Group, the investment), or None for a question of its own words
     ("And how much was invested?"). Read as no follow-up, it has no last turn to lean on."""
     if lang == "en":
         m = _ELLIPSIS_EN.match(question)
-        return None if m is None or _ASKS_IN_EN.search(m.group("x")) else m.group("x").strip()
+        return None if m is None or ASKS_EN.search(m.group("x")) else m.group("x").strip()
     m = _ELLIPSIS_ZH.match(question.strip())  # X呢? (X怎么样? may ask of X itself: 华盛橡胶发展得怎么样?)
     return None if m is None or m.group(3) != "呢" or _ASKS_ZH.search(m.group("x")) else m.group("x").strip()
 

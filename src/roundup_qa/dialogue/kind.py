@@ -23,12 +23,10 @@ import re
 from dataclasses import dataclass
 from itertools import pairwise
 
+from ..chinese import ASKS_EN as _ASKS_EN
 from ..chinese import ASKS_ZH as _ASKS_ZH
 from ..chinese import CJK
 
-_ASKS_EN = re.compile(
-    r"\b(what|which|who|whom|whose|when|where|why|how|is|are|was|were|did|does|do|has|have|can)\b", re.I
-)
 # browsing words: what a reader of a roundup asks for when not after one fact
 _BROWSE_ZH = re.compile(
     r"(有(哪些|什么|啥)|都有(哪些|什么))(亮点|新闻|动态|消息|报道|要闻|大事|事情?|新鲜事|看点|活动|动静)"

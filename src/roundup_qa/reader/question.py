@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..chinese import ASKS_ZH, digit_months, parse_number
+from ..chinese import ASKS_EN, ASKS_ZH, digit_months, parse_number
 from .units import (
     AMOUNTS_OF,
     AMOUNTS_OF_EN,
@@ -230,9 +230,6 @@ _EN_TERSE: list[tuple[str, str, str]] = [
         "names a number last, with no question word",
     ),
 ]
-_ASKS_EN = re.compile(
-    r"\b(?:what|which|who|whom|whose|when|where|why|how)\b|^(?:is|are|was|were|do|does|did|has|have|had|can|will)\b"
-)
 _TRAILING = re.compile(r"[\s?？。.!！]+$")
 # what a keyword query is completed with for the reader, by the type asked (other types: 是什么?)
 _TAILS = {
@@ -244,7 +241,7 @@ _TAILS = {
 def _terse(question: str, lang: str) -> bool:
     """A keyword query: words without a question word (华盛橡胶品牌价值, "Huasheng Rubber brand value")."""
     if lang == "en":
-        return bool(question.strip()) and not _ASKS_EN.search(question.lower())
+        return bool(question.strip()) and not ASKS_EN.search(question)
     return bool(question.strip()) and not ASKS_ZH.search(question)
 
 
