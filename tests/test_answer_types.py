@@ -45,6 +45,11 @@ from .conftest import ROOT
         ("What percentage of residents are insured?", "en", "percentage"),
         ("该县在全省排第几?", "zh", "rank"),
         ("What rank did the county get?", "en", "rank"),
+        # an edition is a rank (第几届), in English as in Chinese
+        ("Which edition of the festival was held this year?", "en", "rank"),
+        ("What yearly output is the plant designed for?", "en", "quantity"),
+        ("What is the annual output value of the park?", "en", "money"),
+        ("这个项目一年能产多少?", "zh", "quantity"),
         ("哪家企业承建了该项目?", "zh", "organisation"),
         ("Which company built the bridge?", "en", "organisation"),
         ("有哪些学校参加了活动?", "zh", "list"),

@@ -426,6 +426,35 @@ def test_a_chinese_question_with_no_subject_takes_the_last_ones(real_qa):
     assert patent.read_as is None and patent.citation.item == 7
 
 
+def test_a_chinese_question_of_common_words_alone_takes_the_last_subject(real_qa):
+    # 公司 and 建设 are words of 17 and 16 items: the question names nothing of its own
+    # (it was answered 河口区胜软科技有限责任公司, item #14)
+    built = real_qa.ask(
+        "由哪家公司建设?", history=[{"question": "万达天弘丙烷脱氢项目产能多大?", "item": 47}]
+    )
+    assert built.read_as == "万达天弘由哪家公司建设?" and (built.answer, built.citation.item) == (
+        "山东天弘化学有限公司",
+        47,
+    )
+    # 多长时间 asks; 实习 is the last item's (it was refused, asked of the whole roundup)
+    stay = real_qa.ask("实习了多长时间?", history=[{"question": "陕西科技大学学生在哪里实习?", "item": 48}])
+    assert stay.citation.item == 48 and stay.answer == "一个月", stay.reason
+
+
+def test_an_english_question_after_and_is_read_as_a_question(real_qa):
+    # "And how many mu …?" was read as "What is the how many mu … of Kenli?"
+    history = [{"question": "How much did Kenli invest in the crab research institute?", "item": 18}]
+    r = real_qa.ask("And how many mu of crab farming are standardized?", history=history)
+    assert "What is the" not in (r.read_as or "") and (r.answer, r.citation.item) == ("3万亩", 18), r.reason
+
+
+def test_it_after_a_question_naming_no_one_stands_for_the_last_things_phrase(real_qa):
+    # "When was the offshore wind base deal signed?" names nothing capitalised: "it" is its "the …" phrase
+    history = [{"question": "When was the offshore wind base deal signed?", "item": 10}]
+    r = real_qa.ask("Who signed it with Hekou?", history=history)
+    assert r.read_as == "Who signed the offshore wind base deal with Hekou?"
+
+
 def test_a_question_naming_nothing_the_last_item_lacks_is_read_in_it(real_qa):
     # "When was the agreement signed?" after Kenli's Shanghai agreement stood on its own and
     # cited 利津县's agreement (item #35); 品牌强度是多少? after 华盛橡胶 reads 华盛橡胶's
@@ -528,9 +557,9 @@ def test_a_follow_up_the_roundup_cannot_answer_is_refused(real_qa):
 
 
 def test_a_follow_up_is_answered_only_where_the_reader_finds_its_answer(real_qa):
-    """The item a follow-up is read in comes from the conversation, not from retrieval: an
-    amount of the item that answers something else (the investment, for the output value)
-    is no answer."""
+    """The item a follow-up is read in comes from the conversation, not from retrieval, and
+    its answer stands to the same refusal rules: an amount of the item that answers something
+    else (the investment, for the output value) is no answer."""
     history = [
         {"question": "What is the planned investment of the Zhonglang modern fishery project?", "item": 21}
     ]
@@ -639,6 +668,10 @@ def test_subjects_of_the_last_question():
         "the Hekou square culture and art festival"
     )
     assert subject_en("Which two universities signed with Wanda?") == "the two universities"
+    # a thing's parts are of the thing (the project, not its civil works)
+    assert subject_en(
+        "When will the Wanda Tianhong propane dehydrogenation project's civil works be finished?"
+    ) == ("the Wanda Tianhong propane dehydrogenation project")
     # the thing asked of a subject of its own, and question idioms, are no subject
     assert subject_en("What place did Wanda Holding Group take?") == "Wanda Holding Group"
     assert subject_en("What happened in Kenli District in May?") == "Kenli District"

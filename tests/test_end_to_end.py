@@ -61,6 +61,18 @@ def test_a_keyword_query_about_what_the_roundup_never_says_is_refused(real_qa):
     assert r.answer is None and r.kind == "refusal", r.answer
 
 
+def test_a_district_called_by_another_name_is_not_missing_from_its_items(real_qa):
+    # 港区 is what people call 东营港经济开发区 (corpus/districts.json); item #47 never writes either
+    r = real_qa.ask("港区那个万达天弘项目的土建工程预计什么时候全面完成?")
+    assert (r.answer, r.citation.item) == ("6月底", 47), r.reason
+
+
+def test_a_crab_is_the_roundups_hairy_crab(real_qa):
+    # the glossary's crab -> 大闸蟹: "crab" alone found the farmland item, named Kenli and was refused
+    r = real_qa.ask("How many mu of crab farming in Kenli are standardized?")
+    assert (r.answer, r.citation.item) == ("3万亩", 18), r.reason
+
+
 def test_chinese_answer_span_contains_the_fact(real_qa):
     assert "2135万元" in real_qa.ask("利津县老旧小区改造项目获批中央预算内投资多少?").answer
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import os
 import re
 import threading
@@ -347,7 +346,9 @@ class RoundupQA:
             last = self._follow_up(turns[-1].question, detect_language(turns[-1].question), earlier)
             if last is not None:
                 turns = [*earlier, Turn(last.question, turns[-1].item)]
-        follow = read_follow_up(text, lang, turns, self.index.items, self._district_names, self._holds)
+        follow = read_follow_up(
+            text, lang, turns, self.index.items, self._district_names, self._holds, self._common
+        )
         if follow is None:
             return None
         return replace(follow, question=follow.question[: self.config.max_question_chars])
@@ -359,6 +360,15 @@ class RoundupQA:
             return True
         groups = [g for g in self.retriever.lexical_query(words).groups if g]
         return bool(groups) and all(any(t in item.text for t in g) for g in groups)
+
+    def _common(self, words: str) -> bool:
+        """Whether every word of `words` is one `follow_common_share` of the items or more use
+        (and there is one): words that name nothing of their own."""
+        groups = [g for g in self.retriever.lexical_query(words).groups if g]
+        least = self.config.follow_common_share * len(self.index.items)
+        return bool(groups) and all(
+            sum(any(t in it.text for t in g) for it in self.index.items) >= least for g in groups
+        )
 
     def kind(self, text: str, lang: str | None = None) -> Kind:
         """What kind of answer `text` asks for (dialogue/kind.py); a topic to browse whose words
@@ -562,9 +572,7 @@ class RoundupQA:
             expected_type=analysis.type, why=analysis.why,
         )  # fmt: skip
         if listing is None:
-            # a follow-up's item is the conversation's, not retrieval's: the reader itself must prefer a span
-            floor = c.follow_min_margin if pinned is not None else -math.inf
-            answer = self._answered(read, text, lang, query, analysis, common, floor)
+            answer = self._answered(read, text, lang, query, analysis, common)
             if answer.parts and c.district_answer and asks_district(text, lang):
                 answer = self._district_answer(answer)
             if pinned is not None and answer.answer is None:
@@ -669,13 +677,11 @@ class RoundupQA:
         group = max(about.groups, key=lambda g: max((idf(t) for t in g), default=0.0))
         return LexicalQuery(list(group), {t: about.weights.get(t, 1.0) for t in group}, [group])
 
-    def _answered(
-        self, read, text: str, lang: str, query, analysis, common: dict, floor: float = -math.inf
-    ) -> Answer:
+    def _answered(self, read, text: str, lang: str, query, analysis, common: dict) -> Answer:
         """The answer from one reading: refused (the signals and rules of abstain.py), or
         its span with the citation."""
         signals = self.answerer.signals(read, text, query, analysis)
-        refusal = self.answerer.refusal(signals, lang, floor)
+        refusal = self.answerer.refusal(signals, lang)
         if refusal:
             return Answer(answer=None, citation=None, reason=refusal, signals=signals, **common)
         return self._spanned(read, lang, analysis, common, signals)

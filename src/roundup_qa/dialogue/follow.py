@@ -81,7 +81,9 @@ _COUNTED_EN = re.compile(
 )
 # "Which companies are they from?": a pronoun right after the question's verb is what it asks of
 _ASKED_OF = re.compile(r"\b(?:are|were|is|was|did|do|does|will|would|can|could)\s+$", re.I)
-_ASKS_ZH = re.compile(r"什么时候|什么|哪里|哪|谁|多少|几|何时|吗|怎么|如何|为什么|是否")
+_ASKS_ZH = re.compile(
+    r"什么时候|什么|哪里|哪|谁|多少|几|何时|吗|怎么|如何|为什么|是否|多长时间|多久|多长|多大|多远"
+)
 _LEAD_OUT_ZH = re.compile(r"^(?:请问|那么?)")  # what leads a question, no part of it
 _STOP_EN = (
     r"is|was|were|are|be|been|held|signed|founded|unveiled|launched|opened|started|take|took|takes|have|has|had|do|does|"
@@ -103,10 +105,13 @@ def read_follow_up(
     items: list[Item],
     district_names: dict[str, str],
     holds=lambda words, item: False,
+    common=lambda words: False,
 ) -> FollowUp | None:
     """The follow-up reading of `question` after `history` (oldest first), or None when it
     stands on its own. `items` are the index's items (their numbers are what turns cite);
-    `holds(words, item)` says whether every word of `words` is something `item` holds."""
+    `holds(words, item)` says whether every word of `words` is something `item` holds,
+    `common(words)` whether every one is a word many items use (a question of those names
+    nothing of its own: 由哪家公司建设?)."""
     if not history:
         return None
     last = history[-1]
@@ -119,7 +124,7 @@ def read_follow_up(
             )
     if lang == "en":
         return _english(question, last, item, items, district_names, holds)
-    return _chinese(question, last, item, items, district_names, holds)
+    return _chinese(question, last, item, items, district_names, holds, common)
 
 
 def leaning_on(question: str, lang: str) -> str | None:
@@ -162,7 +167,7 @@ def _asked_again(question: str, last: str, lang: str) -> str | None:
 
 
 def _chinese(
-    question: str, last: Turn, item: Item | None, items: list[Item], districts: dict[str, str], holds
+    question: str, last: Turn, item: Item | None, items: list[Item], districts: dict[str, str], holds, common
 ):
     subject = subject_zh(last.question, item) if item is not None else None
     m = _ELLIPSIS_ZH.match(question.strip())
@@ -192,8 +197,9 @@ def _chinese(
     if p is None and item is not None and subject is not None:
         asked = _LEAD_OUT_ZH.sub("", question.strip())
         # no subject at all (在哪里举行? after a question on the dragon boat race): the last one's,
-        # where every word the question has is its item's
-        if subject not in asked and holds(_ASKS_ZH.sub(" ", asked), item):
+        # where every word the question has is its item's or one many items use (由哪家公司建设?)
+        words = _ASKS_ZH.sub(" ", asked)
+        if subject not in asked and (holds(words, item) or common(words)):
             return FollowUp(subject + asked, item.number, f"no subject: {subject}, in item #{item.number}")
     if p is None or item is None or p.start() > _LEAD_ZH:
         return None  # no pronoun, or one that follows a subject of the question's own
@@ -208,6 +214,10 @@ def _english(
 ):
     subject = subject_en(last.question)
     m = _ELLIPSIS_EN.match(question)
+    if m and ASKS_EN.search(
+        m.group("x")
+    ):  # "And how many mu are farmed to standard?": the question after "and"
+        question, m = m.group("x").strip() + "?", None
     if m:
         x = m.group("x").strip()
         if _named_en(x, districts) and not _PRONOUN_EN.search(x):
@@ -272,6 +282,8 @@ def _english(
         )
     if p is None or item is None or (own is not None and own not in last.question and not holds(own, item)):
         return None  # no pronoun, or a subject of its own the last item does not hold
+    if subject is None and p.group(0).lower() in ("it", "its"):  # the last question's "the …" phrase
+        subject = _thing_en(last.question)  # ("When was the offshore wind base deal signed?")
     if subject is None:
         return FollowUp(question, item.number, f"'{p.group(0)}': item #{item.number} of the last answer")
     read = question[: p.start()] + _possessive(subject, p.group(0)) + question[p.end() :]
@@ -331,6 +343,13 @@ _WHICH_EN = re.compile(
 )  # not "What place did Wanda take …": there the thing asked is of a subject of its own
 
 
+# a thing that has parts of its own ("the … project's civil works")
+_OWNER_EN = re.compile(
+    r"\b(?:project|company|enterprise|group|institute|festival|base|college|university|plant|park|zone)['’]s\b",
+    re.I,
+)
+
+
 def subject_en(question: str, asked: bool = True) -> str | None:
     """What the question is about: the thing a "which / what <noun>" question asks for ("Which
     festival opened in Hekou?" -> the festival: its answer), else the first capitalised noun
@@ -343,7 +362,9 @@ def subject_en(question: str, asked: bool = True) -> str | None:
     if m is None:
         return None
     s = m.group("s").strip()
-    if re.search(r"\b(?:is|was|are|were)\s+$", question[: m.start()]):  # what is X's Y: X
+    # what is X's Y: X; the X project's civil works: the X project (of Lijin's urban road
+    # project, the project)
+    if re.search(r"\b(?:is|was|are|were)\s+$", question[: m.start()]) or _OWNER_EN.search(s):
         s = re.split(r"['’]s\b", s)[0].strip()
     return re.sub(r"['’]s$", "", s) or None
 

@@ -11,7 +11,6 @@ Two readers, chosen by `config.reader`:
 
 from __future__ import annotations
 
-import math
 import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -415,15 +414,13 @@ class Answerer:
     def signals(self, read: Read, text: str, query: LexicalQuery, analysis: Analysis) -> Signals:
         """What the refusal decision sees of the question and the item read."""
         item = self.index.items[read.hit.doc]
+        known = self._known(read.hit.doc)
         cov, uncovered = coverage(
-            query.groups, item.text, self.retriever.backend.idf, self._unknown_idf, self._everyday
+            query.groups, known, self.retriever.backend.idf, self._unknown_idf, self._everyday
         )
         c = self.config
         names: tuple[str, ...] = ()
         if c.abstain_names:
-            # an item is news of its district whether or not its text repeats the name
-            # (华盛橡胶's item never says 广饶县)
-            known = f"{item.text} {item.district}"
             names = missing_names(self._names(text), known, self._roundup_text)
             if c.bridge:
                 names += tuple(self.index.bridge.unknown_names(text))
@@ -488,6 +485,14 @@ class Answerer:
             unnamed=c.reader_unnamed_refusal and unnamed(analysis.type, read.span.type, read.margin),
         )
 
+    def _known(self, doc: int) -> str:
+        """Item `doc`'s text and every name of its district: an item is news of its district
+        whether or not its text repeats the name (华盛橡胶's item never says 广饶县, 港区 names
+        东营港经济开发区)."""
+        item = self.index.items[doc]
+        names = [n for n, d in self._districts.items() if d == item.district and CJK.search(n)]
+        return " ".join([item.text, item.district, *names])
+
     def _names(self, text: str) -> list[str]:
         """The places and organisations `text` names: jieba's tags, and the roundup's district
         names wherever they stand (jieba tags 垦利区 at the head of 垦利区有多少名党员… as no place)."""
@@ -512,20 +517,19 @@ class Answerer:
             return True
         cov, _ = coverage(
             query.groups,
-            self.index.items[doc].text,
+            self._known(doc),
             self.retriever.backend.idf,
             self._unknown_idf,
             self._everyday,
         )
         return cov is None or cov >= thresholds(self.config, lang)[0]
 
-    def refusal(self, signals: Signals, lang: str, floor: float = -math.inf) -> str | None:
-        """Why the roundup does not answer, or None to answer (abstain.decide). `floor`: a
-        reader margin the answer needs on top of the language's own minimum."""
+    def refusal(self, signals: Signals, lang: str) -> str | None:
+        """Why the roundup does not answer, or None to answer (abstain.decide)."""
         if not self.config.abstain:
             return None
         min_coverage, min_margin, overrule = thresholds(self.config, lang)
-        return decide(signals, min_coverage, max(min_margin, floor), overrule)
+        return decide(signals, min_coverage, min_margin, overrule)
 
     def _holds_type(self, doc: int, analysis: Analysis, span: Span) -> bool | None:
         """Whether the answer can be of the expected type: the rules' span is a candidate of

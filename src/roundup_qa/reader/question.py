@@ -34,7 +34,7 @@ _ZH_RULES: list[tuple[str, str, str]] = [
         "asks how much money (金额)",
     ),
     (
-        rf"(?:产能|面积|规模|长度|多长|多大|多远|{alternation(ASKED_QUANTITY)})[^,。?]*(?:多少|几|多大|多长)?"
+        rf"(?:产能|能产|产量|年产|面积|规模|长度|多长|多大|多远|{alternation(ASKED_QUANTITY)})[^,。?]*(?:多少|几|多大|多长)?"
         rf"|(?:多少|几)[^,。?]*(?:{alternation(ASKED_QUANTITY)})",
         "quantity",
         "asks for a quantity with a unit",
@@ -70,7 +70,11 @@ _EN_RULES: list[tuple[str, str, str]] = [
         "percentage",
         "asks for a share",
     ),
-    (r"\bwhat rank\b|\brank\b|\bwhich place\b|\bposition\b", "rank", "asks for a rank"),
+    (
+        r"\bwhat rank\b|\brank\b|\bwhich place\b|\bposition\b|\b(?:which|what) edition\b",
+        "rank",
+        "asks for a rank",
+    ),
     (
         r"\bhow long\b[^?]*\b(?:last|lasted|lasts|take|took|takes|taken|spend|spent|run|ran|been)\b"
         r"|\bfor how long\b|\bhow much time\b|\bhow many (?:days|years|months|weeks|hours)\b",
@@ -78,7 +82,7 @@ _EN_RULES: list[tuple[str, str, str]] = [
         "asks how long",
     ),
     (
-        r"\bhow (?:long|large|big|far)\b|\bcapacity\b|\bhow many (?:mu|tons?|tonnes?|meters?|metres?|km|hectares?)\b"
+        r"\bhow (?:long|large|big|far)\b|\bcapacity\b|\b(?:annual|yearly|what) output\b(?! value)|\bhow many (?:mu|tons?|tonnes?|meters?|metres?|km|hectares?)\b"
         r"|\bhow much (?:[a-z-]+ ){0,3}?(?:land|farmland|area|space)\b|\bhow (?:big|large) is\b",
         "quantity",
         "asks for a quantity with a unit",
