@@ -568,6 +568,35 @@ def test_a_number_no_word_of_the_question_stands_beside_gives_way_to_one_a_word_
     assert beside_alternative(text, coops, (land,), "count", cands, ["流转面积"], 8.0) is None
 
 
+def test_an_edition_asked_for_is_the_one_counting_what_the_question_names():
+    from roundup_qa.reader.candidates import extract
+    from roundup_qa.reader.span import beside_alternative
+
+    text = "东营市第十一届全民健身运动会暨2021第三届东营(龙居)黄河口龙舟赛暨龙文化旅游节开幕式在龙居镇举行。"
+    cands = extract(text, (), (), ())
+    games = (text.index("第十一届"), text.index("第十一届") + 4, 9.0)
+    wide = (text.index("第十一届"), text.index("第三届") + 3, 7.0)  # the reader's next span runs over both
+    race = (text.index("第三届"), text.index("第三届") + 3)
+    # 龙舟赛是第几届?: the eleventh edition is the games', the race's is the third
+    assert beside_alternative(text, games, (wide,), "rank", cands, ["龙舟赛"], 8.0) == (*race, 7.0)
+    # asked of the games, or no next span within the window: the best stays
+    assert beside_alternative(text, games, (wide,), "rank", cands, ["全民健身运动会"], 8.0) is None
+    assert beside_alternative(text, games, (wide,), "rank", cands, ["龙舟赛"], 1.0) is None
+
+
+@pytest.mark.parametrize(
+    "question, answer",
+    [
+        ("龙舟赛是第几届?", "第三届"),  # was 第十一届, the games' edition
+        ("Which edition was the Longju dragon boat race this year?", "第三届"),
+        ("Which edition of the locust blossom festival was held in Hekou?", "第十届"),
+        ("万达集团位列第几?", "第十"),  # a rank, not an edition: as before
+    ],
+)
+def test_which_edition_end_to_end(real_qa, question, answer):
+    assert real_qa.ask(question).answer == answer
+
+
 def test_a_span_over_several_numbers_keeps_the_one_nearest_a_word_of_the_question():
     from roundup_qa.reader.candidates import extract
     from roundup_qa.reader.span import beside_number

@@ -273,7 +273,7 @@ class Answerer:
             reading.alternatives,
             expected,
             self.candidates(doc),
-            self._beside_terms(doc, searched),
+            self._beside_terms(doc, searched, titled=expected == "rank"),
             c.reader_beside_window,
             units,
         )
@@ -331,7 +331,9 @@ class Answerer:
             )
         if beside:
             steps.append(
-                f"no word of the question stood beside its best span, so its best one that one does ({reading.score - score:.2f} below)"
+                f"its best span counted nothing the question names, so the edition of its best one that does ({reading.score - score:.2f} below)"
+                if expected == "rank"
+                else f"no word of the question stood beside its best span, so its best one that one does ({reading.score - score:.2f} below)"
             )
         if nearest:
             steps.append(

@@ -104,6 +104,8 @@ def beside_alternative(
     区级领导讲党课28人次 becomes 受训党员1.7万名. Only for numbers (a count, amount, quantity
     or share): a date opens its sentence beside no word (5月20日,东营区举行…). None to keep
     the best."""
+    if expected == "rank":
+        return _counting_asked(text, best, alternatives, candidates, terms, window)
     if expected not in NUMBERS or window <= 0 or not terms:
         return None
     typed = _typed(expected, candidates, units)
@@ -114,6 +116,50 @@ def beside_alternative(
     if beside(best[0], best[1]):
         return None
     return _next_best(best, alternatives, window, lambda a, b: typed(a, b) and beside(a, b))
+
+
+# what an edition counts: the words after it, up to the next link of a chain of names
+# (东营市第十一届全民健身运动会暨2021第三届东营(龙居)黄河口龙舟赛暨龙文化旅游节)
+_COUNTED_EDGE = re.compile(r"[,，。;；、:：!！?？\n及和与暨]")
+
+
+def _counting_asked(
+    text: str,
+    best: tuple[int, int, float],
+    alternatives: tuple[tuple[int, int, float], ...],
+    candidates: list[Candidate],
+    terms: list[str],
+    window: float,
+) -> tuple[int, int, float] | None:
+    """For a question asking which edition (第几届, which edition): when the reader's best span
+    holds no edition counting a thing the question names (`terms`: in the words after the
+    edition), the edition that does in the best of its next spans within `window`: 第三届 for
+    龙舟赛是第几届?, not the 第十一届 of the games the race was held with. None to keep the best."""
+    if window <= 0 or not terms:
+        return None
+
+    def counting(a: int, b: int) -> Candidate | None:
+        return next(
+            (
+                c
+                for c in candidates
+                if c.type == "edition"
+                and c.start < b
+                and c.end > a
+                and any(t in text[c.end : stretch(text, c.end, c.end, _COUNTED_EDGE)[1]] for t in terms)
+            ),
+            None,
+        )
+
+    if counting(best[0], best[1]) or any(
+        c.type == "rank" and c.start < best[1] and c.end > best[0] for c in candidates
+    ):  # a rank (位列第十) is what it is asked of
+        return None
+    found = _next_best(best, alternatives, window, lambda a, b: counting(a, b) is not None)
+    if found is None:
+        return None
+    edition = counting(found[0], found[1])
+    return edition.start, edition.end, found[2]
 
 
 def beside_number(
