@@ -318,6 +318,9 @@ def test_a_bare_name_or_a_district_is_browsed(real_qa, question, items):
         ("说一说槐花节", (9,)),
         ("Can you tell me about Guangrao County?", range(24, 32)),
         ("What's been happening in Lijin?", range(32, 40)),
+        # a date in English as the roundup writes it (5月20日), and "list" as a browsing word
+        ("What happened on May 20?", (2, 5, 20, 34, 41, 51)),
+        ("List the events held in Dongying District", range(1, 9)),
     ],
 )
 def test_browsing_asked_as_people_ask_it_lists_the_items(real_qa, question, items):
@@ -336,6 +339,14 @@ def test_browsing_asked_as_people_ask_it_lists_the_items(real_qa, question, item
 def test_a_question_worded_like_browsing_is_still_answered_or_refused(real_qa, question):
     answer = real_qa.ask(question)
     assert answer.kind in ("span", "refusal"), answer.reason
+
+
+def test_projects_that_broke_ground_are_listed_in_english_as_in_chinese(real_qa):
+    # "broke ground" is 开工 (corpus/glossary.tsv): the English list was one span of the road
+    # project's text (项目建成后,将打通…)
+    chinese = {p.citation.item for p in real_qa.ask("哪些项目开工建设了?").parts}
+    english = real_qa.ask("Which projects broke ground in May?")
+    assert english.kind == "list" and chinese <= {p.citation.item for p in english.parts}, english.reason
 
 
 def test_a_browsing_reply_of_one_item_is_the_chats_next_turns_item():

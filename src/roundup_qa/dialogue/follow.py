@@ -214,9 +214,8 @@ def _english(
 ):
     subject = subject_en(last.question)
     m = _ELLIPSIS_EN.match(question)
-    if m and ASKS_EN.search(
-        m.group("x")
-    ):  # "And how many mu are farmed to standard?": the question after "and"
+    # "And how many mu are farmed to standard?": a question of its own after "and"
+    if m and ASKS_EN.search(m.group("x")):
         question, m = m.group("x").strip() + "?", None
     if m:
         x = m.group("x").strip()

@@ -52,6 +52,7 @@ _BROWSE_EN_LEADS = (  # each at the start of the question, after "can you" or "p
     r"(give\s+me\s+)?(an?\s+)?overview\s+of",
     r"(what\s+(were|are)\s+)?(the\s+)?highlights",
     r"browse",
+    r"list(\s+all)?",
 )
 _BROWSE_EN = re.compile(
     r"^\s*((can|could|would)\s+you\s+(please\s+)?|please\s+)?(" + "|".join(_BROWSE_EN_LEADS) + r")\b"
@@ -72,7 +73,7 @@ _FILLER_EN = re.compile(
     r"\b(in|of|from|about|for|at|the|a|an|and|may|2021|this|month|last|recent(ly)?|me|please|happened|were|was|"
     r"are|is|what|news|highlights?|tell|overview|give|show|browse|new|'s|any|anything|there|on|items?|stories|"
     r"articles|reports|mentions?|happening|going|more|regarding|concerning|headlines|updates?|do|you|have|know|"
-    r"latest|has|everything|all)\b",
+    r"latest|has|everything|all|list|events|held|took|place)\b",
     re.I,
 )
 _PUNCT = re.compile(r"[\s?？。!！,，.、:：;；\"'“”‘’()（）]+")
@@ -186,10 +187,20 @@ def read_kind(text: str, lang: str, district_names: dict[str, str], is_name) -> 
     return SPAN
 
 
+# an English date, browsed as the roundup writes it: "May 20" -> 5月20日
+_MONTHS_EN = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+              "october", "november", "december")  # fmt: skip
+_DATE_EN = re.compile(r"\b(" + "|".join(_MONTHS_EN) + r")\s+(\d{1,2})(?:st|nd|rd|th)?\b", re.I)
+
+
 def _browse(text: str, lang: str, district_names: dict[str, str], is_name) -> Kind | None:
     en = lang == "en"
     cue = (_BROWSE_EN if en else _BROWSE_ZH).search(text)
     rest = re.sub(r"'s\b", "", (_BROWSE_EN if en else _BROWSE_ZH).sub(" ", text))
+    if en:
+        rest = _DATE_EN.sub(
+            lambda m: f" {_MONTHS_EN.index(m.group(1).lower()) + 1}月{int(m.group(2))}日 ", rest
+        )
     if not cue and (_ASKS_EN if en else _ASKS_ZH).search(text):
         return None  # a question about a fact
     if cue and en and _LIST_EN.search(text):

@@ -101,9 +101,9 @@ def beside_alternative(
     span (in the same stretch between punctuation), the best of its next spans within
     `window` of the asked type that one does stand beside: "How many family farms …" read
     as 农民专业合作社52家 becomes 家庭农场57家, "How many Party members took part …" read as
-    区级领导讲党课28人次 becomes 受训党员1.7万名. Only for numbers (a count, amount, quantity
-    or share): a date opens its sentence beside no word (5月20日,东营区举行…). None to keep
-    the best."""
+    区级领导讲党课28人次 becomes 受训党员1.7万名. For numbers (a count, amount, quantity or
+    share; a date opens its sentence beside no word: 5月20日,东营区举行…) and editions, which
+    stand before what they count (`_counting_asked`). None to keep the best."""
     if expected == "rank":
         return _counting_asked(text, best, alternatives, candidates, terms, window)
     if expected not in NUMBERS or window <= 0 or not terms:
