@@ -144,6 +144,7 @@ class Answerer:
         self._roundup_text = " ".join(index.manifest.corpus.intro.values())
         self._districts = index.manifest.places.district_names(index.districts)  # name -> district
         self._places = frozenset(index.manifest.places.names)
+        self._known_cache: dict[int, str] = {}  # item -> its text and its district's names
 
     # ------------------------------------------------------------------ reading
     def read_early(
@@ -490,10 +491,12 @@ class Answerer:
     def _known(self, doc: int) -> str:
         """Item `doc`'s text and every name of its district: an item is news of its district
         whether or not its text repeats the name (华盛橡胶's item never says 广饶县, 港区 names
-        东营港经济开发区)."""
-        item = self.index.items[doc]
-        names = [n for n, d in self._districts.items() if d == item.district and CJK.search(n)]
-        return " ".join([item.text, item.district, *names])
+        东营港经济开发区). Built once per item (it is read for every item a question reads)."""
+        if doc not in self._known_cache:
+            item = self.index.items[doc]
+            names = [n for n, d in self._districts.items() if d == item.district and CJK.search(n)]
+            self._known_cache[doc] = " ".join([item.text, item.district, *names])
+        return self._known_cache[doc]
 
     def _names(self, text: str) -> list[str]:
         """The places and organisations `text` names: jieba's tags, and the roundup's district
