@@ -155,6 +155,14 @@ def test_editions_and_batches_are_not_ranks_or_counts():
     assert [c.text for c in cands if c.type == "edition"] == ["第二十二届", "第四批"]
 
 
+def test_a_name_keeps_its_bracketed_qualifier_and_so_its_partner():
+    text = "5月15日上午,中国石油大学(华东)与胜利油田海胜实业有限责任公司举行签约仪式。"
+    cands = extract(text)
+    assert "中国石油大学(华东)" in [c.text for c in cands if c.type == "organisation"]
+    # the two partners are one list, which "哪两家共建" is answered with
+    assert [c.text for c in cands if c.type == "list"] == ["中国石油大学(华东)与胜利油田海胜实业有限责任公司"]
+
+
 def test_blocked_names_are_not_places():
     cands = extract("黄河口大闸蟹在河口区销售。", places=("河口区", "河口"), blocked=("黄河口",))
     assert [c.text for c in cands if c.type == "place"] == ["河口区"]
@@ -721,6 +729,11 @@ def test_a_counted_noun_the_item_never_names_and_a_span_repeating_the_question_a
     assert unnamed("organisation", "span", -7.3)
     assert not unnamed("organisation", "span", 1.0) and not unnamed("organisation", "organisation", -7.3)
     assert not unnamed("place", "span", -7.3) and not unnamed("organisation", "person", -3.0)
+    # asked who holds a post, organisations name no one either; a company may lead a project
+    assert unnamed("organisation", "list", -4.0, "Who heads the Wanda Lean Research Institute?")
+    assert unnamed("organisation", "organisation", -4.0, "万达精益研究院的院长是谁?")
+    assert not unnamed("organisation", "organisation", -4.0, "Who built the Zhonglang fishery project?")
+    assert not unnamed("organisation", "list", 4.0, "Who is the director of the project?")
     assert "names no one" in decide(_signals(unnamed=True), 0.5)
     # a reader sure of its span overrules both, as it does the other item rules
     assert decide(_signals(uncounted="外资企业", reader_margin=9.0), 0.5, -12, 6.0) is None

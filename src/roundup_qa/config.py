@@ -256,7 +256,11 @@ class Config:
     #   preferring no answer. 2026-12-07, from English "who" questions the roundup does not answer
     #   (eval/questions-reworded-en-3.jsonl): blind English unanswerable refused 60% -> 70%, no
     #   answerable question of the blind set or any team set refused; for "what is the name"
-    #   questions too it refused a blind answerable (en F1 0.848 -> 0.828), so not those
+    #   questions too it refused a blind answerable (en F1 0.848 -> 0.828), so not those.
+    #   Asked who holds a post (heads, director, 院长: abstain._POST), organisations name no one
+    #   either (2026-12-08, from eval/questions-fresh-7.jsonl, written before the code answered
+    #   it): no blind record changes; unanswerable refused fresh-3 en 67% -> 83%, reworded-3
+    #   86% -> 88%, kinds-fresh-14 follow-ups 2 -> 3 of 3; no answerable question of any set refused
     reader_unnamed_refusal: bool = True
     # - amount of: a number asked for whose question names what the amount is of (多少利税,
     #   how much profit, salary, subsidy: units.AMOUNTS_OF) where the item never says it (an

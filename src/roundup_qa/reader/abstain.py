@@ -257,11 +257,24 @@ def numberless(span_text: str, margin: float | None) -> bool:
     return margin is not None and margin < 0 and not NUMERAL.search(span_text)
 
 
-def unnamed(asked: str, span_type: str, margin: float | None) -> bool:
+# a question asking who holds a post asks for a person: no organisation answers it
+_POST = re.compile(
+    r"\bwho (?:heads|leads|runs|chairs|directs|manages|founded)\b|\b(?:head|director|chair(?:man|woman|person)?"
+    r"|president|leader|dean|principal|mayor|secretary|manager|ceo|founder|boss|chief)\b"
+    r"|院长|董事长|总经理|负责人|局长|书记|县长|区长|主任|校长|会长|创始人|主席",
+    re.I,
+)
+
+
+def unnamed(asked: str, span_type: str, margin: float | None, question: str = "") -> bool:
     """Whether a span asked to say who (a person or organisation) names nothing the candidates
     know (no organisation, person, place or list: an event, a slogan) while the reader itself
-    prefers no answer, as `numberless`: "Who won the dragon boat race?" -> 龙文化旅游节."""
-    return margin is not None and margin < 0 and asked == "organisation" and span_type == "span"
+    prefers no answer, as `numberless`: "Who won the dragon boat race?" -> 龙文化旅游节. Asked
+    who holds a post, a span naming organisations names no one either: "Who heads the Wanda
+    Lean Research Institute?" -> 天津工业大学、山东工商学院 at -4.0."""
+    if margin is None or margin >= 0 or asked != "organisation":
+        return False
+    return span_type == "span" or (span_type != "person" and bool(_POST.search(question)))
 
 
 def thresholds(config, lang: str) -> tuple[float, float, float]:

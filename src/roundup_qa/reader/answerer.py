@@ -485,7 +485,7 @@ class Answerer:
             and c.reader_numeral_refusal
             and numberless(span_text, read.margin),
             # the rules' readings have no margin, and `unnamed` judges none
-            unnamed=c.reader_unnamed_refusal and unnamed(analysis.type, read.span.type, read.margin),
+            unnamed=c.reader_unnamed_refusal and unnamed(analysis.type, read.span.type, read.margin, text),
         )
 
     def _known(self, doc: int) -> str:

@@ -47,6 +47,8 @@ _ORG_SUFFIX = "|".join(ORG_SUFFIXES)
 _ORG = re.compile(rf"[{CJK_CHARS}()()]{{2,30}}?(?:{_ORG_SUFFIX})")
 # a name goes on when another suffix follows at once: 星海大学|软件学院, 集团|有限公司
 _ORG_MORE = re.compile(rf"[^\W\d_由与和及在对向被让经据把将是为的了等于从即]{{0,8}}?(?:{_ORG_SUFFIX})")
+# and when a qualifier in brackets follows it: 中国石油大学(华东), 中国石油大学（北京）
+_ORG_QUALIFIER = re.compile(rf"[(（][{CJK_CHARS}]{{2,6}}[)）]")
 # named spots; bare 区/县/市 suffixes are left to the gazetteer (they match too much prose)
 _PLACE_SUFFIXES = ("湿地公园", "旅游区", "广场", "剧场", "公园", "校区", "体育中心", "图书馆", "产业园")
 
@@ -115,7 +117,9 @@ def extract(
         for segment in _segments(text):
             for m in pattern.finditer(text, segment[0], segment[1]):
                 a, b = _trim_name(text, m.start(), m.end())
-                while answer_type == "organisation" and (more := _ORG_MORE.match(text, b, segment[1])):
+                while answer_type == "organisation" and (
+                    more := _ORG_MORE.match(text, b, segment[1]) or _ORG_QUALIFIER.match(text, b, segment[1])
+                ):
                     b = more.end()
                 if b - a >= 3 and not text[a:b].endswith(_NOT_ORG):
                     add(answer_type, a, b)
