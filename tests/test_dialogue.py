@@ -150,6 +150,32 @@ def test_which_questions_ask_for_a_district():
     assert not asks_district("Which company won?", "en")
 
 
+def test_which_districts_had_news_on_a_day_reads_the_day_as_the_whole_topic():
+    from roundup_qa.dialogue.kind import read_kind
+
+    def date(question, lang):
+        return read_kind(question, lang, {}, lambda *a, **k: False).date
+
+    assert (
+        date("5月20日哪些县区有活动?", "zh") == "5月20日"
+        and date("5月14日哪些县区有新闻?", "zh") == "5月14日"
+    )
+    assert date("Which districts had events on May 20?", "en") == "5月20日"
+    # a topic besides the day is read as any list; so is a list of something else than districts
+    assert date("哪些县区5月20日举行了签约仪式?", "zh") == "" and date("哪些企业5月20日有活动?", "zh") == ""
+    assert date("Which districts held signing ceremonies on May 20?", "en") == ""
+
+
+@pytest.mark.parametrize("question", ["5月20日哪些县区有活动?", "Which districts had events on May 20?"])
+def test_which_districts_had_news_on_a_day_is_answered_by_every_item_of_that_day(real_qa, question):
+    r = real_qa.ask(question)
+    assert r.kind == "list" and [p.citation.item for p in r.parts] == [2, 5, 20, 34, 41, 51], r.reason
+    # each part is copied from its item: its mention of the district, or its title (#20 names none)
+    spans = {p.citation.item: p.answer for p in r.parts}
+    assert spans[34] == "利津县" and spans[20] == "万达精益研究院成立", spans
+    assert real_qa.ask("Which districts had events on May 31?").kind == "refusal"
+
+
 def test_a_list_question_offering_alternatives_is_answered_by_an_item_matching_either(real_qa):
     # 龙文化旅游节 (item 8) is a 文化节 but no 艺术节: the reader asked for both at once finds
     # no answer there, asked for 文化节 it does

@@ -317,6 +317,8 @@ class RoundupQA:
             asked = leaning  # a name alone: its items, as if it were asked bare
         if kind.kind == "items":
             answer = self._browse(asked, kind, lang, notes, district, top_k)
+        elif kind.date:
+            answer = self._on_date(asked, kind, lang, notes, district, top_k)
         else:
             answer = self._ask(
                 asked, notes, top_k, district, watch, pinned, kind if kind.kind == "list" else None
@@ -443,6 +445,32 @@ class RoundupQA:
         passages = [self._passage(FusedHit(d, 0.0, {"bm25": None, "dense": None})) for d in docs[:top_k]]
         return Answer(question=text, answer=None, citation=None, passages=passages, lang=lang, notes=notes,
                       why=kind.why, reason=f"{len(parts)} items", kind="items", parts=parts)  # fmt: skip
+
+    def _on_date(
+        self, text: str, kind: Kind, lang: str, notes: list[str], district: str | None, top_k: int
+    ) -> Answer:
+        """Which districts had news on a day (`kind.date`): every item whose text gives that
+        date, each answered by its own mention of its district, else by its title."""
+        items = self.index.items
+        docs = [d for d, it in enumerate(items) if kind.date in it.text and district in (None, it.district)]
+        if not docs:
+            return Answer(question=text, answer=None, citation=None, lang=lang, notes=notes, why=kind.why,
+                          reason=f"no item of the roundup is dated {kind.date}")  # fmt: skip
+        english = self.index.manifest.places.districts_en
+        titled = (
+            Part(it.title, Citation(it.source, it.number, it.title, it.district, 0, len(it.title)),
+                 district_en=english.get(it.district), title_gloss=self.gloss(it.title) if lang == "en" else None)
+            for it in (items[d] for d in docs)
+        )  # fmt: skip
+        parts = [self._district_part(p) for p in titled]
+        first = parts[0]
+        passages = [self._passage(FusedHit(d, 0.0, {"bm25": None, "dense": None})) for d in docs[:top_k]]
+        return Answer(
+            question=text, answer=first.answer, citation=first.citation, answer_en=first.answer_en,
+            district_en=first.district_en, title_gloss=first.title_gloss, passages=passages, lang=lang,
+            notes=notes, why=kind.why, reason=f"{len(parts)} items dated {kind.date}",
+            kind="list" if len(parts) > 1 else "span", parts=parts,
+        )  # fmt: skip
 
     def check_history(self, history: object) -> list[Turn]:
         """The conversation's earlier turns, checked like every other input: a list of

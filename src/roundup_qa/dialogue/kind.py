@@ -111,6 +111,9 @@ class Kind:
     everything: bool = False
     asked: str = ""  # list: the words asking which ones ("哪些县区", "Which companies")
     heads: tuple[str, ...] = ()  # list: how the names asked for end (公司, 集团 for 哪些企业)
+    # list: the date that is the whole topic of "which districts had news / events on a day"
+    # (5月20日哪些县区有活动?), as the roundup writes it: answered by every item of that day
+    date: str = ""
 
     @property
     def asks_district(self) -> bool:
@@ -181,10 +184,37 @@ def read_kind(text: str, lang: str, district_names: dict[str, str], is_name) -> 
         # 哪些高校和研究机构: the names of more than one kind are asked for
         more = _MORE.match(text, m.end())
         heads = () if more else next((ends for asks, ends in _HEADS if asks.search(m.group(0))), ())
+        date = _date_alone(text.replace(m.group(0), " ", 1), en=lang == "en")
+        if date and _DISTRICTS.search(m.group(0)):
+            return Kind("list", f"asks {m.group(0).strip()} on {date}: every item of that day",
+                        asked=m.group(0), date=date)  # fmt: skip
         return Kind(
             "list", f"asks {m.group(0).strip()}: every item that answers", asked=m.group(0), heads=heads
         )
     return SPAN
+
+
+_DATE_ZH = re.compile(r"(?:2021年)?(\d{1,2})月(\d{1,2})日")
+# what is left of a list question asking about a day and nothing more: there was news
+_ANYTHING_ZH = re.compile(
+    r"有|举办了?|举行了?|开展了?|发生了?|进行了?|活动|新闻|消息|动态|大事|事情?|什么|哪些|的|了|在|都|当天|那天|这天"
+)
+_ANYTHING_EN = re.compile(
+    r"\b(had|have|has|held|hold|hosted|host|saw|see|were|was|there|any|events?|news|activities|activity"
+    r"|happenings?|things?|something|anything|happened|happen|going|on|in|at|the|a|of|did|do|what)\b",
+    re.I,
+)
+
+
+def _date_alone(rest: str, en: bool) -> str:
+    """The day (5月20日) a list question asks about when the rest of its words ask for no
+    more than that something happened ("… had events on May 20?", 5月20日…有活动?); else ""."""
+    m = (_DATE_EN if en else _DATE_ZH).search(rest)
+    if not m:
+        return ""
+    month = _MONTHS_EN.index(m.group(1).lower()) + 1 if en else int(m.group(1))
+    left = (_ANYTHING_EN if en else _ANYTHING_ZH).sub(" ", rest[: m.start()] + " " + rest[m.end() :])
+    return "" if _PUNCT.sub("", left) else f"{month}月{int(m.group(2))}日"
 
 
 # an English date, browsed as the roundup writes it: "May 20" -> 5月20日
