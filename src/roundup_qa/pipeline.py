@@ -426,19 +426,10 @@ class RoundupQA:
                 else []
             )
             docs = held or [d for d in self._holding(self.retriever.lexical_query(topic)) if d in set(docs)]
-        english = self.index.manifest.places.districts_en
         if kind.everything:  # grouped by district, in the order the roundup has them
             order = {d: k for k, d in enumerate(self.districts)}
             docs.sort(key=lambda d: (order.get(items[d].district, len(order)), d))
-        parts = [
-            Part(
-                None,
-                Citation(it.source, it.number, it.title, it.district, 0, len(it.title)),
-                district_en=english.get(it.district),
-                title_gloss=self.gloss(it.title) if lang == "en" else None,
-            )  # fmt: skip
-            for it in (items[d] for d in docs)
-        ]
+        parts = [self._titled(items[d], lang) for d in docs]
         if not parts:
             return Answer(question=text, answer=None, citation=None, lang=lang, notes=notes, why=kind.why,
                           reason=f"no item of the roundup mentions {kind.topic or within}")  # fmt: skip
@@ -456,13 +447,7 @@ class RoundupQA:
         if not docs:
             return Answer(question=text, answer=None, citation=None, lang=lang, notes=notes, why=kind.why,
                           reason=f"no item of the roundup is dated {kind.date}")  # fmt: skip
-        english = self.index.manifest.places.districts_en
-        titled = (
-            Part(it.title, Citation(it.source, it.number, it.title, it.district, 0, len(it.title)),
-                 district_en=english.get(it.district), title_gloss=self.gloss(it.title) if lang == "en" else None)
-            for it in (items[d] for d in docs)
-        )  # fmt: skip
-        parts = [self._district_part(p) for p in titled]
+        parts = [self._district_part(self._titled(items[d], lang, answer=items[d].title)) for d in docs]
         first = parts[0]
         passages = [self._passage(FusedHit(d, 0.0, {"bm25": None, "dense": None})) for d in docs[:top_k]]
         return Answer(
@@ -470,6 +455,14 @@ class RoundupQA:
             district_en=first.district_en, title_gloss=first.title_gloss, passages=passages, lang=lang,
             notes=notes, why=kind.why, reason=f"{len(parts)} items dated {kind.date}",
             kind="list" if len(parts) > 1 else "span", parts=parts,
+        )  # fmt: skip
+
+    def _titled(self, item: Item, lang: str, answer: str | None = None) -> Part:
+        """A part citing `item` by its title: browsed (`answer` None), or answered by it."""
+        return Part(
+            answer, Citation(item.source, item.number, item.title, item.district, 0, len(item.title)),
+            district_en=self.index.manifest.places.districts_en.get(item.district),
+            title_gloss=self.gloss(item.title) if lang == "en" else None,
         )  # fmt: skip
 
     def check_history(self, history: object) -> list[Turn]:

@@ -194,6 +194,10 @@ def read_kind(text: str, lang: str, district_names: dict[str, str], is_name) -> 
     return SPAN
 
 
+# an English date, browsed as the roundup writes it: "May 20" -> 5月20日
+_MONTHS_EN = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+              "october", "november", "december")  # fmt: skip
+_DATE_EN = re.compile(r"\b(" + "|".join(_MONTHS_EN) + r")\s+(\d{1,2})(?:st|nd|rd|th)?\b", re.I)
 _DATE_ZH = re.compile(r"(?:2021年)?(\d{1,2})月(\d{1,2})日")
 # what is left of a list question asking about a day and nothing more: there was news
 _ANYTHING_ZH = re.compile(
@@ -215,12 +219,6 @@ def _date_alone(rest: str, en: bool) -> str:
     month = _MONTHS_EN.index(m.group(1).lower()) + 1 if en else int(m.group(1))
     left = (_ANYTHING_EN if en else _ANYTHING_ZH).sub(" ", rest[: m.start()] + " " + rest[m.end() :])
     return "" if _PUNCT.sub("", left) else f"{month}月{int(m.group(2))}日"
-
-
-# an English date, browsed as the roundup writes it: "May 20" -> 5月20日
-_MONTHS_EN = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
-              "october", "november", "december")  # fmt: skip
-_DATE_EN = re.compile(r"\b(" + "|".join(_MONTHS_EN) + r")\s+(\d{1,2})(?:st|nd|rd|th)?\b", re.I)
 
 
 def _browse(text: str, lang: str, district_names: dict[str, str], is_name) -> Kind | None:
