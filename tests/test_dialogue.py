@@ -161,9 +161,22 @@ def test_which_districts_had_news_on_a_day_reads_the_day_as_the_whole_topic():
         and date("5月14日哪些县区有新闻?", "zh") == "5月14日"
     )
     assert date("Which districts had events on May 20?", "en") == "5月20日"
-    # a topic besides the day is read as any list; so is a list of something else than districts
+    assert date("On May 15, which districts hosted activities?", "en") == "5月15日"  # the day said first
+    # a topic besides the day is read as any list, the day kept as what its items must give
     assert date("哪些县区5月20日举行了签约仪式?", "zh") == "" and date("哪些企业5月20日有活动?", "zh") == ""
     assert date("Which districts held signing ceremonies on May 20?", "en") == ""
+    listed = read_kind("5月13日哪些县区签订了协议?", "zh", {}, lambda *a, **k: False)
+    assert listed.kind == "list" and listed.day == "5月13日" and not listed.date
+
+
+@pytest.mark.parametrize(
+    "question", ["5月13日哪些县区签订了协议?", "Which districts signed agreements on May 13?"]
+)
+def test_a_list_naming_a_day_takes_only_items_of_that_day(real_qa, question):
+    # 利津县's agreements of 5月19日 and 5月25日 answered it as well
+    r = real_qa.ask(question)
+    assert [p.citation.item for p in r.parts] == [18], (r.reason, [p.citation.item for p in r.parts])
+    assert real_qa.ask("5月31日哪些县区签订了协议?").kind == "refusal"
 
 
 @pytest.mark.parametrize("question", ["5月20日哪些县区有活动?", "Which districts had events on May 20?"])

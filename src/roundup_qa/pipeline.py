@@ -640,6 +640,15 @@ class RoundupQA:
         ):
             if lists.score(candidate, weights) > 0:
                 parts += found
+        if listing.day:  # a day named: only an item giving that date answers
+            dated = [p for p in parts if listing.day in self._item_of(p.citation).text]
+            if parts and not dated:
+                return replace(
+                    answer, answer=None, citation=None, answer_en=None, district_en=None, answer_gloss=None,
+                    title_gloss=None, kind="refusal", parts=[],
+                    reason=f"no item that answers is dated {listing.day}: {answer.reason or 'read as any list'}",
+                )  # fmt: skip
+            parts = dated
         if listing.asks_district:
             parts = [self._district_part(p) for p in parts]
         elif listing.heads:

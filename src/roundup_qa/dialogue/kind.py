@@ -87,6 +87,8 @@ _LIST_EN = re.compile(
     re.I,
 )
 
+_LEAD_EN = re.compile(r"((on|in)\s+[^,?]{2,30},\s*)?", re.I)  # a time or place said first
+
 _OR = frozenset({"或", "或者", "或是"})
 _MORE = re.compile(r"\s*(和|及|或|、|and\b|or\b)", re.I)  # not 与: 哪些企业与高校共建 asks for companies
 # what the names of the things a list asks for end in: a company's 公司 or 集团, a university's
@@ -111,8 +113,10 @@ class Kind:
     everything: bool = False
     asked: str = ""  # list: the words asking which ones ("哪些县区", "Which companies")
     heads: tuple[str, ...] = ()  # list: how the names asked for end (公司, 集团 for 哪些企业)
-    # list: the date that is the whole topic of "which districts had news / events on a day"
-    # (5月20日哪些县区有活动?), as the roundup writes it: answered by every item of that day
+    # list: the day it names, as the roundup writes it (5月13日哪些县区签订了协议?): only an item
+    # giving that date answers; `date` when the day is its whole topic ("which districts had
+    # news / events on a day": 5月20日哪些县区有活动?), answered by every item of that day
+    day: str = ""
     date: str = ""
 
     @property
@@ -179,17 +183,22 @@ def read_kind(text: str, lang: str, district_names: dict[str, str], is_name) -> 
     browse = _browse(text, lang, district_names, is_name)
     if browse is not None:
         return browse
-    m = (_LIST_EN if lang == "en" else _LIST_ZH).search(text)
+    lead = _LEAD_EN.match(text).end() if lang == "en" else 0  # "On May 15, which districts …"
+    m = (_LIST_EN if lang == "en" else _LIST_ZH).search(text[lead:])
     if m:
         # 哪些高校和研究机构: the names of more than one kind are asked for
-        more = _MORE.match(text, m.end())
+        more = _MORE.match(text, lead + m.end())
         heads = () if more else next((ends for asks, ends in _HEADS if asks.search(m.group(0))), ())
-        date = _date_alone(text.replace(m.group(0), " ", 1), en=lang == "en")
-        if date and _DISTRICTS.search(m.group(0)):
-            return Kind("list", f"asks {m.group(0).strip()} on {date}: every item of that day",
-                        asked=m.group(0), date=date)  # fmt: skip
+        day, alone = _day(text.replace(m.group(0), " ", 1), en=lang == "en")
+        if alone and _DISTRICTS.search(m.group(0)):
+            return Kind("list", f"asks {m.group(0).strip()} on {day}: every item of that day",
+                        asked=m.group(0), day=day, date=day)  # fmt: skip
         return Kind(
-            "list", f"asks {m.group(0).strip()}: every item that answers", asked=m.group(0), heads=heads
+            "list",
+            f"asks {m.group(0).strip()}: every item that answers",
+            asked=m.group(0),
+            heads=heads,
+            day=day,
         )
     return SPAN
 
@@ -201,7 +210,7 @@ _DATE_EN = re.compile(r"\b(" + "|".join(_MONTHS_EN) + r")\s+(\d{1,2})(?:st|nd|rd
 _DATE_ZH = re.compile(r"(?:2021年)?(\d{1,2})月(\d{1,2})日")
 # what is left of a list question asking about a day and nothing more: there was news
 _ANYTHING_ZH = re.compile(
-    r"有|举办了?|举行了?|开展了?|发生了?|进行了?|活动|新闻|消息|动态|大事|事情?|什么|哪些|的|了|在|都|当天|那天|这天"
+    r"有|举办了?|举行了?|开展了?|发生了?|进行了?|发布了?|活动|新闻|消息|动态|大事|事情?|什么|哪些|的|了|在|都|当天|那天|这天"
 )
 _ANYTHING_EN = re.compile(
     r"\b(had|have|has|held|hold|hosted|host|saw|see|were|was|there|any|events?|news|activities|activity"
@@ -210,15 +219,15 @@ _ANYTHING_EN = re.compile(
 )
 
 
-def _date_alone(rest: str, en: bool) -> str:
-    """The day (5月20日) a list question asks about when the rest of its words ask for no
-    more than that something happened ("… had events on May 20?", 5月20日…有活动?); else ""."""
+def _day(rest: str, en: bool) -> tuple[str, bool]:
+    """The day (5月20日) a list question names ("" for none), and whether the rest of its words
+    ask for no more than that something happened ("… had events on May 20?", 5月20日…有活动?)."""
     m = (_DATE_EN if en else _DATE_ZH).search(rest)
     if not m:
-        return ""
+        return "", False
     month = _MONTHS_EN.index(m.group(1).lower()) + 1 if en else int(m.group(1))
     left = (_ANYTHING_EN if en else _ANYTHING_ZH).sub(" ", rest[: m.start()] + " " + rest[m.end() :])
-    return "" if _PUNCT.sub("", left) else f"{month}月{int(m.group(2))}日"
+    return f"{month}月{int(m.group(2))}日", not _PUNCT.sub("", left)
 
 
 def _browse(text: str, lang: str, district_names: dict[str, str], is_name) -> Kind | None:
