@@ -114,10 +114,15 @@ class Kind:
     asked: str = ""  # list: the words asking which ones ("哪些县区", "Which companies")
     heads: tuple[str, ...] = ()  # list: how the names asked for end (公司, 集团 for 哪些企业)
     # list: the day it names, as the roundup writes it (5月13日哪些县区签订了协议?): only an item
-    # giving that date answers; `date` when the day is its whole topic ("which districts had
-    # news / events on a day": 5月20日哪些县区有活动?), answered by every item of that day
+    # giving that date answers; `whole_day` when the day is its whole topic ("which districts
+    # had news / events on a day": 5月20日哪些县区有活动?), answered by every item of that day
     day: str = ""
-    date: str = ""
+    whole_day: bool = False
+
+    @property
+    def date(self) -> str:
+        """The day that is the list's whole topic, or ""."""
+        return self.day if self.whole_day else ""
 
     @property
     def asks_district(self) -> bool:
@@ -192,7 +197,7 @@ def read_kind(text: str, lang: str, district_names: dict[str, str], is_name) -> 
         day, alone = _day(text.replace(m.group(0), " ", 1), en=lang == "en")
         if alone and _DISTRICTS.search(m.group(0)):
             return Kind("list", f"asks {m.group(0).strip()} on {day}: every item of that day",
-                        asked=m.group(0), day=day, date=day)  # fmt: skip
+                        asked=m.group(0), day=day, whole_day=True)  # fmt: skip
         return Kind(
             "list",
             f"asks {m.group(0).strip()}: every item that answers",
@@ -225,9 +230,14 @@ def _day(rest: str, en: bool) -> tuple[str, bool]:
     m = (_DATE_EN if en else _DATE_ZH).search(rest)
     if not m:
         return "", False
-    month = _MONTHS_EN.index(m.group(1).lower()) + 1 if en else int(m.group(1))
     left = (_ANYTHING_EN if en else _ANYTHING_ZH).sub(" ", rest[: m.start()] + " " + rest[m.end() :])
-    return f"{month}月{int(m.group(2))}日", not _PUNCT.sub("", left)
+    return _as_written(m, en), not _PUNCT.sub("", left)
+
+
+def _as_written(m: re.Match, en: bool) -> str:
+    """A matched date as the roundup writes it: "May 20" (`_DATE_EN`) or 5月20日 -> 5月20日."""
+    month = _MONTHS_EN.index(m.group(1).lower()) + 1 if en else int(m.group(1))
+    return f"{month}月{int(m.group(2))}日"
 
 
 def _browse(text: str, lang: str, district_names: dict[str, str], is_name) -> Kind | None:
@@ -235,9 +245,7 @@ def _browse(text: str, lang: str, district_names: dict[str, str], is_name) -> Ki
     cue = (_BROWSE_EN if en else _BROWSE_ZH).search(text)
     rest = re.sub(r"'s\b", "", (_BROWSE_EN if en else _BROWSE_ZH).sub(" ", text))
     if en:
-        rest = _DATE_EN.sub(
-            lambda m: f" {_MONTHS_EN.index(m.group(1).lower()) + 1}月{int(m.group(2))}日 ", rest
-        )
+        rest = _DATE_EN.sub(lambda m: f" {_as_written(m, en=True)} ", rest)
     if not cue and (_ASKS_EN if en else _ASKS_ZH).search(text):
         return None  # a question about a fact
     if cue and en and _LIST_EN.search(text):
